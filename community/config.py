@@ -1,0 +1,90 @@
+"""Settings of the community server, read once from defaults < environment < CLI."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Mapping, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+ENV_DATABASE_URL = "DATABASE_URL"
+ENV_DATA_DIR = "COMMUNITY_DATA_DIR"
+ENV_COOKIE_SECURE = "COMMUNITY_COOKIE_SECURE"
+ENV_MAX_BODY = "COMMUNITY_MAX_BODY_BYTES"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Server settings; `Settings.load()` is the only reader of the environment."""
+
+    data_dir: Path
+    """Folder holding the SQLite file (created on first use)."""
+    database_url: str
+    """SQLAlchemy URL; defaults to sqlite:///<data_dir>/community.db."""
+    default_timezone: str = DEFAULT_TIMEZONE
+    """IANA zone for new communities (each community stores its own)."""
+    max_body_bytes: int = 64 * 1024
+    """Largest accepted request body, bytes (1 KiB–10 MiB); larger ones get 413."""
+    session_hours: int = 72
+    """Lifetime of a web login, hours."""
+    cookie_secure: bool = False
+    """Set the Secure flag on cookies (turn on behind HTTPS)."""
+    login_max_failures: int = 5
+    """Failed logins per user name or client address within the window before 429."""
+    login_window_seconds: int = 900
+    """Throttle window and lock-out time, seconds."""
+    pairing_minutes: int = 10
+    """Validity of a device pairing code, minutes."""
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @staticmethod
+    def load(
+        env: Optional[Mapping[str, str]] = None,
+        data_dir: Optional[Path] = None,
+        database_url: Optional[str] = None,
+    ) -> "Settings":
+        """Build settings from built-in defaults, then env, then explicit arguments.
+
+        env: environment mapping (os.environ when None)
+        data_dir: overrides COMMUNITY_DATA_DIR
+        database_url: overrides DATABASE_URL
+        """
+        env = os.environ if env is None else env
+        folder = Path(data_dir or env.get(ENV_DATA_DIR) or Path.cwd() / "data" / "community")
+        url = database_url or env.get(ENV_DATABASE_URL) or f"sqlite:///{folder / 'community.db'}"
+        settings = Settings(data_dir=folder, database_url=url)
+        if env.get(ENV_COOKIE_SECURE, "").lower() in ("1", "true", "yes"):
+            settings = replace(settings, cookie_secure=True)
+        if env.get(ENV_MAX_BODY):
+            try:
+                settings = replace(settings, max_body_bytes=int(env[ENV_MAX_BODY]))
+            except ValueError as exc:
+                raise ConfigError(f"{ENV_MAX_BODY}: expected an integer, got {env[ENV_MAX_BODY]!r}") from exc
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Raise ConfigError naming the first bad field."""
+        if not 1024 <= self.max_body_bytes <= 10 * 1024 * 1024:
+            raise ConfigError(f"max_body_bytes: expected 1024–10485760, got {self.max_body_bytes}")
+        if not self.database_url.startswith(("sqlite", "postgresql")):
+            raise ConfigError(f"database_url: expected sqlite:// or postgresql://, got {self.database_url!r}")
+        check_timezone(self.default_timezone)
+
+
+def check_timezone(name: str) -> ZoneInfo:
+    """Return the zone or raise ConfigError listing what is expected."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"unknown time zone {name!r}; expected an IANA name like Asia/Shanghai") from exc

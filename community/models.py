@@ -1,0 +1,426 @@
+"""SQLAlchemy tables of the community server.
+
+Sync-ready by construction (see docs/server.md): every object a device may see has a text
+UUID primary key (a device may make it, e.g. a voice-made reminder), every change is appended
+to `changes` (a monotonically increasing `seq` the device keeps as its cursor), deletions
+of reminders stay as tombstones (`deleted_at`) and produce a `delete` change, and
+`device_ops` remembers each applied op id so a replay returns its first result.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import date, datetime, timezone
+from enum import Enum
+from typing import Any, List, Optional, Type
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def new_id() -> str:
+    """A fresh UUID4 as text (the primary-key form used everywhere)."""
+    return str(uuid.uuid4())
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Aware datetimes stored as UTC; SQLite returns naive values, so tzinfo is put back."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def _enum(enum_cls: Type[Enum]) -> sa.Enum:
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        length=24,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class Role(str, Enum):
+    """Kind of web user."""
+
+    FAMILY = "family"
+    STAFF = "staff"
+
+
+class Dialect(str, Enum):
+    """Elder's home dialect (the speaker picks recogniser hints from it)."""
+
+    MANDARIN = "mandarin"
+    CANTONESE = "cantonese"
+    MINNAN = "minnan"
+    HAKKA = "hakka"
+    WU = "wu"
+    OTHER = "other"
+
+
+class ActivityCategory(str, Enum):
+    HEALTH = "health"
+    CULTURE = "culture"
+    LEARNING = "learning"
+    EXERCISE = "exercise"
+    VOLUNTEER = "volunteer"
+    OTHER = "other"
+
+
+class ActivityStatus(str, Enum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class BookingStatus(str, Enum):
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class Origin(str, Enum):
+    """Who made a row: a family member, staff on the web, or the speaker."""
+
+    FAMILY = "family"
+    STAFF = "staff"
+    DEVICE = "device"
+
+
+class Repeat(str, Enum):
+    ONCE = "once"
+    DAILY = "daily"
+    WEEKDAYS = "weekdays"
+    WEEKLY = "weekly"
+
+
+class ReminderStatus(str, Enum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+
+
+class ReminderEventKind(str, Enum):
+    FIRED = "fired"
+    ACKNOWLEDGED = "acknowledged"
+    MISSED = "missed"
+
+
+class AnnouncementTarget(str, Enum):
+    ALL = "all"
+    GROUP = "group"
+
+
+class MessageDirection(str, Enum):
+    TO_ELDER = "to_elder"
+    FROM_ELDER = "from_elder"
+
+
+class ServiceKind(str, Enum):
+    HEALTH_CHECK = "health_check"
+    MEAL = "meal"
+    CAR = "car"
+    REPAIR = "repair"
+    OTHER = "other"
+
+
+class ServiceStatus(str, Enum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class ChangeOp(str, Enum):
+    UPSERT = "upsert"
+    DELETE = "delete"
+
+
+class Entity(str, Enum):
+    """Kinds of object listed in `changes` (the sync vocabulary)."""
+
+    ACTIVITY = "activity"
+    BOOKING = "booking"
+    REMINDER = "reminder"
+    ANNOUNCEMENT = "announcement"
+    MESSAGE = "message"
+    SERVICE_REQUEST = "service_request"
+    POINTS = "points"
+    HOUSEHOLD = "household"
+    ALERT = "alert"
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+def _id_column() -> Mapped[str]:
+    return mapped_column(sa.String(36), primary_key=True, default=new_id)
+
+
+def _fk(target: str, nullable: bool = False, ondelete: str = "CASCADE") -> Mapped[Any]:
+    key = sa.ForeignKey(target, ondelete=ondelete)
+    return mapped_column(sa.String(36), key, nullable=nullable, index=True)
+
+
+class Community(Base):
+    __tablename__ = "communities"
+    id: Mapped[str] = _id_column()
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Shanghai")
+    created_at: Mapped[datetime]
+
+
+class Household(Base):
+    __tablename__ = "households"
+    id: Mapped[str] = _id_column()
+    community_id: Mapped[str] = _fk("communities.id")
+    elder_name: Mapped[str] = mapped_column(sa.String(40))
+    address_as: Mapped[str] = mapped_column(sa.String(20))
+    """Preferred form of address, e.g. 王阿姨."""
+    dialect: Mapped[Dialect] = mapped_column(_enum(Dialect), default=Dialect.MANDARIN)
+    group_name: Mapped[str] = mapped_column(sa.String(40), default="")
+    """Building or group used to target announcements, e.g. 3号楼."""
+    created_at: Mapped[datetime]
+    community: Mapped[Community] = relationship()
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[str] = _id_column()
+    username: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(40))
+    password_hash: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    community_id: Mapped[Optional[str]] = _fk("communities.id", nullable=True)
+    """Set for staff only; family users reach communities through their households."""
+    created_at: Mapped[datetime]
+
+
+class FamilyLink(Base):
+    __tablename__ = "family_links"
+    __table_args__ = (sa.UniqueConstraint("user_id", "household_id"),)
+    id: Mapped[str] = _id_column()
+    user_id: Mapped[str] = _fk("users.id")
+    household_id: Mapped[str] = _fk("households.id")
+    relation: Mapped[str] = mapped_column(sa.String(20), default="")
+
+
+class WebSession(Base):
+    __tablename__ = "web_sessions"
+    id: Mapped[str] = _id_column()
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(sa.String(64))
+    user_id: Mapped[str] = _fk("users.id")
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class LoginThrottle(Base):
+    __tablename__ = "login_throttles"
+    key: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime]
+
+
+class Device(Base):
+    __tablename__ = "devices"
+    id: Mapped[str] = _id_column()
+    community_id: Mapped[str] = _fk("communities.id")
+    household_id: Mapped[str] = _fk("households.id")
+    name: Mapped[str] = mapped_column(sa.String(40), default="")
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    """SHA-256 of the bearer token; the token itself is shown once to the device."""
+    paired_at: Mapped[datetime]
+    last_seen_at: Mapped[Optional[datetime]]
+    revoked_at: Mapped[Optional[datetime]]
+
+
+class PairingCode(Base):
+    __tablename__ = "pairing_codes"
+    id: Mapped[str] = _id_column()
+    code_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
+    household_id: Mapped[str] = _fk("households.id")
+    created_by: Mapped[str] = _fk("users.id")
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[Optional[datetime]]
+    device_id: Mapped[Optional[str]] = _fk("devices.id", nullable=True, ondelete="SET NULL")
+
+
+class Activity(Base):
+    __tablename__ = "activities"
+    __table_args__ = (sa.CheckConstraint("booked >= 0 AND booked <= capacity", name="ck_activity_booked"),)
+    id: Mapped[str] = _id_column()
+    community_id: Mapped[str] = _fk("communities.id")
+    title: Mapped[str] = mapped_column(sa.String(60))
+    category: Mapped[ActivityCategory] = mapped_column(_enum(ActivityCategory))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    place: Mapped[str] = mapped_column(sa.String(60))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    capacity: Mapped[int]
+    booked: Mapped[int] = mapped_column(default=0)
+    """Confirmed bookings; changed only by conditional UPDATE so it never passes capacity."""
+    status: Mapped[ActivityStatus] = mapped_column(_enum(ActivityStatus), default=ActivityStatus.SCHEDULED)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Booking(Base):
+    __tablename__ = "bookings"
+    __table_args__ = (sa.UniqueConstraint("activity_id", "household_id"),)
+    id: Mapped[str] = _id_column()
+    activity_id: Mapped[str] = _fk("activities.id")
+    household_id: Mapped[str] = _fk("households.id")
+    status: Mapped[BookingStatus] = mapped_column(_enum(BookingStatus), default=BookingStatus.CONFIRMED)
+    origin: Mapped[Origin] = mapped_column(_enum(Origin))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    activity: Mapped[Activity] = relationship()
+    household: Mapped[Household] = relationship()
+
+
+class ServiceRequest(Base):
+    __tablename__ = "service_requests"
+    id: Mapped[str] = _id_column()
+    household_id: Mapped[str] = _fk("households.id")
+    kind: Mapped[ServiceKind] = mapped_column(_enum(ServiceKind))
+    details: Mapped[str] = mapped_column(sa.String(500), default="")
+    wanted_at: Mapped[Optional[datetime]]
+    status: Mapped[ServiceStatus] = mapped_column(_enum(ServiceStatus), default=ServiceStatus.PENDING)
+    origin: Mapped[Origin] = mapped_column(_enum(Origin))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Reminder(Base):
+    __tablename__ = "reminders"
+    id: Mapped[str] = _id_column()
+    household_id: Mapped[str] = _fk("households.id")
+    content: Mapped[str] = mapped_column(sa.String(100))
+    time_of_day: Mapped[str] = mapped_column(sa.String(5))
+    """Local wall time 'HH:MM' in the community's zone."""
+    repeat: Mapped[Repeat] = mapped_column(_enum(Repeat))
+    weekdays: Mapped[str] = mapped_column(sa.String(20), default="")
+    """For weekly: ISO weekdays '1,3,5' (1 = Monday)."""
+    start_date: Mapped[date] = mapped_column(sa.Date)
+    """First day (the only day for once)."""
+    status: Mapped[ReminderStatus] = mapped_column(_enum(ReminderStatus), default=ReminderStatus.ACTIVE)
+    origin: Mapped[Origin] = mapped_column(_enum(Origin))
+    created_by_user_id: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
+    created_by_device_id: Mapped[Optional[str]] = _fk("devices.id", nullable=True, ondelete="SET NULL")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    deleted_at: Mapped[Optional[datetime]]
+    """Tombstone: set instead of deleting, so devices learn of the deletion."""
+
+
+class ReminderEvent(Base):
+    __tablename__ = "reminder_events"
+    __table_args__ = (sa.UniqueConstraint("reminder_id", "due_at", "kind"),)
+    id: Mapped[str] = _id_column()
+    reminder_id: Mapped[str] = _fk("reminders.id")
+    household_id: Mapped[str] = _fk("households.id")
+    due_at: Mapped[datetime]
+    """The occurrence this event is about (UTC)."""
+    kind: Mapped[ReminderEventKind] = mapped_column(_enum(ReminderEventKind))
+    at: Mapped[datetime]
+    """When it happened on the device (device clock, UTC)."""
+    device_id: Mapped[Optional[str]] = _fk("devices.id", nullable=True, ondelete="SET NULL")
+    received_at: Mapped[datetime]
+
+
+class Announcement(Base):
+    __tablename__ = "announcements"
+    id: Mapped[str] = _id_column()
+    community_id: Mapped[str] = _fk("communities.id")
+    title: Mapped[str] = mapped_column(sa.String(60))
+    body: Mapped[str] = mapped_column(sa.String(1000))
+    target: Mapped[AnnouncementTarget] = mapped_column(_enum(AnnouncementTarget))
+    group_name: Mapped[str] = mapped_column(sa.String(40), default="")
+    publish_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    urgent: Mapped[bool] = mapped_column(default=False)
+    created_by: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
+    created_at: Mapped[datetime]
+    deleted_at: Mapped[Optional[datetime]]
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    id: Mapped[str] = _id_column()
+    household_id: Mapped[str] = _fk("households.id")
+    direction: Mapped[MessageDirection] = mapped_column(_enum(MessageDirection))
+    body: Mapped[str] = mapped_column(sa.String(500))
+    author_user_id: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
+    device_id: Mapped[Optional[str]] = _fk("devices.id", nullable=True, ondelete="SET NULL")
+    created_at: Mapped[datetime]
+    read_at: Mapped[Optional[datetime]]
+
+
+class PointsEntry(Base):
+    __tablename__ = "points_ledger"
+    id: Mapped[str] = _id_column()
+    community_id: Mapped[str] = _fk("communities.id")
+    household_id: Mapped[str] = _fk("households.id")
+    points: Mapped[int]
+    reason: Mapped[str] = mapped_column(sa.String(100))
+    recorded_by: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
+    created_at: Mapped[datetime]
+
+
+class EmergencyAlert(Base):
+    __tablename__ = "emergency_alerts"
+    id: Mapped[str] = _id_column()
+    household_id: Mapped[str] = _fk("households.id")
+    device_id: Mapped[Optional[str]] = _fk("devices.id", nullable=True, ondelete="SET NULL")
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    raised_at: Mapped[datetime]
+    acknowledged_at: Mapped[Optional[datetime]]
+    acknowledged_by: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
+
+
+class Change(Base):
+    """Append-only change log; `seq` is the sync cursor (issue 7)."""
+
+    __tablename__ = "changes"
+    seq: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+                                     autoincrement=True)
+    community_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    household_id: Mapped[Optional[str]] = mapped_column(sa.String(36), index=True)
+    """None: visible to every household of the community (activities, announcements)."""
+    entity: Mapped[Entity] = mapped_column(_enum(Entity))
+    entity_id: Mapped[str] = mapped_column(sa.String(36))
+    op: Mapped[ChangeOp] = mapped_column(_enum(ChangeOp))
+    at: Mapped[datetime]
+
+
+class DeviceOp(Base):
+    """Each device op applied once; a replay returns `result_json` (used by issue 7's sync)."""
+
+    __tablename__ = "device_ops"
+    op_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    device_id: Mapped[str] = _fk("devices.id")
+    type: Mapped[str] = mapped_column(sa.String(40))
+    result_json: Mapped[str] = mapped_column(sa.Text)
+    applied_at: Mapped[datetime]
+
+
+ALL_TABLES: List[str] = sorted(Base.metadata.tables)
