@@ -1,0 +1,37 @@
+# 越巢 — the two commands: `make run` (the assistant) and `make test` (lint + every test).
+# Both create .venv and install what is missing first, so they work on a fresh clone.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint bench system-deps clean-venv
+
+run: $(STAMP)
+	$(PY) -m assistant run
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP)
+	for script in bench/*.py; do $(PY) $$script || exit 1; done
+
+# Debian packages: speech (espeak-ng), sound (PortAudio), audio tools (sox) and the browser the
+# web tests drive (chromium). Installed when we are root; otherwise the script says what to run.
+system-deps:
+	@bash deploy/system-deps.sh
+
+$(STAMP): setup.py pyproject.toml
+	@$(MAKE) --no-print-directory system-deps
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[server,dev]'
+	touch $(STAMP)
+
+clean-venv:
+	rm -rf $(VENV)

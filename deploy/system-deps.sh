@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages 越巢 needs, when missing. As root it runs apt-get itself;
+# otherwise it prints the one command to run and carries on (tests that need a missing
+# package skip with a reason).
+set -euo pipefail
+
+want=(espeak-ng libportaudio2 sox chromium)
+missing=()
+for pkg in "${want[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$pkg")
+    fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+if [ "$(id -u)" -eq 0 ]; then
+    echo "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+    echo "missing Debian packages: ${missing[*]}" >&2
+    echo "run:  sudo apt-get install ${missing[*]}" >&2
+fi
