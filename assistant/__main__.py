@@ -20,6 +20,7 @@ _LOGGER = logging.getLogger(__name__)
 _COMMAND_MODULES = (
     "assistant.console",
     "audio.commands",
+    "assistant.doctor",
 )
 
 
