@@ -1,0 +1,94 @@
+"""Command line: python -m intents parse [--now YYYY-MM-DDTHH:MM] [--catalog FILE] [TEXT ...]."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable, List, Optional, TextIO
+
+from intents.errors import CatalogError
+from intents.parser import parse
+from intents.schema import Catalog, IntentId, Parse
+
+_LOGGER = logging.getLogger(__name__)
+
+_SHAPE = '{"activities": [{"id", "title", "category", "start", "place", "capacity"}]}'
+MAX_LINE_CHARS = 10_000
+"""Longer input lines are cut before parsing (they parse as unknown anyway)."""
+
+
+def _now(value: str) -> datetime:
+    try:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DDTHH:MM, got {value!r}") from exc
+
+
+def _load_catalog(path: Path) -> Catalog:
+    try:
+        return Catalog.load(path)
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read catalog: {exc.strerror or exc}") from exc
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise CatalogError(f"{path}: not a catalog ({exc}); expected {_SHAPE}") from exc
+
+
+def _one(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
+    try:
+        return parse(text[:MAX_LINE_CHARS], now, catalog)
+    except Exception:  # one bad utterance must not stop a stream of them
+        _LOGGER.exception("cannot parse %r", text[:80])
+        return Parse(text=text[:MAX_LINE_CHARS], intent=IntentId.UNKNOWN)
+
+
+def _lines(stream: TextIO) -> Iterable[str]:
+    for line in stream:
+        yield line.rstrip("\r\n")
+
+
+def _run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    catalog: Optional[Catalog] = None
+    if args.catalog is not None:
+        try:
+            catalog = _load_catalog(args.catalog)
+        except CatalogError as exc:
+            print(f"python -m intents: {exc}", file=sys.stderr)
+            return 1
+    now = args.now or datetime.now().replace(second=0, microsecond=0)
+    texts = args.text if args.text else _lines(stdin)
+    for text in texts:
+        result = _one(text, now, catalog)
+        stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+        stdout.flush()
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry point; returns 0 ok, 1 runtime error (bad catalog); argparse exits 2 on usage errors."""
+    parser = argparse.ArgumentParser(prog="python -m intents",
+                                     description="Chinese spoken-language understanding")
+    parser.add_argument("--debug", action="store_true", help="Print DEBUG messages to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+    cmd = sub.add_parser("parse", help="parse utterances (arguments, or one per stdin line) to JSON lines")
+    cmd.add_argument("--now", type=_now, default=None, 
+                     help="local time YYYY-MM-DDTHH:MM (default: the clock)")
+    cmd.add_argument("--catalog", type=Path, default=None, help='JSON file {"activities": [...]}')
+    cmd.add_argument("--debug", action="store_true", dest="debug_sub", help="Print DEBUG messages to stderr")
+    cmd.add_argument("text", nargs="*", help="utterances; none → read stdin")
+    args = parser.parse_args(argv)
+    debug = args.debug or args.debug_sub
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, stream=sys.stderr)
+    stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace") \
+        if hasattr(sys.stdin, "buffer") else sys.stdin
+    stdout = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", write_through=True) \
+        if hasattr(sys.stdout, "buffer") else sys.stdout
+    return _run(args, stdin, stdout)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,219 @@
+"""Per-catalog lookup tables: homophone-repair vocabulary, titles, categories, services, family words."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Dict, Iterable, List, Optional, Set, Tuple
+
+from rapidfuzz import fuzz
+
+from intents.pinyin import keys, spelled
+from intents.schema import Activity, Catalog
+from intents.templates import DATA_DIR, IntentSpec, literal_words, load_intents, load_lexicon, parse_sentence
+
+_LOGGER = logging.getLogger(__name__)
+
+_NUMERAL_CHARS = set("零〇一二两三四五六七八九十百0123456789")
+_ALIAS_SUFFIX = re.compile(r"(课堂|讲座|比赛|活动|小组|班|课|团|队|会|拳)$")
+FUZZY_CUTOFF = 80.0
+"""rapidfuzz ratio (0–100) on folded pinyin above which a window counts as a title."""
+
+
+@dataclass(frozen=True)
+class Entity:
+    """An entity found in the text: kind is activity/category/service/to."""
+
+    kind: str
+    value: str
+    """Title, category, service id or family word."""
+    span: Tuple[int, int]
+
+
+class Vocabulary:
+    """Words whose homophones (same folded pinyin) are repaired to the word itself."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self._words: Dict[Tuple[str, ...], str] = {}
+        for word in words:
+            if len(word) >= 2:
+                self._words.setdefault(keys(word), word)
+        self.max_len = max((len(k) for k in self._words), default=2)
+
+    def repair(self, text: str) -> str:
+        """Replace every window whose folded pinyin equals a known word by that word, longest first.
+
+        Numerals never change, so 每周一三五 stays (三五 sounds like 上午 to a southern ear).
+        """
+        text_keys = keys(text)
+        out: List[str] = []
+        pos = 0
+        size = len(text)
+        while pos < size:
+            for length in range(min(self.max_len, size - pos), 1, -1):
+                word = self._words.get(text_keys[pos:pos + length])
+                if word is not None and self._allowed(text[pos:pos + length], word):
+                    out.append(word)
+                    pos += length
+                    break
+            else:
+                out.append(text[pos])
+                pos += 1
+        return "".join(out)
+
+    @staticmethod
+    def _allowed(heard: str, word: str) -> bool:
+        pairs = zip(heard, word, strict=True)
+        return all(a == b or (a not in _NUMERAL_CHARS and b not in _NUMERAL_CHARS) for a, b in pairs)
+
+
+def _aliases(titles: List[str], categories: Set[str]) -> Dict[str, str]:
+    """Short names: 太极拳 → 太极, 书法班 → 书法, unless they clash with a category or another title."""
+    counts: Dict[str, List[str]] = {}
+    for title in titles:
+        short = _ALIAS_SUFFIX.sub("", title)
+        if len(short) >= 2 and short != title:
+            counts.setdefault(short, []).append(title)
+    return {short: owners[0] for short, owners in counts.items()
+            if len(owners) == 1 and short not in categories and short not in titles}
+
+
+class CatalogIndex:
+    """Everything parse() needs about one catalog, computed once."""
+
+    def __init__(self, catalog: Catalog, specs: Tuple[IntentSpec, ...]) -> None:
+        lexicon = load_lexicon()
+        self.catalog = catalog
+        self.sessions: Dict[str, List[Activity]] = {}
+        for act in sorted(catalog.activities, key=lambda a: (a.start, a.id)):
+            self.sessions.setdefault(act.title, []).append(act)
+        titles = list(self.sessions)
+        self.categories = catalog.categories
+        aliases = _aliases(titles, set(self.categories))
+        self.names: Dict[str, str] = {title: title for title in titles}
+        self.names.update(aliases)
+        self.services: Dict[str, str] = {
+            word: sid for sid, words in lexicon["services"].items() for word in words}
+        self.family: List[str] = list(lexicon["family"])
+        self._exact: List[Tuple[str, str, str]] = sorted(
+            [("activity", name, title) for name, title in self.names.items()]
+            + [("category", cat, cat) for cat in self.categories]
+            + [("service", word, sid) for word, sid in self.services.items()]
+            + [("to", word, word) for word in self.family],
+            key=lambda item: -len(item[1]),
+        )
+        self._spelled: Dict[str, str] = {spelled(name): title for name, title in self.names.items()
+                                         if len(name) >= 2}
+        self._syllables: Dict[str, Set[str]] = {}
+        for name in self._spelled:
+            for syl in name.split():
+                self._syllables.setdefault(syl, set()).add(name)
+        words: List[str] = list(self.names) + list(self.categories) + list(self.services) + self.family
+        words += [str(w) for w in lexicon.get("time_words") or ()]
+        # Whole-utterance answers (要的, 好的 …) are matched on pinyin directly; as repair words they
+        # would turn 吃药的 into 吃要的.
+        for spec in (s for s in specs if not s.whole):
+            for sentence in spec.sentences:
+                words.extend(literal_words(parse_sentence(sentence, DATA_DIR)))
+        self.vocabulary = Vocabulary(words)
+
+    def find(self, text: str, taken: Iterable[Tuple[int, int]]) -> List[Entity]:
+        """Entities in text outside the taken spans; titles by exact name, then fuzzy pinyin."""
+        busy = [False] * len(text)
+        for start, end in taken:
+            for i in range(start, min(end, len(text))):
+                busy[i] = True
+        found: List[Entity] = []
+        kinds: Set[str] = set()
+        for kind, word, value in self._exact:
+            if kind in kinds and kind != "activity":
+                continue
+            pos = text.find(word)
+            while pos >= 0:
+                if not any(busy[pos:pos + len(word)]):
+                    found.append(Entity(kind, value, (pos, pos + len(word))))
+                    kinds.add(kind)
+                    for i in range(pos, pos + len(word)):
+                        busy[i] = True
+                    break
+                pos = text.find(word, pos + 1)
+        if "activity" not in kinds:
+            fuzzy = self._fuzzy_title(text, busy)
+            if fuzzy is not None:
+                found.append(fuzzy)
+        return sorted(found, key=lambda e: e.span)
+
+    def _fuzzy_title(self, text: str, busy: List[bool]) -> Optional[Entity]:
+        text_keys = keys(text)
+        present = set(text_keys)
+        candidates: Set[str] = set()
+        for syl in present:
+            candidates |= self._syllables.get(syl, set())
+        best: Tuple[float, Optional[Entity]] = (FUZZY_CUTOFF, None)
+        for name in candidates:
+            size = name.count(" ") + 1
+            if size < 3:
+                continue
+            for length in (size - 1, size, size + 1):
+                for start in range(0, len(text) - length + 1):
+                    if any(busy[start:start + length]):
+                        continue
+                    score = fuzz.ratio(" ".join(text_keys[start:start + length]), name)
+                    if score > best[0]:
+                        best = (score, Entity("activity", self._spelled[name], (start, start + length)))
+        return best[1]
+
+    def session(self, title: str, now: datetime, day: Optional[object], clock: Optional[object],
+                part: Optional[str], days: Optional[Tuple[object, object]]) -> Optional[Activity]:
+        """The session of title meant: on the spoken day (and time/part of day), else the next one."""
+        sessions = self.sessions.get(title, [])
+        if day is not None:
+            pool = [a for a in sessions if a.start.date() == day]
+        elif days is not None:
+            pool = [a for a in sessions if days[0] <= a.start.date() <= days[1] and a.start >= now]  # type: ignore
+        else:
+            pool = [a for a in sessions if a.start >= now]
+        if clock is not None:
+            pool = [a for a in pool if a.start.time() == clock] or pool
+        elif part is not None:
+            pool = [a for a in pool if _part_of(a.start.hour) == part] or pool
+        return pool[0] if pool else None
+
+
+def _part_of(hour: int) -> str:
+    if hour < 11:
+        return "morning"
+    if hour < 13:
+        return "noon"
+    if hour < 18:
+        return "afternoon"
+    return "evening"
+
+
+_CACHE: "OrderedDict[int, Tuple[Catalog, CatalogIndex]]" = OrderedDict()
+_LOCK = threading.Lock()
+_CACHE_SIZE = 8
+
+
+def index_for(catalog: Catalog) -> CatalogIndex:
+    """The index of catalog, built on first use and cached on the catalog object's identity.
+
+    A new catalog from the server is a new object, so it gets a new index without any restart.
+    """
+    key = id(catalog)
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and hit[0] is catalog:
+            _CACHE.move_to_end(key)
+            return hit[1]
+    built = CatalogIndex(catalog, load_intents())
+    with _LOCK:
+        _CACHE[key] = (catalog, built)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return built
+

@@ -1,0 +1,64 @@
+"""Text normalisation: width, spaces, punctuation, numerals, fillers and politeness words."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from intents.numerals import convert
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_CHARS = 120
+"""Utterances longer than this (after cleaning) are not spoken requests; they parse as unknown."""
+
+_CLOCK = re.compile(r"(\d{1,2})[:：](\d{2})")
+_KEEP = re.compile(r"[^\u4e00-\u9fff0-9a-z]+")
+_FILLERS = re.compile(r"(嗯+|呃+|额|唉|哎呀|哎|那个|就是说|就是|然后呢|然后)")
+_POLITE = re.compile(
+    r"(麻烦你|麻烦您|麻烦|请你|请您|请|帮我们|(?<!帮)帮我|帮忙|能不能|可不可以|能否|你能|您能|你可以|我能)"
+)
+_TRAILING = re.compile(r"[吗呢吧啊呀啦哦嘛哈]+$")
+_LEADING = re.compile(r"^[啊哦噢喂]+")
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """An utterance in its normalised forms."""
+
+    plain: str
+    """Cleaned text: NFKC, lower case, digits, no spaces/punctuation (fillers kept)."""
+    core: str
+    """plain without fillers, politeness words and a leading interjection."""
+
+
+def clean(text: str) -> str:
+    """NFKC, lower case, 8:30 → 8点30分, drop everything but Chinese, digits and Latin letters, numerals."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _CLOCK.sub(lambda m: f"{int(m.group(1))}点{int(m.group(2))}分", text)
+    text = text.replace("您", "你")
+    text = _KEEP.sub("", text)
+    return convert(text)
+
+
+def normalize(text: str) -> Normalized:
+    """Normalise one recogniser result.
+
+    text: raw text, e.g. "嗯 那个 明天 下午 三点 有 什么 活动 ？" → core "明天下午3点有什么活动".
+    """
+    plain = clean(text)
+    if len(plain) > MAX_CHARS:
+        return Normalized(plain=plain[:MAX_CHARS], core="")
+    core = _FILLERS.sub("", plain)
+    stripped = _POLITE.sub("", core)
+    if stripped:
+        core = stripped
+    core = _LEADING.sub("", core)
+    return Normalized(plain=plain, core=core)
+
+
+def strip_particles(text: str) -> str:
+    """Drop sentence-final particles: "有什么活动呢" → "有什么活动"; "了" stays (吃了, 算了)."""
+    return _TRAILING.sub("", text)

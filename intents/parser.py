@@ -1,0 +1,191 @@
+"""intents.parse(): normalise, repair homophones, read time words and entities, match templates."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Dict, List, Optional, Tuple
+
+from intents.demo import demo_catalog
+from intents.index import CatalogIndex, Entity, index_for
+from intents.normalize import normalize, strip_particles
+from intents.pinyin import spelled
+from intents.schema import Catalog, IntentId, Parse
+from intents.templates import DATA_DIR, MARKERS, IntentSpec, Template, expand, load_intents, parse_sentence
+from intents.timeparse import TimeSpec, parse_time, resolve
+
+_LOGGER = logging.getLogger(__name__)
+
+MIN_CONFIDENCE = 0.6
+"""Below this the parse is UNKNOWN (weather, jokes and other requests the speaker cannot serve)."""
+_MARKER_OF = {kind: mark for kind, mark in MARKERS.items()}
+_CONTENT_LEAD = ("记得要", "要", "该", "得")
+# When two templates match equally well, the earlier intent in this list wins.
+_PRIORITY = [
+    IntentId.EMERGENCY_HELP, IntentId.REMINDER_CANCEL, IntentId.BOOKING_CANCEL, IntentId.REMINDER_CREATE,
+    IntentId.REMINDER_LIST, IntentId.BOOKING_LIST, IntentId.ACTIVITY_BOOK, IntentId.SERVICE_BOOK,
+    IntentId.MESSAGE_SEND, IntentId.MESSAGE_QUERY, IntentId.ACTIVITY_QUERY,
+]
+
+
+@dataclass(frozen=True)
+class _Model:
+    """Templates of all intents, loaded once."""
+
+    specs: Dict[IntentId, IntentSpec]
+    templates: Tuple[Template, ...]
+    whole: Dict[str, IntentId]
+    """Folded pinyin of every whole-utterance phrase (是的, 大声一点 …) → intent."""
+
+
+_MODEL: Optional[_Model] = None
+
+
+def _model() -> _Model:
+    global _MODEL
+    if _MODEL is None:
+        specs = {spec.intent: spec for spec in load_intents()}
+        whole: Dict[str, IntentId] = {}
+        for spec in specs.values():
+            if spec.whole:
+                for sentence in spec.sentences:
+                    for phrase in expand(parse_sentence(sentence, DATA_DIR), 50):
+                        whole.setdefault(spelled(phrase), spec.intent)
+        order = {intent: i for i, intent in enumerate(_PRIORITY)}
+        templates = sorted((t for s in specs.values() if not s.whole for t in s.templates),
+                           key=lambda t: order.get(t.intent, len(order)))
+        _MODEL = _Model(specs, tuple(templates), whole)
+    return _MODEL
+
+
+def _skeleton(text: str, spec: TimeSpec, entities: List[Entity]) -> Tuple[str, List[Tuple[int, int]]]:
+    """Text without time words, entities as one marker each; with each position's span in text."""
+    chars: List[str] = []
+    spans: List[Tuple[int, int]] = []
+    skip = set()
+    for start, end in spec.spans:
+        skip.update(range(start, end))
+        if text[end:end + 1] == "的":
+            skip.add(end)
+    ents = {e.span[0]: e for e in entities}
+    pos = 0
+    while pos < len(text):
+        ent = ents.get(pos)
+        if ent is not None:
+            chars.append(_MARKER_OF[ent.kind])
+            spans.append(ent.span)
+            pos = ent.span[1]
+            continue
+        if pos not in skip:
+            chars.append(text[pos])
+            spans.append((pos, pos + 1))
+        pos += 1
+    return "".join(chars), spans
+
+
+def _match(skeleton: str) -> Tuple[Optional[Template], Any, float]:
+    """Best template for the skeleton: full matches by literal characters, else partial coverage."""
+    best: Tuple[Optional[Template], Any, float] = (None, None, 0.0)
+    best_score = -1
+    for template in _model().templates:
+        found = template.regex.fullmatch(skeleton)
+        if found is None:
+            continue
+        content = found.group("content") if "content" in template.regex.groupindex else None
+        score = len(skeleton) - (len(content) if content else 0)
+        if score > best_score:
+            best_score = score
+            best = (template, found, min(1.0, 0.8 + 0.05 * score))
+    if best[0] is not None or not skeleton:
+        return best
+    best_cover = 0.0
+    for template in _model().templates:
+        if "content" in template.regex.groupindex or template.literal_chars < 2:
+            continue
+        found = template.regex.search(skeleton)
+        if found is None:
+            continue
+        cover = (found.end() - found.start()) / len(skeleton)
+        if cover > best_cover:
+            best_cover = cover
+            best = (template, found, 0.35 + 0.5 * cover)
+    return best
+
+
+def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
+    """Understand one utterance.
+
+    text: recogniser output, e.g. "明天 下午 三点 提醒 我 吃药".
+    now: naive local wall-clock time that relative time words resolve against.
+    catalog: the activities to match titles and categories against; None → demo_catalog(now).
+    """
+    if not isinstance(text, str):
+        text = str(text)
+    norm = normalize(text)
+    if not norm.core:
+        return Parse(text=norm.plain, intent=IntentId.UNKNOWN)
+    index = index_for(catalog if catalog is not None else demo_catalog(now))
+    canon = index.vocabulary.repair(norm.core)
+    model = _model()
+    for candidate in (strip_particles(canon), norm.plain, canon):
+        whole = model.whole.get(spelled(candidate))
+        if whole is not None:
+            return Parse(text=canon, intent=whole, confidence=1.0)
+    spec = parse_time(canon, now)
+    entities = index.find(canon, spec.spans)
+    skeleton, spans = _skeleton(canon, spec, entities)
+    skeleton = strip_particles(skeleton)
+    template, found, confidence = _match(skeleton)
+    if template is None or confidence < MIN_CONFIDENCE:
+        _LOGGER.debug("no intent for %r (skeleton %r, confidence %.2f)", canon, skeleton, confidence)
+        return Parse(text=canon, intent=IntentId.UNKNOWN, confidence=round(confidence, 3))
+    intent = template.intent
+    slots = _slots(intent, model.specs[intent].slots, canon, now, spec, entities, found, spans, index)
+    _LOGGER.debug("%r → %s via %r", canon, intent.value, template.source)
+    return Parse(text=canon, intent=intent, slots=slots, confidence=round(confidence, 3))
+
+
+def _content(found: Any, spans: List[Tuple[int, int]], canon: str) -> Optional[str]:
+    if found is None or "content" not in found.re.groupindex or found.group("content") is None:
+        return None
+    start, end = found.span("content")
+    value = canon[spans[start][0]:spans[end - 1][1]]
+    for lead in _CONTENT_LEAD:
+        if value.startswith(lead) and len(value) > len(lead):
+            value = value[len(lead):]
+            break
+    return strip_particles(value) or None
+
+
+def _slots(intent: IntentId, allowed: Tuple[str, ...], canon: str, now: datetime, spec: TimeSpec,
+           entities: List[Entity], found: Any, spans: List[Tuple[int, int]],
+           index: CatalogIndex) -> Dict[str, Any]:
+    slots: Dict[str, Any] = {}
+    day, clock = resolve(spec, now, future=intent in (IntentId.REMINDER_CREATE, IntentId.REMINDER_CANCEL))
+    if spec.date_range is not None and "date_range" in allowed:
+        slots["date_range"] = [spec.date_range[0].isoformat(), spec.date_range[1].isoformat()]
+    elif day is not None and "date" in allowed:
+        slots["date"] = day.isoformat()
+    if clock is not None and "time" in allowed:
+        slots["time"] = clock.strftime("%H:%M")
+    if spec.part_of_day and "part_of_day" in allowed:
+        slots["part_of_day"] = spec.part_of_day
+    if spec.repeat and "repeat" in allowed:
+        slots["repeat"] = spec.repeat
+    for ent in entities:
+        if ent.kind == "activity" and "activity_id" in allowed and "activity_id" not in slots:
+            act = index.session(ent.value, now, spec.date or (day if spec.clock else None), clock,
+                                spec.part_of_day, spec.date_range)
+            if act is not None:
+                slots["activity_id"] = act.id
+        elif ent.kind == "category" and "category" in allowed:
+            slots.setdefault("category", ent.value)
+        elif ent.kind == "service" and "service" in allowed:
+            slots.setdefault("service", ent.value)
+        elif ent.kind == "to" and "to" in allowed:
+            slots.setdefault("to", ent.value)
+    content = _content(found, spans, canon) if "content" in allowed else None
+    if content:
+        slots["content"] = content
+    return slots

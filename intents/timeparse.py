@@ -1,0 +1,314 @@
+"""Spoken Chinese time expressions → absolute dates, times and repeat rules, from an injected now."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from typing import Callable, Dict, List, Match, Optional, Pattern, Tuple
+
+_LOGGER = logging.getLogger(__name__)
+
+PARTS: Dict[str, str] = {
+    "早上": "morning", "上午": "morning", "早晨": "morning", "清早": "morning", "早": "morning",
+    "中午": "noon", "下午": "afternoon", "晚上": "evening", "傍晚": "evening", "夜里": "evening",
+    "晚": "evening",
+}
+_PART_RE = "早上|上午|早晨|清早|中午|下午|晚上|傍晚|夜里"
+_WEEKDAY = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "日": 7, "天": 7, "七": 7}
+_WD = "[一二三四五六日天七]"
+_WEEK = "(?:周|星期|礼拜)"
+_DAY_WORDS = {"今天": 0, "今日": 0, "今儿": 0, "明天": 1, "明日": 1, "明儿": 1, "后天": 2, "大后天": 3}
+
+
+@dataclass(frozen=True)
+class TimeSpec:
+    """What the time words of one utterance say; date/time already resolved against now."""
+
+    date: Optional[date] = None
+    """Spoken day (明天, 周三, 5号 …) or the day a relative span lands on."""
+    date_range: Optional[Tuple[date, date]] = None
+    """Inclusive range for 这周, 周末, 下周 …"""
+    clock: Optional[time] = None
+    """Clock time after the part-of-day rules (下午3点 → 15:00)."""
+    bare_hour: bool = False
+    """The hour was 1–11 with no part of day: the next of h:00 / h+12:00 is meant."""
+    part_of_day: Optional[str] = None
+    repeat: Optional[str] = None
+    weekdays: Tuple[int, ...] = ()
+    """ISO weekdays of a repeat rule (weekly:… or 1–5 for weekdays)."""
+    spans: Tuple[Tuple[int, int], ...] = field(default=())
+    """Character spans of the text that the time words cover."""
+
+    @property
+    def empty(self) -> bool:
+        return not self.spans
+
+
+def _wd(char: str) -> int:
+    return _WEEKDAY[char]
+
+
+def _week_monday(today: date, weeks: int) -> date:
+    return today - timedelta(days=today.weekday()) + timedelta(weeks=weeks)
+
+
+def _next_weekday(today: date, iso: int) -> date:
+    return today + timedelta(days=(iso - today.isoweekday()) % 7)
+
+
+def _month_day(today: date, month: Optional[int], day: int) -> Optional[date]:
+    """N号 / N月M号: this month (year), or the next one if that day has passed."""
+    if month is not None:
+        for year in (today.year, today.year + 1):
+            try:
+                cand = date(year, month, day)
+            except ValueError:
+                return None
+            if cand >= today:
+                return cand
+        return None
+    year, mon = today.year, today.month
+    for _ in range(13):
+        try:
+            cand = date(year, mon, day)
+        except ValueError:
+            cand = None
+        if cand is not None and cand >= today:
+            return cand
+        mon += 1
+        if mon > 12:
+            year, mon = year + 1, 1
+    return None
+
+
+_Handler = Callable[[Match[str], datetime, Dict[str, object]], None]
+
+
+def _h_span(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
+    num = match.group("n")
+    unit = match.group("unit")
+    if match.group("half_only"):
+        delta = timedelta(minutes=30)
+    elif unit in ("小时", "钟头"):
+        delta = timedelta(hours=int(num), minutes=30 if match.group("half") else 0)
+    elif unit == "天":
+        out["date"] = now.date() + timedelta(days=int(num))
+        return
+    else:
+        delta = timedelta(minutes=int(num))
+    when = now + delta
+    out["date"] = when.date()
+    out["clock"] = when.time().replace(second=0, microsecond=0)
+    out["absolute"] = True
+
+
+def _h_repeat(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
+    text = match.group()
+    days = match.group("days")
+    if days:
+        out["weekdays"] = tuple(sorted({_wd(c) for c in days}))
+        out["repeat"] = "weekly:" + ",".join(str(d) for d in out["weekdays"])  # type: ignore[union-attr]
+    elif "工作日" in text:
+        out["repeat"] = "weekdays"
+        out["weekdays"] = (1, 2, 3, 4, 5)
+    else:
+        out["repeat"] = "daily"
+        out["weekdays"] = (1, 2, 3, 4, 5, 6, 7)
+
+
+def _h_this_wd(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
+    out["date"] = _week_monday(now.date(), 0) + timedelta(days=_wd(match.group("d")) - 1)
+
+
+def _h_next_wd(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
+    out["date"] = _week_monday(now.date(), 1) + timedelta(days=_wd(match.group("d")) - 1)
+
+
+def _h_weekend(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
+    today = now.date()
+    weeks = 1 if match.group().startswith("下") else 0
+    sat = _week_monday(today, weeks) + timedelta(days=5)
+    out["date_range"] = (max(today, sat), sat + timedelta(days=1))
+
+
+def _h_week(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
+    today = now.date()
+    if match.group().startswith("下"):
+        mon = _week_monday(today, 1)
+        out["date_range"] = (mon, mon + timedelta(days=6))
+    else:
+        out["date_range"] = (today, _week_monday(today, 0) + timedelta(days=6))
+
+
+def _h_bare_wd(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
+    out["date"] = _next_weekday(now.date(), _wd(match.group("d")))
+
+
+def _h_month_day(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
+    month = match.group("m")
+    found = _month_day(now.date(), int(month) if month else None, int(match.group("d")))
+    if found is not None:
+        out["date"] = found
+
+
+def _h_day_word(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
+    word = match.group()
+    first = word[0]
+    if word in _DAY_WORDS:
+        out["date"] = now.date() + timedelta(days=_DAY_WORDS[word])
+        return
+    out["date"] = now.date() + timedelta(days=0 if first == "今" else 1)
+    out["part_of_day"] = PARTS[word[1]]
+
+
+def _h_clock(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
+    part = match.group("part")
+    hour = int(match.group("h"))
+    minute_text = match.group("min") or ""
+    minute = 0
+    if minute_text == "半":
+        minute = 30
+    elif minute_text in ("一刻", "1刻"):
+        minute = 15
+    elif minute_text in ("三刻", "3刻"):
+        minute = 45
+    elif match.group("mm"):
+        minute = int(match.group("mm"))
+    if hour > 24 or minute > 59:
+        return
+    if part:
+        out["part_of_day"] = PARTS[part]
+        if part in ("下午", "晚上", "傍晚", "夜里") and 1 <= hour <= 11:
+            hour += 12
+        elif part == "中午" and 1 <= hour <= 2:
+            hour += 12
+    elif 1 <= hour <= 11:
+        out["bare_hour"] = True
+    out["clock"] = time(hour % 24, minute)
+
+
+def _h_part(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
+    out.setdefault("part_of_day", PARTS[match.group()])
+
+
+_RULES: List[Tuple[Pattern[str], _Handler]] = [
+    (re.compile(r"(?:(?P<half_only>半)个?小时|(?P<n>\d+)(?:个)?(?:(?P<half>半)?(?P<unit>小时|钟头)|(?P<unit2>分钟?)"
+                r"|(?P<unit3>天)))(?:后|以后|之后)"), _h_span),
+    (re.compile(rf"每天|每日|天天|每个?工作日|工作日|每个?{_WEEK}(?P<days>{_WD}+)"), _h_repeat),
+    (re.compile(rf"(?:这|本)个?{_WEEK}(?P<d>{_WD})"), _h_this_wd),
+    (re.compile(rf"下个?{_WEEK}(?P<d>{_WD})"), _h_next_wd),
+    (re.compile(rf"(?:下个?|这个?|本)?{_WEEK}?末"), _h_weekend),
+    (re.compile(rf"(?:下个?|这个?|本)(?:{_WEEK})"), _h_week),
+    (re.compile(rf"{_WEEK}(?P<d>{_WD})"), _h_bare_wd),
+    (re.compile(r"(?:(?P<m>\d{1,2})月)?(?P<d>\d{1,2})(?:号|日)"), _h_month_day),
+    (re.compile(r"大后天|后天|明天|今天|今日|今儿|明日|明儿|今晚|明晚|今早|明早"), _h_day_word),
+    (re.compile(rf"(?P<part>{_PART_RE})?(?P<h>\d{{1,2}})(?:点|时)(?:钟|整|(?P<min>半|一刻|1刻|三刻|3刻|(?P<mm>\d{{1,2}})分?))?"),
+     _h_clock),
+    (re.compile(_PART_RE), _h_part),
+]
+
+
+def _overlaps(span: Tuple[int, int], taken: List[Tuple[int, int]]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in taken)
+
+
+def parse_time(text: str, now: datetime) -> TimeSpec:
+    """Find the time words of a normalised utterance and resolve them against now.
+
+    text: normalised text with Arabic digits, e.g. "明天下午3点半".
+    now: naive local wall-clock time.
+    """
+    out: Dict[str, object] = {}
+    taken: List[Tuple[int, int]] = []
+    for pattern, handler in _RULES:
+        for match in pattern.finditer(text):
+            if _overlaps(match.span(), taken):
+                continue
+            # 末 alone (e.g. inside another word) is not a weekend unless 周 precedes it.
+            if handler is _h_weekend and "周" not in match.group() and "星期" not in match.group():
+                continue
+            handler(match, now, out)
+            taken.append(match.span())
+    spec = TimeSpec(
+        date=out.get("date"),  # type: ignore[arg-type]
+        date_range=out.get("date_range"),  # type: ignore[arg-type]
+        clock=out.get("clock"),  # type: ignore[arg-type]
+        bare_hour=bool(out.get("bare_hour")),
+        part_of_day=out.get("part_of_day"),  # type: ignore[arg-type]
+        repeat=out.get("repeat"),  # type: ignore[arg-type]
+        weekdays=out.get("weekdays") or (),  # type: ignore[arg-type]
+        spans=tuple(sorted(taken)),
+    )
+    if spec.part_of_day is None and "今晚" in text:
+        spec = replace(spec, part_of_day="evening")
+    return spec
+
+
+def _bare(clock: time, day: date, now: datetime) -> time:
+    """h:00 or (h+12):00 on day, whichever comes first after now (the later one when both passed)."""
+    early = datetime.combine(day, clock)
+    if early > now:
+        return clock
+    return time(clock.hour + 12, clock.minute)
+
+
+def resolve(spec: TimeSpec, now: datetime, future: bool) -> Tuple[Optional[date], Optional[time]]:
+    """Day and clock time that the spec means.
+
+    future: True for reminders (a time with no day is today if still ahead, else tomorrow; a repeat
+    starts on its first occurrence), False for queries (a time with no day means today).
+    """
+    today = now.date()
+    day, clock = spec.date, spec.clock
+    if spec.repeat:
+        return _first_occurrence(spec, now), _resolve_clock(spec, today, now)
+    if clock is None:
+        if day is None and spec.date_range is None and future and spec.part_of_day is None:
+            return None, None
+        return day, None
+    if day is None:
+        if spec.bare_hour:
+            nxt = _next_bare(clock, now)
+            if future:
+                return nxt.date(), nxt.time()
+            return today, _bare(clock, today, now)
+        if not future:
+            return today, clock
+        day = today if datetime.combine(today, clock) > now else today + timedelta(days=1)
+        return day, clock
+    if spec.bare_hour:
+        return day, _bare(clock, day, now)
+    return day, clock
+
+
+def _next_bare(clock: time, now: datetime) -> datetime:
+    today = now.date()
+    for offset in (0, 1):
+        day = today + timedelta(days=offset)
+        for hour in (clock.hour, clock.hour + 12):
+            cand = datetime.combine(day, time(hour, clock.minute))
+            if cand > now:
+                return cand
+    return datetime.combine(today + timedelta(days=1), clock)
+
+
+def _resolve_clock(spec: TimeSpec, today: date, now: datetime) -> Optional[time]:
+    if spec.clock is None:
+        return None
+    if spec.bare_hour:
+        return _next_bare(spec.clock, now).time()
+    return spec.clock
+
+
+def _first_occurrence(spec: TimeSpec, now: datetime) -> date:
+    """First day on or after today that the repeat rule hits and whose time is still ahead."""
+    clock = _resolve_clock(spec, now.date(), now)
+    for offset in range(8):
+        day = now.date() + timedelta(days=offset)
+        if day.isoweekday() not in spec.weekdays:
+            continue
+        if clock is None or datetime.combine(day, clock) > now:
+            return day
+    return now.date() + timedelta(days=7)
