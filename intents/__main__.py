@@ -75,7 +75,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--debug", action="store_true", help="Print DEBUG messages to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
     cmd = sub.add_parser("parse", help="parse utterances (arguments, or one per stdin line) to JSON lines")
-    cmd.add_argument("--now", type=_now, default=None, 
+    cmd.add_argument("--now", type=_now, default=None,
                      help="local time YYYY-MM-DDTHH:MM (default: the clock)")
     cmd.add_argument("--catalog", type=Path, default=None, help='JSON file {"activities": [...]}')
     cmd.add_argument("--debug", action="store_true", dest="debug_sub", help="Print DEBUG messages to stderr")
