@@ -85,3 +85,10 @@ class BodyTooLarge(CommunityError):
 
     code = "body_too_large"
     status = 413
+
+
+class PairingFailed(CommunityError):
+    """The pairing code is unknown, used or expired."""
+
+    code = "pairing_failed"
+    status = 400

@@ -401,8 +401,9 @@ class Change(Base):
     """Append-only change log; `seq` is the sync cursor (issue 7)."""
 
     __tablename__ = "changes"
-    seq: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
-                                     autoincrement=True)
+    seq: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     community_id: Mapped[str] = mapped_column(sa.String(36), index=True)
     household_id: Mapped[Optional[str]] = mapped_column(sa.String(36), index=True)
     """None: visible to every household of the community (activities, announcements)."""

@@ -1,0 +1,95 @@
+"""Who is asking, and the scoping rules every query goes through.
+
+Family users see only their linked households, staff only their community, a device only
+its household. Anything outside the scope is reported as NotFound (never Forbidden), so
+ids of other households cannot be probed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import FrozenSet, Optional
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from .errors import Forbidden, NotFound
+from .models import Community, Household, Origin
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class ActorKind(str, Enum):
+    FAMILY = "family"
+    STAFF = "staff"
+    DEVICE = "device"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated caller of one request."""
+
+    kind: ActorKind
+    id: str
+    """User id or device id."""
+    name: str
+    community_ids: FrozenSet[str]
+    """Staff and device: their one community; family: the communities of their households."""
+    household_ids: FrozenSet[str] = field(default_factory=frozenset)
+    """Family: linked households; device: its household; staff: empty (whole community)."""
+    csrf_token: str = ""
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind is ActorKind.STAFF
+
+    @property
+    def staff_community(self) -> str:
+        """The staff member's community id; Forbidden for anyone else."""
+        if not self.is_staff:
+            raise Forbidden("只有社区工作人员可以这样做")
+        return next(iter(self.community_ids))
+
+
+def households_query(actor: Actor) -> Select[tuple[Household]]:
+    """Households visible to the actor."""
+    query = select(Household)
+    if actor.is_staff:
+        return query.where(Household.community_id.in_(actor.community_ids))
+    return query.where(Household.id.in_(actor.household_ids))
+
+
+def get_household(session: Session, actor: Actor, household_id: str) -> Household:
+    """The household if visible, else NotFound."""
+    household = session.scalar(households_query(actor).where(Household.id == household_id))
+    if household is None:
+        raise NotFound(f"household {household_id!r} not found")
+    return household
+
+
+def can_see_community(actor: Actor, community_id: str) -> bool:
+    return community_id in actor.community_ids
+
+
+def community_zone(session: Session, community_id: str) -> ZoneInfo:
+    community = session.get(Community, community_id)
+    return ZoneInfo(community.timezone if community else "Asia/Shanghai")
+
+
+def default_household(actor: Actor, requested: Optional[str]) -> str:
+    """A device acts for its own household; others must name one."""
+    if requested:
+        return requested
+    if actor.kind is ActorKind.DEVICE:
+        return next(iter(actor.household_ids))
+    raise NotFound("household_id is required")
+
+
+def origin_of(actor: Actor) -> Origin:
+    """Who made a row, as stored."""
+    return {ActorKind.FAMILY: Origin.FAMILY, ActorKind.STAFF: Origin.STAFF, ActorKind.DEVICE: Origin.DEVICE}[
+        actor.kind
+    ]

@@ -1,0 +1,88 @@
+"""Login, logout and who-am-I for the JSON API."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.orm import Session
+
+from ..actors import Actor
+from ..config import Settings
+from ..domain import accounts
+from ..security import Throttle
+from . import deps
+from .schemas import LoginIn, MeOut
+
+_LOGGER = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
+    response.set_cookie(
+        deps.SESSION_COOKIE,
+        token,
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+
+
+def me_out(who: Actor) -> MeOut:
+    return MeOut(
+        id=who.id,
+        kind=who.kind.value,
+        name=who.name,
+        community_ids=sorted(who.community_ids),
+        household_ids=sorted(who.household_ids),
+        csrf_token=who.csrf_token,
+    )
+
+
+@router.post("/auth/login", response_model=MeOut)
+def api_login(
+    body: LoginIn,
+    request: Request,
+    response: Response,
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+    throttle: Throttle = Depends(deps.throttle),
+    settings: Settings = Depends(deps.settings),
+) -> MeOut:
+    """Open a session: sets the HttpOnly cookie; send `csrf_token` as X-CSRF-Token on writes."""
+    try:
+        result = accounts.login(
+            session,
+            throttle,
+            body.username,
+            body.password,
+            deps.client_address(request),
+            at,
+            settings.session_hours,
+        )
+    except Exception:
+        session.commit()  # keep the failure count
+        raise
+    session.commit()
+    set_session_cookie(response, result.token, settings)
+    return me_out(result.actor)
+
+
+@router.post("/auth/logout", status_code=204)
+def api_logout(
+    request: Request,
+    response: Response,
+    who: Actor = Depends(deps.actor),
+    session: Session = Depends(deps.db_session),
+) -> None:
+    accounts.logout(session, request.cookies.get(deps.SESSION_COOKIE, ""))
+    session.commit()
+    response.delete_cookie(deps.SESSION_COOKIE, path="/")
+
+
+@router.get("/me", response_model=MeOut)
+def api_me(who: Actor = Depends(deps.actor)) -> MeOut:
+    return me_out(who)

@@ -1,0 +1,86 @@
+"""Request dependencies: database session, clock, and the authenticated actor."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Iterator
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from ..actors import Actor, community_zone
+from ..config import Settings
+from ..db import Database
+from ..domain.accounts import actor_from_session
+from ..domain.devices import device_actor
+from ..errors import CsrfFailed, NotAuthenticated
+from ..security import Throttle, same_secret
+
+_LOGGER = logging.getLogger(__name__)
+SESSION_COOKIE = "yc_session"
+CSRF_HEADER = "X-CSRF-Token"
+_SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """A session per request: a writer for unsafe methods; endpoints commit, teardown rolls back."""
+    database: Database = request.app.state.database
+    session = database.reader() if request.method in _SAFE else database.writer()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+def now(request: Request) -> datetime:
+    return request.app.state.clock.now()
+
+
+def settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def throttle(request: Request) -> Throttle:
+    return request.app.state.throttle
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def actor(request: Request, session: Session = Depends(db_session), at: datetime = Depends(now)) -> Actor:
+    """Device (Authorization: Bearer) or web user (session cookie + X-CSRF-Token on unsafe methods)."""
+    token = _bearer(request)
+    if token:
+        return device_actor(session, token[:200], at)
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    if not cookie:
+        raise NotAuthenticated("请先登录 (session cookie or bearer token required)")
+    user = actor_from_session(session, cookie[:200], at)
+    if request.method not in _SAFE and not same_secret(request.headers.get(CSRF_HEADER, ""), user.csrf_token):
+        raise CsrfFailed(f"missing or wrong {CSRF_HEADER} header")
+    return user
+
+
+def device(request: Request, session: Session = Depends(db_session), at: datetime = Depends(now)) -> Actor:
+    """Only a paired, not revoked speaker."""
+    token = _bearer(request)
+    if not token:
+        raise NotAuthenticated("device bearer token required")
+    return device_actor(session, token[:200], at)
+
+
+def zone_of(session: Session, who: Actor) -> ZoneInfo:
+    """The actor's community zone (used for naive times in input)."""
+    if not who.community_ids:
+        return ZoneInfo("Asia/Shanghai")
+    return community_zone(session, sorted(who.community_ids)[0])

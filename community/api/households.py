@@ -1,0 +1,56 @@
+"""Households API."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import List
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.orm import Session
+
+from ..actors import Actor, get_household
+from ..domain import households
+from ..domain.households import HouseholdInput
+from . import deps
+from .schemas import HouseholdIn, HouseholdOut
+
+_LOGGER = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/v1/households", tags=["households"])
+
+
+@router.get("", response_model=List[HouseholdOut])
+def list_households(who: Actor = Depends(deps.actor), session: Session = Depends(deps.db_session)) -> list:
+    return households.list_households(session, who)
+
+
+@router.post("", response_model=HouseholdOut, status_code=201)
+def create_household(
+    body: HouseholdIn,
+    who: Actor = Depends(deps.actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+) -> object:
+    item = households.create_household(session, who, HouseholdInput(**body.model_dump()), at)
+    session.commit()
+    return item
+
+
+@router.get("/{household_id}", response_model=HouseholdOut)
+def get_one(
+    household_id: str, who: Actor = Depends(deps.actor), session: Session = Depends(deps.db_session)
+) -> object:
+    return get_household(session, who, household_id)
+
+
+@router.put("/{household_id}", response_model=HouseholdOut)
+def update_household(
+    household_id: str,
+    body: HouseholdIn,
+    who: Actor = Depends(deps.actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+) -> object:
+    item = households.update_household(session, who, household_id, HouseholdInput(**body.model_dump()), at)
+    session.commit()
+    return item

@@ -1,0 +1,262 @@
+"""Pydantic models at the HTTP boundary (inputs forbid unknown fields; times are ISO 8601)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import List, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..models import (
+    ActivityCategory,
+    ActivityStatus,
+    AnnouncementTarget,
+    BookingStatus,
+    Dialect,
+    MessageDirection,
+    Origin,
+    ReminderStatus,
+    Repeat,
+    ServiceKind,
+    ServiceStatus,
+)
+
+_LOGGER = logging.getLogger(__name__)
+UUID_PATTERN = r"^[0-9a-fA-F-]{36}$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=2000)
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+class LoginIn(Strict):
+    username: str = Field(min_length=1, max_length=40)
+    password: str = Field(min_length=1, max_length=128)
+
+
+class MeOut(Out):
+    id: str
+    kind: str
+    name: str
+    community_ids: List[str]
+    household_ids: List[str]
+    csrf_token: str = ""
+
+
+class HouseholdIn(Strict):
+    elder_name: str = Field(min_length=1, max_length=40)
+    address_as: str = Field(min_length=1, max_length=20)
+    dialect: Dialect = Dialect.MANDARIN
+    group_name: str = Field(default="", max_length=40)
+
+
+class HouseholdOut(Out):
+    id: str
+    community_id: str
+    elder_name: str
+    address_as: str
+    dialect: Dialect
+    group_name: str
+
+
+class ActivityIn(Strict):
+    title: str = Field(min_length=1, max_length=60)
+    category: ActivityCategory
+    place: str = Field(min_length=1, max_length=60)
+    starts_at: datetime = Field(description="ISO 8601; without an offset it is read in the community's zone")
+    ends_at: datetime
+    capacity: int = Field(ge=1, le=10_000)
+    description: str = Field(default="", max_length=2000)
+
+
+class ActivityOut(Out):
+    id: str
+    community_id: str
+    title: str
+    category: ActivityCategory
+    description: str
+    place: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    booked: int
+    status: ActivityStatus
+
+
+class BookingIn(Strict):
+    activity_id: str = Field(min_length=1, max_length=36)
+    household_id: Optional[str] = Field(
+        default=None, max_length=36, description="Required for family and staff; a speaker books for its home"
+    )
+    id: Optional[str] = Field(default=None, pattern=UUID_PATTERN, description="Client-made UUID")
+
+
+class BookingOut(Out):
+    id: str
+    activity_id: str
+    household_id: str
+    status: BookingStatus
+    origin: Origin
+    created_at: datetime
+
+
+class SignupOut(Out):
+    booking_id: str
+    household_id: str
+    elder_name: str
+    group_name: str
+    booked_at: datetime
+
+
+class ReminderIn(Strict):
+    content: str = Field(min_length=1, max_length=100)
+    time_of_day: str = Field(pattern=r"^\d{1,2}:\d{2}$", description="Local HH:MM")
+    repeat: Repeat
+    weekdays: List[int] = Field(default_factory=list, max_length=7, description="1 = Monday, for weekly")
+    start_date: Optional[date] = None
+    id: Optional[str] = Field(default=None, pattern=UUID_PATTERN, description="Client-made UUID")
+
+
+class ReminderOut(Out):
+    id: str
+    household_id: str
+    content: str
+    time_of_day: str
+    repeat: Repeat
+    weekdays: str
+    start_date: date
+    status: ReminderStatus
+    origin: Origin
+    updated_at: datetime
+
+
+class OccurrenceOut(Out):
+    reminder_id: str
+    content: str
+    due_at: datetime
+    state: str
+    fired_at: Optional[datetime]
+    acknowledged_at: Optional[datetime]
+    missed: bool
+
+
+class AnnouncementIn(Strict):
+    title: str = Field(min_length=1, max_length=60)
+    body: str = Field(min_length=1, max_length=1000)
+    target: AnnouncementTarget = AnnouncementTarget.ALL
+    group_name: str = Field(default="", max_length=40)
+    publish_at: Optional[datetime] = Field(default=None, description="Now when omitted")
+    expires_at: Optional[datetime] = Field(
+        default=None, description="Seven days after publish_at when omitted"
+    )
+    urgent: bool = False
+
+
+class AnnouncementOut(Out):
+    id: str
+    community_id: str
+    title: str
+    body: str
+    target: AnnouncementTarget
+    group_name: str
+    publish_at: datetime
+    expires_at: datetime
+    urgent: bool
+
+
+class MessageIn(Strict):
+    body: str = Field(min_length=1, max_length=500)
+
+
+class MessageOut(Out):
+    id: str
+    household_id: str
+    direction: MessageDirection
+    body: str
+    created_at: datetime
+
+
+class AlertOut(Out):
+    id: str
+    household_id: str
+    note: str
+    raised_at: datetime
+    acknowledged_at: Optional[datetime]
+
+
+class PointsIn(Strict):
+    household_id: str = Field(min_length=1, max_length=36)
+    points: int = Field(ge=-1000, le=1000)
+    reason: str = Field(min_length=1, max_length=100)
+
+
+class PointsOut(Out):
+    id: str
+    household_id: str
+    points: int
+    reason: str
+    created_at: datetime
+
+
+class ServiceRequestIn(Strict):
+    household_id: Optional[str] = Field(default=None, max_length=36)
+    kind: ServiceKind
+    details: str = Field(default="", max_length=500)
+    wanted_at: Optional[datetime] = None
+
+
+class ServiceStatusIn(Strict):
+    status: ServiceStatus
+
+
+class ServiceRequestOut(Out):
+    id: str
+    household_id: str
+    kind: ServiceKind
+    details: str
+    wanted_at: Optional[datetime]
+    status: ServiceStatus
+
+
+class PairingCodeIn(Strict):
+    household_id: str = Field(min_length=1, max_length=36)
+
+
+class PairingCodeOut(Out):
+    code: str
+    household_id: str
+    expires_at: datetime
+
+
+class PairIn(Strict):
+    code: str = Field(pattern=r"^\d{6}$")
+    name: str = Field(default="", max_length=40)
+
+
+class PairOut(Out):
+    device_id: str
+    household_id: str
+    community_id: str
+    token: str
+
+
+class DeviceOut(Out):
+    id: str
+    household_id: str
+    name: str
+    paired_at: datetime
+    revoked_at: Optional[datetime]

@@ -1,0 +1,128 @@
+"""FastAPI application factory: routers, error mapping, templates and static files."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Optional
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .api import accounts as api_accounts
+from .api import activities as api_activities
+from .api import devices as api_devices
+from .api import households as api_households
+from .api import notices as api_notices
+from .api import reminders as api_reminders
+from .clock import Clock, SystemClock
+from .config import Settings
+from .db import Database
+from .errors import CommunityError, NotAuthenticated
+from .middleware import BodyLimit
+from .security import Throttle
+from .web import family as web_family
+from .web import pages as web_pages
+from .web import staff as web_staff
+from .web.render import render_error
+
+_LOGGER = logging.getLogger(__name__)
+_STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(request: Request, status: int, code: str, message: str, extra: Optional[Any] = None) -> Response:
+    if _is_api(request):
+        body: dict = {"error": {"code": code, "message": message}}
+        if extra is not None:
+            body["error"]["fields"] = extra
+        return JSONResponse(body, status_code=status)
+    if status == 401:
+        return RedirectResponse("/login", status_code=303)
+    return render_error(request, status, message)
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CommunityError)
+    async def _community(request: Request, exc: CommunityError) -> Response:
+        if isinstance(exc, NotAuthenticated) and _is_api(request):
+            return JSONResponse(
+                {"error": {"code": exc.code, "message": exc.message}},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return _error(request, exc.status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        fields = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()
+        ]
+        first = fields[0] if fields else {"loc": [], "msg": "invalid request"}
+        message = f"{'.'.join(first['loc'])}: {first['msg']}"
+        return _error(request, 422, "invalid", message, fields)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> Response:
+        _LOGGER.info("integrity conflict: %s", exc.orig)
+        return _error(request, 409, "conflict", "与已有数据冲突 (duplicate or concurrent change)")
+
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: OperationalError) -> Response:
+        _LOGGER.warning("database busy: %s", exc.orig)
+        return _error(request, 503, "busy", "服务器繁忙，请稍后再试")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http")
+        return _error(request, exc.status_code, code, str(exc.detail))
+
+
+def create_app(
+    settings: Settings, clock: Optional[Clock] = None, database: Optional[Database] = None
+) -> FastAPI:
+    """Build the app.
+
+    settings: server settings
+    clock: wall clock (tests pass a fake one)
+    database: an open Database (default: from settings; the schema must be migrated)
+    """
+    app = FastAPI(
+        title="越巢社区服务器 API",
+        version="1",
+        docs_url="/api/docs",
+        openapi_url="/api/v1/openapi.json",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.clock = clock or SystemClock()
+    app.state.database = database or Database.from_settings(settings)
+    app.state.throttle = Throttle(settings.login_max_failures, settings.login_window_seconds)
+    for module in (
+        api_accounts,
+        api_households,
+        api_activities,
+        api_reminders,
+        api_notices,
+        api_devices,
+        web_pages,
+        web_family,
+        web_staff,
+    ):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=_STATIC), name="static")
+    _install_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory` (settings come from the environment)."""
+    return create_app(Settings.load())

@@ -1,0 +1,164 @@
+"""Users, family links, web sessions and login."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Optional
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..actors import Actor, ActorKind
+from ..clock import SystemClock
+from ..errors import Conflict, InvalidInput, NotAuthenticated
+from ..models import Community, FamilyLink, Household, Role, User, WebSession
+from ..security import Throttle, hash_password, new_token, token_hash, verify_password
+
+_LOGGER = logging.getLogger(__name__)
+_USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{3,40}$")
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: str
+    """Session cookie value (only its hash is stored)."""
+    csrf_token: str
+    actor: Actor
+
+
+def _check_username(username: str) -> str:
+    if not _USERNAME.match(username):
+        raise InvalidInput("username: expected 3–40 letters, digits, '_', '.' or '-'")
+    return username.lower()
+
+
+def _check_display(name: str) -> str:
+    name = name.strip()
+    if not 1 <= len(name) <= 40:
+        raise InvalidInput("display_name: expected 1–40 characters")
+    return name
+
+
+def get_or_create_community(session: Session, name: str, zone: str = "Asia/Shanghai") -> Community:
+    name = name.strip()
+    if not 1 <= len(name) <= 80:
+        raise InvalidInput("community: expected 1–80 characters")
+    community = session.scalar(select(Community).where(Community.name == name))
+    if community is None:
+        community = Community(name=name, timezone=zone, created_at=SystemClock().now())
+        session.add(community)
+        session.flush()
+    return community
+
+
+def _new_user(
+    session: Session, username: str, display: str, password: str, role: Role, community_id: Optional[str]
+) -> User:
+    username = _check_username(username)
+    if session.scalar(select(User.id).where(User.username == username)):
+        raise Conflict(f"username {username!r} is taken")
+    user = User(
+        username=username,
+        display_name=_check_display(display),
+        password_hash=hash_password(password),
+        role=role,
+        community_id=community_id,
+        created_at=SystemClock().now(),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def create_staff(session: Session, username: str, display: str, password: str, community: str) -> User:
+    """Create a staff login for the named community (created if it does not exist)."""
+    return _new_user(
+        session, username, display, password, Role.STAFF, get_or_create_community(session, community).id
+    )
+
+
+def create_family(
+    session: Session, username: str, display: str, password: str, household_ids: list[str], relation: str = ""
+) -> User:
+    """Create a family login linked to the given households."""
+    user = _new_user(session, username, display, password, Role.FAMILY, None)
+    for household_id in household_ids:
+        link_family(session, user.id, household_id, relation)
+    return user
+
+
+def link_family(session: Session, user_id: str, household_id: str, relation: str = "") -> None:
+    if session.get(Household, household_id) is None:
+        raise InvalidInput(f"household {household_id!r} does not exist")
+    session.add(FamilyLink(user_id=user_id, household_id=household_id, relation=relation[:20]))
+    session.flush()
+
+
+def actor_for_user(session: Session, user: User, csrf_token: str = "") -> Actor:
+    """Build the request actor for a user, with their scope."""
+    if user.role is Role.STAFF:
+        return Actor(
+            ActorKind.STAFF,
+            user.id,
+            user.display_name,
+            frozenset({user.community_id or ""}),
+            csrf_token=csrf_token,
+        )
+    rows = session.execute(
+        select(Household.id, Household.community_id)
+        .join(FamilyLink, FamilyLink.household_id == Household.id)
+        .where(FamilyLink.user_id == user.id)
+    ).all()
+    return Actor(
+        ActorKind.FAMILY,
+        user.id,
+        user.display_name,
+        frozenset(r[1] for r in rows),
+        frozenset(r[0] for r in rows),
+        csrf_token=csrf_token,
+    )
+
+
+def login(
+    session: Session, throttle: Throttle, username: str, password: str, client: str, now: datetime, hours: int
+) -> LoginResult:
+    """Check the password (throttled per user name and per client) and open a session."""
+    keys = [f"user:{username.lower()[:60]}", f"ip:{client[:60]}"]
+    throttle.check(session, keys, now)
+    user = session.scalar(select(User).where(User.username == username.lower()[:40]))
+    if not verify_password(user.password_hash if user else None, password):
+        throttle.fail(session, keys, now)
+        raise NotAuthenticated("用户名或密码不正确")
+    throttle.clear(session, keys[0])
+    token, csrf = new_token(), new_token()
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id, WebSession.expires_at < now))
+    session.add(
+        WebSession(
+            token_hash=token_hash(token),
+            csrf_token=csrf,
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    _LOGGER.info("login %s", user.username)
+    return LoginResult(token, csrf, actor_for_user(session, user, csrf))
+
+
+def actor_from_session(session: Session, token: str, now: datetime) -> Actor:
+    """The actor of a session cookie; NotAuthenticated if unknown or expired."""
+    row = session.execute(
+        select(WebSession, User)
+        .join(User, User.id == WebSession.user_id)
+        .where(WebSession.token_hash == token_hash(token))
+    ).first()
+    if row is None or row[0].expires_at <= now:
+        raise NotAuthenticated("请先登录")
+    return actor_for_user(session, row[1], row[0].csrf_token)
+
+
+def logout(session: Session, token: str) -> None:
+    session.execute(delete(WebSession).where(WebSession.token_hash == token_hash(token)))

@@ -1,0 +1,91 @@
+"""Login, logout and the landing page."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from ..actors import Actor
+from ..api import deps
+from ..api.accounts import set_session_cookie
+from ..config import Settings
+from ..domain import accounts
+from ..errors import CommunityError, CsrfFailed
+from ..security import Throttle, new_token, same_secret
+from .render import form_of, page_actor, redirect, render
+
+_LOGGER = logging.getLogger(__name__)
+router = APIRouter(include_in_schema=False)
+_PRE_COOKIE = "yc_login"
+
+
+def _login_page(request: Request, error: str = "", status: int = 200, username: str = "") -> Response:
+    token = request.cookies.get(_PRE_COOKIE) or new_token()
+    response = render(
+        request, "login.html", {"who": None, "error": error, "csrf": token, "username": username}, status
+    )
+    response.set_cookie(_PRE_COOKIE, token, httponly=True, samesite="strict", max_age=3600, path="/login")
+    return response
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    return redirect("/login" if not request.cookies.get(deps.SESSION_COOKIE) else "/home")
+
+
+@router.get("/home")
+def home_for(who: Actor = Depends(page_actor)) -> Response:
+    return redirect("/staff" if who.is_staff else "/family")
+
+
+@router.get("/login")
+def login_form(request: Request) -> Response:
+    return _login_page(request)
+
+
+@router.post("/login")
+async def login_post(
+    request: Request,
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+    throttle: Throttle = Depends(deps.throttle),
+    settings: Settings = Depends(deps.settings),
+) -> Response:
+    fields = await form_of(request)
+    # Login CSRF: double-submit of a random value bound to a path-scoped cookie.
+    if not same_secret(fields.get("csrf_token", ""), request.cookies.get(_PRE_COOKIE, "") or "-"):
+        raise CsrfFailed("登录页面已过期，请刷新后再试")
+    username = fields.get("username", "")[:40]
+    try:
+        result = accounts.login(
+            session,
+            throttle,
+            username,
+            fields.get("password", "")[:128],
+            deps.client_address(request),
+            at,
+            settings.session_hours,
+        )
+    except CommunityError as exc:
+        session.commit()
+        return _login_page(request, exc.message, exc.status, username)
+    session.commit()
+    response = redirect("/staff" if result.actor.is_staff else "/family")
+    set_session_cookie(response, result.token, settings)
+    return response
+
+
+@router.post("/logout")
+async def logout(
+    request: Request, who: Actor = Depends(page_actor), session: Session = Depends(deps.db_session)
+) -> Response:
+    await form_of(request, who)
+    accounts.logout(session, request.cookies.get(deps.SESSION_COOKIE, ""))
+    session.commit()
+    response = redirect("/login")
+    response.delete_cookie(deps.SESSION_COOKIE, path="/")
+    return response

@@ -1,0 +1,490 @@
+"""Staff pages: activities, announcements, households, devices and volunteer points."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Dict, Optional
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from ..actors import Actor, community_zone
+from ..api import deps
+from ..clock import to_local
+from ..config import Settings
+from ..domain import activities, announcements, devices, messages, points
+from ..domain.activities import ActivityInput
+from ..domain.announcements import AnnouncementInput
+from ..domain.households import HouseholdInput, create_household, list_households
+from ..errors import CommunityError, Forbidden, InvalidInput
+from ..models import Activity, ActivityCategory, AnnouncementTarget, Dialect
+from .render import form_int, form_local_datetime, form_of, page_actor, redirect, render
+
+_LOGGER = logging.getLogger(__name__)
+router = APIRouter(prefix="/staff", include_in_schema=False)
+_LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+
+
+def staff_actor(who: Actor = Depends(page_actor)) -> Actor:
+    if not who.is_staff:
+        raise Forbidden("只有社区工作人员可以打开这个页面")
+    return who
+
+
+def _page(
+    request: Request,
+    session: Session,
+    who: Actor,
+    template: str,
+    context: Dict[str, object],
+    status: int = 200,
+) -> Response:
+    zone = community_zone(session, who.staff_community)
+    return render(request, template, {"who": who, **context}, status, zone)
+
+
+@router.get("")
+def dashboard(
+    request: Request,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+) -> Response:
+    alerts = messages.list_alerts(session, who, open_only=True)
+    soon = activities.list_activities(session, who, start=at, end=at + timedelta(days=7))
+    return _page(
+        request, session, who, "staff/dashboard.html", {"alerts": alerts, "soon": soon, "tab": "home"}
+    )
+
+
+@router.post("/alerts/{alert_id}/acknowledge")
+async def acknowledge(
+    request: Request,
+    alert_id: str,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+) -> Response:
+    await form_of(request, who)
+    messages.acknowledge_alert(session, who, alert_id, at)
+    session.commit()
+    return redirect("/staff")
+
+
+@router.get("/activities")
+def activity_list(
+    request: Request,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+) -> Response:
+    items = activities.list_activities(
+        session, who, start=at - timedelta(days=1), end=at + timedelta(days=62)
+    )
+    return _page(request, session, who, "staff/activities.html", {"activities": items, "tab": "activities"})
+
+
+def _activity_input(fields: Dict[str, str], session: Session, who: Actor) -> ActivityInput:
+    zone = community_zone(session, who.staff_community)
+    category = fields.get("category", "")
+    if category not in {c.value for c in ActivityCategory}:
+        raise InvalidInput("请选择活动类别")
+    return ActivityInput(
+        fields.get("title", ""),
+        ActivityCategory(category),
+        fields.get("place", ""),
+        form_local_datetime(fields, "starts_at", "开始时间", zone),
+        form_local_datetime(fields, "ends_at", "结束时间", zone),
+        form_int(fields, "capacity", "名额"),
+        fields.get("description", ""),
+    )
+
+
+def _activity_form(
+    request: Request,
+    session: Session,
+    who: Actor,
+    item: Optional[Activity],
+    fields: Dict[str, str],
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    return _page(
+        request,
+        session,
+        who,
+        "staff/activity_form.html",
+        {
+            "activity": item,
+            "f": fields,
+            "error": error,
+            "tab": "activities",
+            "categories": [c.value for c in ActivityCategory],
+        },
+        status,
+    )
+
+
+@router.get("/activities/new")
+def new_activity(
+    request: Request,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+) -> Response:
+    start = to_local(at + timedelta(days=1), community_zone(session, who.staff_community)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    fields = {
+        "starts_at": start.strftime(_LOCAL_INPUT),
+        "ends_at": (start + timedelta(hours=1)).strftime(_LOCAL_INPUT),
+        "capacity": "20",
+        "category": "culture",
+    }
+    return _activity_form(request, session, who, None, fields)
+
+
+@router.post("/activities/new")
+async def create_activity(
+    request: Request,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+) -> Response:
+    fields = await form_of(request, who)
+    try:
+        item = activities.create_activity(session, who, _activity_input(fields, session, who), at)
+    except CommunityError as exc:
+        session.rollback()
+        return _activity_form(request, session, who, None, fields, exc.message, exc.status)
+    session.commit()
+    return redirect(f"/staff/activities/{item.id}")
+
+
+@router.get("/activities/{activity_id}")
+def activity_detail(
+    request: Request,
+    activity_id: str,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+) -> Response:
+    item = activities.get_activity(session, who, activity_id)
+    rows = activities.signups(session, who, activity_id)
+    return _page(
+        request,
+        session,
+        who,
+        "staff/activity_detail.html",
+        {"activity": item, "signups": rows, "tab": "activities"},
+    )
+
+
+@router.get("/activities/{activity_id}/edit")
+def edit_activity(
+    request: Request,
+    activity_id: str,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+) -> Response:
+    item = activities.get_activity(session, who, activity_id)
+    zone = community_zone(session, item.community_id)
+    fields = {
+        "title": item.title,
+        "category": item.category.value,
+        "place": item.place,
+        "description": item.description,
+        "capacity": str(item.capacity),
+        "starts_at": to_local(item.starts_at, zone).strftime(_LOCAL_INPUT),
+        "ends_at": to_local(item.ends_at, zone).strftime(_LOCAL_INPUT),
+    }
+    return _activity_form(request, session, who, item, fields)
+
+
+@router.post("/activities/{activity_id}/edit")
+async def update_activity(
+    request: Request,
+    activity_id: str,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+) -> Response:
+    fields = await form_of(request, who)
+    item = activities.get_activity(session, who, activity_id)
+    try:
+        activities.update_activity(session, who, activity_id, _activity_input(fields, session, who), at)
+    except CommunityError as exc:
+        session.rollback()
+        return _activity_form(request, session, who, item, fields, exc.message, exc.status)
+    session.commit()
+    return redirect(f"/staff/activities/{activity_id}")
+
+
+@router.post("/activities/{activity_id}/cancel")
+async def cancel_activity(
+    request: Request,
+    activity_id: str,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+) -> Response:
+    await form_of(request, who)
+    activities.cancel_activity(session, who, activity_id, at)
+    session.commit()
+    return redirect(f"/staff/activities/{activity_id}")
+
+
+def _announcements(
+    request: Request,
+    session: Session,
+    who: Actor,
+    at: datetime,
+    fields: Dict[str, str],
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    items = announcements.list_announcements(session, who, at)
+    groups = sorted({h.group_name for h in list_households(session, who) if h.group_name})
+    return _page(
+        request,
+        session,
+        who,
+        "staff/announcements.html",
+        {
+            "announcements": items,
+            "groups": groups,
+            "f": fields,
+            "error": error,
+            "now": at,
+            "tab": "announcements",
+        },
+        status,
+    )
+
+
+@router.get("/announcements")
+def announcement_list(
+    request: Request,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+) -> Response:
+    return _announcements(request, session, who, at, {"target": "all", "days": "7"})
+
+
+@router.post("/announcements")
+async def create_announcement(
+    request: Request,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+) -> Response:
+    fields = await form_of(request, who)
+    zone = community_zone(session, who.staff_community)
+    try:
+        publish = (
+            form_local_datetime(fields, "publish_at", "发布时间", zone) if fields.get("publish_at") else at
+        )
+        days = form_int(fields, "days", "有效天数")
+        if not 1 <= days <= 365:
+            raise InvalidInput("有效天数：1–365")
+        group = fields.get("group_name", "")
+        target = AnnouncementTarget.GROUP if group else AnnouncementTarget.ALL
+        data = AnnouncementInput(
+            fields.get("title", ""),
+            fields.get("body", ""),
+            target,
+            publish,
+            publish + timedelta(days=days),
+            bool(fields.get("urgent")),
+            group,
+        )
+        announcements.create_announcement(session, who, data, at)
+    except CommunityError as exc:
+        session.rollback()
+        return _announcements(request, session, who, at, fields, exc.message, exc.status)
+    session.commit()
+    return redirect("/staff/announcements")
+
+
+@router.post("/announcements/{announcement_id}/delete")
+async def delete_announcement(
+    request: Request,
+    announcement_id: str,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+) -> Response:
+    await form_of(request, who)
+    announcements.delete_announcement(session, who, announcement_id, at)
+    session.commit()
+    return redirect("/staff/announcements")
+
+
+def _households(
+    request: Request, session: Session, who: Actor, fields: Dict[str, str], error: str = "", status: int = 200
+) -> Response:
+    homes = list_households(session, who)
+    return _page(
+        request,
+        session,
+        who,
+        "staff/households.html",
+        {
+            "homes": homes,
+            "balances": points.balances(session, who),
+            "f": fields,
+            "error": error,
+            "dialects": [d.value for d in Dialect],
+            "tab": "households",
+        },
+        status,
+    )
+
+
+@router.get("/households")
+def household_list(
+    request: Request, who: Actor = Depends(staff_actor), session: Session = Depends(deps.db_session)
+) -> Response:
+    return _households(request, session, who, {"dialect": "mandarin"})
+
+
+@router.post("/households")
+async def add_household(
+    request: Request,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+) -> Response:
+    fields = await form_of(request, who)
+    try:
+        dialect = fields.get("dialect", "")
+        if dialect not in {d.value for d in Dialect}:
+            raise InvalidInput("请选择方言")
+        create_household(
+            session,
+            who,
+            HouseholdInput(
+                fields.get("elder_name", ""),
+                fields.get("address_as", ""),
+                Dialect(dialect),
+                fields.get("group_name", ""),
+            ),
+            at,
+        )
+    except CommunityError as exc:
+        session.rollback()
+        return _households(request, session, who, fields, exc.message, exc.status)
+    session.commit()
+    return redirect("/staff/households")
+
+
+def _devices(
+    request: Request, session: Session, who: Actor, context: Dict[str, object], status: int = 200
+) -> Response:
+    homes = {h.id: h for h in list_households(session, who)}
+    return _page(
+        request,
+        session,
+        who,
+        "staff/devices.html",
+        {
+            "devices": devices.list_devices(session, who),
+            "homes": homes,
+            "tab": "devices",
+            "code": None,
+            "error": "",
+            **context,
+        },
+        status,
+    )
+
+
+@router.get("/devices")
+def device_list(
+    request: Request, who: Actor = Depends(staff_actor), session: Session = Depends(deps.db_session)
+) -> Response:
+    return _devices(request, session, who, {})
+
+
+@router.post("/pairing-codes")
+async def make_code(
+    request: Request,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+    settings: Settings = Depends(deps.settings),
+) -> Response:
+    fields = await form_of(request, who)
+    issued = devices.create_pairing_code(
+        session, who, fields.get("household_id", "")[:36], at, settings.pairing_minutes
+    )
+    session.commit()
+    return _devices(request, session, who, {"code": issued})
+
+
+@router.post("/devices/{device_id}/revoke")
+async def revoke(
+    request: Request,
+    device_id: str,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+) -> Response:
+    await form_of(request, who)
+    devices.revoke_device(session, who, device_id, at)
+    session.commit()
+    return redirect("/staff/devices")
+
+
+def _points(
+    request: Request, session: Session, who: Actor, fields: Dict[str, str], error: str = "", status: int = 200
+) -> Response:
+    homes = {h.id: h for h in list_households(session, who)}
+    return _page(
+        request,
+        session,
+        who,
+        "staff/points.html",
+        {
+            "ledger": points.ledger(session, who),
+            "balances": points.balances(session, who),
+            "homes": homes,
+            "f": fields,
+            "error": error,
+            "tab": "points",
+        },
+        status,
+    )
+
+
+@router.get("/points")
+def points_page(
+    request: Request, who: Actor = Depends(staff_actor), session: Session = Depends(deps.db_session)
+) -> Response:
+    return _points(request, session, who, {})
+
+
+@router.post("/points")
+async def add_points(
+    request: Request,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+) -> Response:
+    fields = await form_of(request, who)
+    try:
+        points.add_points(
+            session,
+            who,
+            fields.get("household_id", "")[:36],
+            form_int(fields, "points", "积分"),
+            fields.get("reason", ""),
+            at,
+        )
+    except CommunityError as exc:
+        session.rollback()
+        return _points(request, session, who, fields, exc.message, exc.status)
+    session.commit()
+    return redirect("/staff/points")
