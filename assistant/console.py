@@ -1,0 +1,152 @@
+"""`python -m assistant chat`: type or pipe sentences, read (or hear) the answers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, Callable, Dict, List, Optional, Union
+
+from .clock import Clock, FakeClock, SystemClock, parse_span
+from .config import Settings
+from .dialog import Reply
+
+_LOGGER = logging.getLogger(__name__)
+_NAME = "小巢"
+
+
+def register(subparsers: Any) -> None:
+    """Add the `chat` subcommand."""
+    chat = subparsers.add_parser("chat", help="Talk to the assistant by typing (one sentence per line)")
+    chat.add_argument("--db", type=Path, help="Store file (default: DATA_DIR/assistant.db)")
+    chat.add_argument("--now", help="Start a fake clock at YYYY-MM-DDTHH:MM; '/advance 30m' moves it")
+    chat.add_argument("--jsonl", action="store_true",
+                      help="One JSON object per turn: heard, intent, slots, reply, events")
+    chat.add_argument("--speak", action="store_true", help="Also speak the replies (needs audio.tts)")
+    chat.set_defaults(func=_cmd_chat)
+
+
+def _cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    return run_chat(settings, db=args.db, now=args.now, jsonl=args.jsonl, speak=args.speak)
+
+
+def _make_clock(settings: Settings, now: Union[str, datetime, None]) -> Clock:
+    if now is None:
+        return SystemClock(always_trusted=settings.clock_trust == "always")
+    start = now if isinstance(now, datetime) else datetime.strptime(now.strip(), "%Y-%m-%dT%H:%M")
+    return FakeClock(start, trusted=True)
+
+
+def _make_speaker(settings: Settings) -> Optional[Callable[[Reply], None]]:
+    try:
+        from audio.tts import Speaker  # type: ignore[import-not-found]
+
+        speaker = Speaker(settings.voice)
+    except Exception as exc:  # no audio stack: chat still works as text
+        print(f"--speak: no speech output ({exc}); pip install .[audio]", file=sys.stderr)
+        return None
+
+    def speak(reply: Reply) -> None:
+        if reply.stop_speaking:
+            speaker.stop()
+        if reply.text:
+            speaker.speak(reply.text, rate=reply.voice_rate, volume=reply.voice_volume)
+
+    return speak
+
+
+class _Printer:
+    """Writes turns and fired announcements as text or JSON lines."""
+
+    def __init__(self, stdout: IO[str], jsonl: bool, clock: Clock,
+                 speak: Optional[Callable[[Reply], None]]) -> None:
+        self._out, self._jsonl, self._clock, self._speak = stdout, jsonl, clock, speak
+
+    def replies(self, replies: List[Reply]) -> None:
+        if not self._jsonl:
+            for reply in replies:
+                self._out.write(f"{_NAME}：{reply.text}\n")
+        if self._speak is not None:
+            for reply in replies:
+                self._speak(reply)
+
+    def note(self, text: str) -> None:
+        if not self._jsonl:
+            self._out.write(text + "\n")
+            self._out.flush()
+
+    def record(self, data: Dict[str, Any]) -> None:
+        if self._jsonl:
+            data["now"] = self._clock.now().strftime("%Y-%m-%dT%H:%M:%S")
+            self._out.write(json.dumps(data, ensure_ascii=False) + "\n")
+        self._out.flush()
+
+
+def run_chat(settings: Settings, *, db: Optional[Path] = None, now: Union[str, datetime, None] = None,
+             jsonl: bool = False, speak: bool = False, stdin: IO[str] = sys.stdin,
+             stdout: IO[str] = sys.stdout) -> int:
+    """The chat loop; returns the exit code (0 ok, 2 bad --now)."""
+    from .runtime import Assistant
+
+    try:
+        clock = _make_clock(settings, now)
+    except ValueError:
+        print(f"--now {now!r}: expected YYYY-MM-DDTHH:MM", file=sys.stderr)
+        return 2
+    fired: List[Reply] = []
+    assistant = Assistant.open(settings, clock, fired.append, db_path=db)
+    printer = _Printer(stdout, jsonl, clock, _make_speaker(settings) if speak else None)
+    try:
+        _background(assistant, printer, fired, "/start", assistant.tick)
+        for raw in stdin:
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            if line in ("/quit", "/exit"):
+                break
+            if line.startswith("/"):
+                _command(line, assistant, clock, printer, fired)
+                continue
+            _background(assistant, printer, fired, "/tick", assistant.tick)
+            turn = assistant.turn(line)
+            printer.replies(list(turn.replies))
+            printer.record(turn.to_dict())
+    finally:
+        assistant.stop()
+    return 0
+
+
+def _background(assistant: Any, printer: _Printer, fired: List[Reply], heard: str,
+                action: Callable[[], Any]) -> None:
+    """Run action (clock move, tick) and print whatever the scheduler said meanwhile."""
+    before = assistant.store.last_seq()
+    fired.clear()
+    action()
+    replies = list(fired)
+    fired.clear()
+    ops = [op.to_wire() for op in assistant.store.outbox(before)]
+    if not replies and not ops and heard != "/advance":
+        return
+    printer.replies(replies)
+    printer.record({"heard": heard, "intent": None, "slots": {}, "reply": "".join(r.text for r in replies),
+                    "replies": [r.text for r in replies], "events": ops})
+
+
+def _command(line: str, assistant: Any, clock: Clock, printer: _Printer, fired: List[Reply]) -> None:
+    name, _, arg = line.partition(" ")
+    if name == "/advance":
+        if not isinstance(clock, FakeClock):
+            print("/advance needs a fake clock: start chat with --now YYYY-MM-DDTHH:MM", file=sys.stderr)
+            return
+        try:
+            span = parse_span(arg or "")
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
+            return
+        _background(assistant, printer, fired, "/advance", lambda: clock.advance(span))
+        printer.note(f"（现在是 {clock.now():%Y-%m-%d %H:%M}）")
+        return
+    print(f"unknown command {name!r}; expected /advance 30m|2h|1d or /quit", file=sys.stderr)

@@ -1,0 +1,216 @@
+"""The conversation: pending questions, yes/no, repeat, voice preferences, and routing to skills."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Callable, Dict, List, Optional
+
+from intents.schema import Catalog, IntentId, Parse
+
+from .clock import Clock
+from .config import Settings
+from .phrases import say as phrase
+from .skills import CONFIRM, MORE, SKILLS, Answer, Ask
+from .store import Store
+
+_LOGGER = logging.getLogger(__name__)
+
+PENDING_SECONDS = 30.0
+"""A question left open (confirmation, follow-up, '要继续听吗') expires after this long."""
+ACK_WORDS = ("知道了", "知道", "好的", "好", "吃了", "吃过了", "收到", "听到了", "明白了", "晓得了")
+"""Said after a reminder; counted as dialog.yes even if the parser did not map them."""
+_SLOT_KEYS = {"activity_id": ("activity_id", "category", "date", "time", "part_of_day"),
+              "content": ("content",), "service": ("service",), "date": ("date", "date_range"),
+              "time": ("time",)}
+VOLUME_STEP, VOLUME_MIN, VOLUME_MAX = 0.15, 0.3, 1.0
+RATE_STEP, RATE_MIN = 15, 80
+
+Parser = Callable[[str, datetime, Optional[Catalog]], Parse]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the speaker says; the audio side speaks text with these settings."""
+
+    text: str
+    expects_answer: bool = False
+    """True after a question: the audio side listens without the wake word for a few seconds."""
+    voice_rate: int = 130
+    """Current persisted speaking rate, words per minute."""
+    voice_volume: float = 0.9
+    """Current persisted volume, 0–1."""
+    urgent: bool = False
+    stop_speaking: bool = False
+    """'停': cut the current speech short."""
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"text": self.text, "expects_answer": self.expects_answer, "voice_rate": self.voice_rate,
+                "voice_volume": self.voice_volume, "urgent": self.urgent, "stop_speaking": self.stop_speaking}
+
+
+def _default_parser() -> Parser:
+    try:
+        from intents import parse  # type: ignore[attr-defined]
+    except ImportError as exc:  # intents.parse not built yet: everything is 'unknown'
+        _LOGGER.warning("intents.parse unavailable (%s); every sentence is unknown", exc)
+
+        def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
+            return Parse(text=text, intent=IntentId.UNKNOWN)
+
+    return parse  # type: ignore[no-any-return]
+
+
+class Dialog:
+    """State of the conversation; called only from the dialog thread (no locks here)."""
+
+    def __init__(self, store: Store, clock: Clock, settings: Settings,
+                 catalog: Callable[[], Catalog], parser: Optional[Parser] = None) -> None:
+        self._store = store
+        self._clock = clock
+        self._settings = settings
+        self._catalog = catalog
+        self._parser = parser or _default_parser()
+        self._pending: Optional[Ask] = None
+        self._asked_at = 0.0
+        self._last_text = ""
+        self.last_parse: Optional[Parse] = None
+        """The parse of the latest utterance (what chat --jsonl prints)."""
+
+    # ------------------------------------------------------------------ replies
+    def reply(self, text: str, expects_answer: bool = False, urgent: bool = False,
+              stop_speaking: bool = False, remember: bool = True) -> Reply:
+        """A Reply with the persisted voice settings; remembered for '再说一遍'."""
+        if remember and text:
+            self._last_text = text
+        voice = self._settings.voice
+        return Reply(text=text, expects_answer=expects_answer, urgent=urgent, stop_speaking=stop_speaking,
+                     voice_rate=int(self._store.get_setting("voice.rate", voice.rate)),
+                     voice_volume=float(self._store.get_setting("voice.volume", voice.volume)))
+
+    def ask(self, question: Optional[Ask]) -> None:
+        """Leave a question open (None clears it)."""
+        self._pending = question
+        self._asked_at = self._clock.monotonic()
+
+    def _from_answer(self, answer: Answer) -> Reply:
+        self.ask(answer.ask)
+        return self.reply(answer.text, expects_answer=answer.ask is not None, urgent=answer.urgent)
+
+    # ------------------------------------------------------------------ utterances
+    def hear(self, text: str) -> List[Reply]:
+        """Parse one utterance and answer it."""
+        text = text.strip()
+        if not text:
+            return []
+        parse = self._parser(text, self._clock.now(), self._catalog())
+        return self.handle(parse)
+
+    def handle(self, parse: Parse) -> List[Reply]:
+        """Answer one parse, taking the open question (if any, and not expired) into account."""
+        self.last_parse = parse
+        if self._pending is not None and self._clock.monotonic() - self._asked_at > PENDING_SECONDS:
+            _LOGGER.info("pending %s question expired", self._pending.kind)
+            self._pending = None
+        if parse.intent is IntentId.EMERGENCY_HELP:
+            self._pending = None
+            return [self._run(IntentId.EMERGENCY_HELP, parse)]
+        intent = parse.intent
+        if intent is IntentId.UNKNOWN and parse.text.strip("。！!，, ") in ACK_WORDS:
+            intent = IntentId.DIALOG_YES
+        if self._pending is not None:
+            reply = self._answer_pending(self._pending, parse, intent)
+            if reply is not None:
+                return [reply]
+        return [self._fresh(parse, intent)]
+
+    def _answer_pending(self, pending: Ask, parse: Parse, intent: IntentId) -> Optional[Reply]:
+        """A reply if the utterance answers the open question; None to treat it as a new request."""
+        self._pending = None
+        if intent is IntentId.DIALOG_NO:
+            return self.reply(phrase("dialog.more_declined" if pending.kind == MORE else "dialog.declined"))
+        if pending.kind in (CONFIRM, MORE):
+            if intent is not IntentId.DIALOG_YES:
+                return None
+            slots = dict(pending.slots, confirmed=True) if pending.kind == CONFIRM else dict(pending.slots)
+            return self._run(pending.intent, Parse(parse.text, pending.intent, slots, 1.0))
+        return self._fill_slot(pending, parse, intent)
+
+    def _fill_slot(self, pending: Ask, parse: Parse, intent: IntentId) -> Optional[Reply]:
+        filled = {k: v for k, v in parse.slots.items() if v not in (None, "", [])}
+        keys = _SLOT_KEYS.get(pending.slot or "", (pending.slot,))
+        if not any(k in filled for k in keys):
+            free_text = intent in (IntentId.UNKNOWN, pending.intent)
+            if pending.slot == "content" and free_text:
+                filled["content"] = parse.text.strip("。！!，, ")
+            else:
+                return None
+        slots = dict(pending.slots)
+        slots.update(filled)
+        return self._run(pending.intent, Parse(parse.text, pending.intent, slots, parse.confidence))
+
+    def _fresh(self, parse: Parse, intent: IntentId) -> Reply:
+        handler = _CONTROL.get(intent)
+        if handler is not None:
+            return handler(self)
+        if intent in SKILLS:
+            return self._run(intent, parse)
+        self._pending = None
+        return self.reply(phrase("dialog.unknown"))
+
+    def _run(self, intent: IntentId, parse: Parse) -> Reply:
+        answer = SKILLS[intent](replace(parse, intent=intent), self._store, self._clock)
+        return self._from_answer(answer)
+
+    # ------------------------------------------------------------------ dialog control
+    def _yes(self) -> Reply:
+        from .scheduler import acknowledge_open
+
+        if acknowledge_open(self._store, self._clock.now()):
+            return self.reply(phrase("reminder.ack"))
+        return self.reply(phrase("dialog.ok"))
+
+    def _no(self) -> Reply:
+        return self.reply(phrase("dialog.ok"))
+
+    def _repeat(self) -> Reply:
+        if not self._last_text:
+            return self.reply(phrase("dialog.nothing_to_repeat"), remember=False)
+        return self.reply(self._last_text, expects_answer=self._pending is not None)
+
+    def _volume(self, step: float) -> Reply:
+        current = float(self._store.get_setting("voice.volume", self._settings.voice.volume))
+        wanted = round(min(VOLUME_MAX, max(VOLUME_MIN, current + step)), 2)
+        if wanted == current:
+            return self.reply(phrase("dialog.loudest" if step > 0 else "dialog.quietest"))
+        self._store.set_setting("voice.volume", wanted)
+        return self.reply(phrase("dialog.louder" if step > 0 else "dialog.quieter"))
+
+    def _slower(self) -> Reply:
+        current = int(self._store.get_setting("voice.rate", self._settings.voice.rate))
+        wanted = max(RATE_MIN, current - RATE_STEP)
+        if wanted == current:
+            return self.reply(phrase("dialog.slowest"))
+        self._store.set_setting("voice.rate", wanted)
+        return self.reply(phrase("dialog.slower"))
+
+    def _stop(self) -> Reply:
+        self._pending = None
+        return self.reply(phrase("dialog.stop"), stop_speaking=True, remember=False)
+
+    def _help(self) -> Reply:
+        return self.reply(phrase("dialog.help"))
+
+
+_CONTROL: Dict[IntentId, Callable[[Dialog], Reply]] = {
+    IntentId.DIALOG_YES: Dialog._yes,
+    IntentId.DIALOG_NO: Dialog._no,
+    IntentId.DIALOG_REPEAT: Dialog._repeat,
+    IntentId.DIALOG_LOUDER: lambda d: d._volume(VOLUME_STEP),
+    IntentId.DIALOG_QUIETER: lambda d: d._volume(-VOLUME_STEP),
+    IntentId.DIALOG_SLOWER: Dialog._slower,
+    IntentId.DIALOG_STOP: Dialog._stop,
+    IntentId.DIALOG_HELP: Dialog._help,
+}
+"""Dialog-control intents answered by the dialog itself, dispatched through this table."""

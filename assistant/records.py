@@ -1,0 +1,104 @@
+"""Frozen records the store hands out; rows never leave assistant.store."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any, Dict, Optional
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A sign-up; status pending / confirmed / rejected / cancelled."""
+
+    id: str
+    activity_id: str
+    status: str
+    created_at: datetime
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceRequest:
+    """A service request; service is checkup|meal|transport|haircut|housekeeping."""
+
+    id: str
+    service: str
+    day: date
+    time: Optional[str]
+    status: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A reminder; repeat None (one-shot), 'daily', 'weekdays' or 'weekly:1,3,5' (1 = Monday)."""
+
+    id: str
+    content: str
+    at: time
+    """Local time of day."""
+    start_date: date
+    repeat: Optional[str]
+    active: bool
+    created_at: datetime
+    source: str = "voice"
+
+    @property
+    def hhmm(self) -> str:
+        return self.at.strftime("%H:%M")
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One occurrence of a reminder; status fired / acknowledged / missed."""
+
+    id: int
+    reminder_id: str
+    due_at: datetime
+    status: str
+    attempts: int
+    last_prompt_at: Optional[datetime]
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """A community announcement; status held / spoken."""
+
+    id: str
+    text: str
+    urgent: bool
+    status: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Message:
+    """A family message; direction 'in' (to the senior) or 'out' (dictated by the senior)."""
+
+    id: str
+    direction: str
+    peer: str
+    text: str
+    heard: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class OutboxOp:
+    """One outbox op as sync sends it: {op_id, type, payload}."""
+
+    seq: int
+    op_id: str
+    type: str
+    payload: Dict[str, Any] = field(default_factory=dict)
+    created_at: Optional[datetime] = None
+    urgent: bool = False
+    state: str = "pending"
+
+    def to_wire(self) -> Dict[str, Any]:
+        """The sync request's form of this op."""
+        return {"op_id": self.op_id, "type": self.type, "payload": dict(self.payload)}

@@ -1,0 +1,340 @@
+"""The device runtime: one event queue, one dialog thread, the scheduler driven by clock moves."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from intents.schema import Catalog, Parse
+
+from .clock import Clock
+from .config import Settings
+from .dialog import Dialog, Parser, Reply
+from .events import (
+    AnnouncementArrived,
+    BookingResolved,
+    ClockMoved,
+    Event,
+    MessageArrived,
+    ReminderAdded,
+    ReminderDue,
+    SyncFinished,
+    UtteranceHeard,
+)
+from .phrases import name
+from .phrases import say as phrase
+from .scheduler import Scheduler, in_quiet_hours
+from .skills.reminders import spoken_when
+from .store import Store
+
+_LOGGER = logging.getLogger(__name__)
+
+TICK_SECONDS = 1.0
+"""The real clock is looked at this often (reminders fire within ± 1 s)."""
+JUMP_SECONDS = 2.0
+"""Wall time moving this much more (or less) than monotonic time counts as a clock jump."""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One utterance and what came of it (chat --jsonl prints to_dict())."""
+
+    heard: str
+    parse: Optional[Parse]
+    replies: Tuple[Reply, ...] = ()
+    events: Tuple[Dict[str, Any], ...] = field(default_factory=tuple)
+    """Outbox ops written during the turn: {op_id, type, payload}."""
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"heard": self.heard,
+                "intent": self.parse.intent.value if self.parse is not None else None,
+                "slots": dict(self.parse.slots) if self.parse is not None else {},
+                "reply": "".join(r.text for r in self.replies),
+                "events": list(self.events)}
+
+
+class Assistant:
+    """The speaker's brain. post() from any thread; replies go to on_reply from the dialog thread."""
+
+    def __init__(self, settings: Settings, clock: Clock, on_reply: Callable[[Reply], None],
+                 store: Store, parser: Optional[Parser] = None) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.store = store
+        self._on_reply = on_reply
+        self._lock = threading.RLock()
+        self._queue: "queue.Queue[Optional[Event]]" = queue.Queue()
+        self._stop = threading.Event()
+        self._threads: List[threading.Thread] = []
+        self._catalog: Optional[Catalog] = None
+        self._catalog_version = 0
+        self._at: Optional[datetime] = None
+        self._last_wall, self._last_mono = clock.now(), clock.monotonic()
+        self.outbox_changed = threading.Event()
+        """Set whenever an event wrote outbox ops (assistant.sync waits on it)."""
+        self._dialog = Dialog(store, clock, settings, self.catalog, parser)
+        self._scheduler = Scheduler(store, clock, settings.dialog)
+        self._refresh_demo_catalog()
+        if hasattr(clock, "on_advance"):
+            clock.on_advance(self._on_clock)
+
+    @classmethod
+    def open(cls, settings: Settings, clock: Clock, on_reply: Callable[[Reply], None],
+             db_path: Optional[Path] = None, parser: Optional[Parser] = None) -> "Assistant":
+        """Open (or create) the store (default settings.db_path) and build the assistant."""
+        store = Store.open(Path(db_path) if db_path is not None else settings.db_path)
+        return cls(settings, clock, on_reply, store, parser)
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        """Start the dialog thread (and, on a real clock, the 1 s ticker); catches up at once."""
+        if self._threads:
+            return
+        self._stop.clear()
+        self._threads.append(threading.Thread(target=self._loop, name="dialog", daemon=True))
+        if not hasattr(self.clock, "on_advance"):
+            self._threads.append(threading.Thread(target=self._ticker, name="ticker", daemon=True))
+        for thread in self._threads:
+            thread.start()
+        now = self.clock.now()
+        self.post(ClockMoved(now, now, jump=True))
+
+    def stop(self) -> None:
+        """Finish the event in hand, stop the threads and close the store."""
+        self._stop.set()
+        self._queue.put(None)
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._threads = []
+        self.store.close()
+
+    def post(self, event: Event) -> None:
+        """Queue an event for the dialog thread (thread-safe)."""
+        self._queue.put(event)
+
+    def tick(self) -> List[Reply]:
+        """Without threads (chat, tests): catch the scheduler up to clock.now(); replies go to on_reply."""
+        now, mono = self.clock.now(), self.clock.monotonic()
+        jump = self._is_jump(self._last_wall, now, mono)
+        replies = self.process(ClockMoved(self._last_wall, now, jump=jump))
+        self._deliver(replies)
+        return replies
+
+    def _is_jump(self, old: datetime, new: datetime, mono: float) -> bool:
+        wall = (new - old).total_seconds()
+        jump = abs(wall - (mono - self._last_mono)) > JUMP_SECONDS
+        self._last_wall, self._last_mono = new, mono
+        return jump
+
+    def _on_clock(self, old: datetime, new: datetime) -> None:
+        event = ClockMoved(old, new, jump=self._is_jump(old, new, self.clock.monotonic()))
+        if self._threads:
+            self.post(event)
+        else:
+            self._deliver(self.process(event))
+
+    def _ticker(self) -> None:
+        while not self._stop.wait(TICK_SECONDS):
+            now, mono = self.clock.now(), self.clock.monotonic()
+            self.post(ClockMoved(self._last_wall, now, jump=self._is_jump(self._last_wall, now, mono)))
+
+    def _loop(self) -> None:
+        while True:
+            event = self._queue.get()
+            if event is None or self._stop.is_set():
+                return
+            self._deliver(self.process(event))
+
+    def _deliver(self, replies: List[Reply]) -> None:
+        for reply in replies:
+            try:
+                self._on_reply(reply)
+            except Exception:  # the speaker failing must not stop the brain
+                _LOGGER.exception("on_reply failed for %r", reply.text)
+
+    # ------------------------------------------------------------------ synchronous entry points
+    def handle_text(self, text: str) -> List[Reply]:
+        """Answer one typed or recognised sentence synchronously (console, tests)."""
+        return list(self.turn(text).replies)
+
+    def turn(self, text: str) -> Turn:
+        """Like handle_text, with the parse and the outbox ops written (for chat --jsonl)."""
+        with self._lock:
+            before = self.store.last_seq()
+            replies = self.process(UtteranceHeard(text))
+            ops = tuple(op.to_wire() for op in self.store.outbox(before))
+            return Turn(text, self._dialog.last_parse, tuple(replies), ops)
+
+    def handle_parse(self, parse: Parse) -> List[Reply]:
+        """Answer an already-parsed utterance (tests that build Parse objects by hand)."""
+        with self._lock:
+            return self._guard(lambda: self._dialog.handle(parse))
+
+    def process(self, event: Event) -> List[Reply]:
+        """Handle one event in the caller's thread (serialised with the dialog thread)."""
+        with self._lock:
+            before = self.store.last_seq()
+            replies = self._guard(lambda: _HANDLERS[type(event)](self, event))
+            if self.store.last_seq() != before:
+                self.outbox_changed.set()
+            return replies
+
+    def _guard(self, work: Callable[[], List[Reply]]) -> List[Reply]:
+        try:
+            return work()
+        except Exception:
+            _LOGGER.exception("event failed")
+            return [self._dialog.reply(phrase("error.generic"))]
+
+    # ------------------------------------------------------------------ catalog
+    def catalog(self) -> Catalog:
+        """The activity catalog (synced, else the demo one) the parser and the grammar use."""
+        if self._catalog is None:
+            self._catalog = Catalog(tuple(self.store.activities()))
+        return self._catalog
+
+    def catalog_version(self) -> int:
+        """Increments whenever the catalog changes; the audio side then rebuilds its grammar."""
+        return self._catalog_version
+
+    def _catalog_changed(self) -> None:
+        self._catalog = None
+        self._catalog_version += 1
+
+    def _refresh_demo_catalog(self) -> None:
+        if self.store.activity_source() not in (None, "demo"):
+            return
+        try:
+            from intents import demo_catalog  # type: ignore[attr-defined]
+        except ImportError as exc:
+            _LOGGER.warning("no demo catalog (%s); the activity list stays as stored", exc)
+            return
+        self.store.replace_activities(demo_catalog(self.clock.now()).activities, "demo")
+        self._catalog_changed()
+
+    def _now(self) -> datetime:
+        return self._at or self.clock.now()
+
+    # ------------------------------------------------------------------ event handlers
+    def _on_utterance(self, event: UtteranceHeard) -> List[Reply]:
+        if event.confidence < self.settings.dialog.min_confidence:
+            return [self._dialog.reply(phrase("dialog.low_confidence"))]
+        return self._dialog.hear(event.text)
+
+    def _on_clock_moved(self, event: ClockMoved) -> List[Reply]:
+        """Step through every wake-up between old and new, so a 1-day advance fires in order."""
+        if event.jump or event.new <= event.old or not self.clock.is_trusted():
+            return self._poll(event.new)
+        replies: List[Reply] = []
+        cursor, stalled = event.old, False
+        while True:
+            wake = self._scheduler.next_wake(cursor)
+            if wake is None or wake > event.new:
+                break
+            if wake <= cursor:
+                if stalled:
+                    break
+                wake, stalled = cursor, True
+            else:
+                stalled = False
+            replies.extend(self._poll(wake))
+            cursor = wake
+        replies.extend(self._poll(event.new))
+        return replies
+
+    def _poll(self, at: datetime) -> List[Reply]:
+        replies: List[Reply] = []
+        self._at = at
+        try:
+            for due in self._scheduler.poll(at):
+                replies.extend(_HANDLERS[type(due)](self, due))
+        finally:
+            self._at = None
+        return replies
+
+    def _on_reminder_due(self, event: ReminderDue) -> List[Reply]:
+        if event.missed:
+            reminder = self.store.reminder(event.reminder_id)
+            when = spoken_when(reminder, event.due_at, self._now()) if reminder else ""
+            return [self._dialog.reply(phrase("reminder.missed", when=when, content=event.content))]
+        key = "reminder.due" if event.attempt <= 1 else "reminder.again"
+        self._dialog.ask(None)  # '知道了' now acknowledges the reminder, not an older question
+        return [self._dialog.reply(phrase(key, content=event.content), expects_answer=True)]
+
+    def _on_announcement(self, event: AnnouncementArrived) -> List[Reply]:
+        now = self._now()
+        self.store.add_announcement(event.announcement_id, event.text, event.urgent, event.created_at or now)
+        if self.store.announcement_status(event.announcement_id) != "held":
+            return []
+        if in_quiet_hours(now, self.settings.dialog) and not event.urgent:
+            return []
+        self.store.mark_announcement_spoken(event.announcement_id, now)
+        key = "announce.urgent" if event.urgent else "announce.new"
+        return [self._dialog.reply(phrase(key, text=event.text), urgent=event.urgent)]
+
+    def _on_message(self, event: MessageArrived) -> List[Reply]:
+        now = self._now()
+        if not self.store.add_message_in(event.message_id, event.sender, event.text, now):
+            return []
+        if in_quiet_hours(now, self.settings.dialog):
+            return []  # kept unheard; '有没有留言' reads it in the morning
+        self.store.mark_heard([event.message_id])
+        return [self._dialog.reply(phrase("message.new", sender=event.sender, text=event.text))]
+
+    def _on_booking_resolved(self, event: BookingResolved) -> List[Reply]:
+        now = self._now()
+        if event.kind == "service":
+            found = [s for s in self.store.services(("pending",)) if s.id == event.booking_id]
+            if not found or not self.store.resolve_service(event.booking_id, event.status, now, event.reason):
+                return []
+            service = name("service.names", found[0].service)
+            from .skills.services import spoken_when as service_when
+
+            when = service_when(found[0].day, found[0].time, now)
+            return [self._dialog.reply(phrase(f"service.{event.status}", when=when, service=service))]
+        before = self.store.booking(event.booking_id)
+        if before is None or before.status == event.status:
+            return []
+        self.store.resolve_booking(event.booking_id, event.status, now, event.reason)
+        act = self.store.activity(before.activity_id)
+        title = act.title if act else ""
+        from . import say
+
+        moment = say.moment(act.start, now) if act else ""
+        reason = phrase("booking.reason_full") if event.reason == "full" else ""
+        return [self._dialog.reply(phrase(f"booking.{event.status}", moment=moment, title=title,
+                                          reason=reason))]
+
+    def _on_reminder_added(self, event: ReminderAdded) -> List[Reply]:
+        reminder = self.store.reminder(event.reminder_id)
+        if reminder is None or not reminder.active or event.source != "family":
+            return []
+        when = spoken_when(reminder, None, self._now())
+        return [self._dialog.reply(phrase("reminder.family", when=when, content=reminder.content))]
+
+    def _on_sync_finished(self, event: SyncFinished) -> List[Reply]:
+        if "activities" in event.changed:
+            self._catalog_changed()
+        if event.ok and event.server_time is not None:
+            offset = abs((event.server_time - self.clock.now()).total_seconds())
+            mark = getattr(self.clock, "mark_trusted", None)
+            if offset < 60 and mark is not None:
+                mark()
+        return []
+
+
+_HANDLERS: Dict[type, Callable[[Assistant, Any], List[Reply]]] = {
+    UtteranceHeard: Assistant._on_utterance,
+    ClockMoved: Assistant._on_clock_moved,
+    ReminderDue: Assistant._on_reminder_due,
+    AnnouncementArrived: Assistant._on_announcement,
+    MessageArrived: Assistant._on_message,
+    BookingResolved: Assistant._on_booking_resolved,
+    ReminderAdded: Assistant._on_reminder_added,
+    SyncFinished: Assistant._on_sync_finished,
+}

@@ -1,0 +1,143 @@
+"""Reminders falling due, re-prompts until acknowledged, misses, catch-up after downtime, quiet hours."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+from typing import Dict, List, Optional
+
+from .clock import Clock
+from .config import DialogSettings
+from .events import AnnouncementArrived, Event, ReminderDue
+from .records import Reminder
+from .recurrence import dues
+from .store import Store
+
+_LOGGER = logging.getLogger(__name__)
+
+REPROMPT = timedelta(minutes=5)
+"""A fired reminder is said again this often until acknowledged …"""
+MAX_ATTEMPTS = 4
+"""… the first time plus three repeats; five minutes after the last one it is missed."""
+LATE = timedelta(seconds=60)
+"""Found due later than this (device off, clock jumped) → missed rather than fired."""
+CATCH_UP = timedelta(hours=12)
+"""Missed occurrences this recent are spoken once ('您有一个错过的提醒…'); older ones only recorded."""
+
+
+def _hhmm(text: str) -> time:
+    return time.fromisoformat(text)
+
+
+def in_quiet_hours(at: datetime, settings: DialogSettings) -> bool:
+    """Whether at falls in [quiet_start, quiet_end), which may wrap midnight (21:30–07:30)."""
+    start, end, now = _hhmm(settings.quiet_start), _hhmm(settings.quiet_end), at.time()
+    if start == end:
+        return False
+    if start < end:
+        return start <= now < end
+    return now >= start or now < end
+
+
+def quiet_end_after(at: datetime, settings: DialogSettings) -> datetime:
+    """The next time quiet hours end after at."""
+    end = datetime.combine(at.date(), _hhmm(settings.quiet_end))
+    return end if end > at else end + timedelta(days=1)
+
+
+def acknowledge_open(store: Store, at: datetime) -> int:
+    """'知道了': every fired, unacknowledged occurrence becomes acknowledged; returns how many."""
+    count = 0
+    for occ in store.occurrences(statuses=("fired",)):
+        count += store.close_occurrence(occ.id, "acknowledged", at)
+    return count
+
+
+class Scheduler:
+    """Decides what is due; the dialog thread calls it and speaks the events it returns.
+
+    Every occurrence is keyed (reminder_id, due_at) in the store, so it fires exactly once
+    across restarts, and nothing at or before a reminder's latest occurrence fires again
+    after the clock jumps backwards.
+    """
+
+    def __init__(self, store: Store, clock: Clock, settings: DialogSettings) -> None:
+        self._store = store
+        self._clock = clock
+        self._settings = settings
+
+    def _anchors(self, reminders: List[Reminder]) -> Dict[str, datetime]:
+        latest = self._store.latest_occurrences()
+        anchors = {}
+        for r in reminders:
+            created = r.created_at.replace(microsecond=0) - timedelta(seconds=1)
+            anchors[r.id] = max(latest.get(r.id, created), created)
+        return anchors
+
+    def next_wake(self, after: datetime) -> Optional[datetime]:
+        """The earliest time after `after` when poll() has something to do (None: nothing planned)."""
+        candidates: List[datetime] = []
+        reminders = self._store.reminders()
+        anchors = self._anchors(reminders)
+        for r in reminders:
+            due = next(dues(r, anchors[r.id], after + timedelta(days=8)), None)
+            if due is not None:
+                candidates.append(due)
+        for occ in self._store.occurrences(statuses=("fired",)):
+            candidates.append((occ.last_prompt_at or occ.due_at) + REPROMPT)
+        if self._store.announcements(status="held", limit=1):
+            candidates.append(quiet_end_after(after, self._settings))
+        return min(candidates) if candidates else None
+
+    def poll(self, at: datetime) -> List[Event]:
+        """Record what is due at `at` and return the events to speak, in order.
+
+        Nothing happens while the clock is not trusted: an offline-booted Raspberry Pi may think
+        it is 1970 or last week, and firing or missing reminders on that time would be wrong.
+        """
+        if not self._clock.is_trusted():
+            return []
+        events: List[Event] = []
+        events.extend(self._new_occurrences(at))
+        events.extend(self._open_occurrences(at))
+        if not in_quiet_hours(at, self._settings):
+            for ann in self._store.announcements(status="held", limit=50):
+                events.append(AnnouncementArrived(ann.id, ann.text, ann.urgent, ann.created_at))
+        return events
+
+    def _new_occurrences(self, at: datetime) -> List[Event]:
+        events: List[Event] = []
+        reminders = self._store.reminders()
+        anchors = self._anchors(reminders)
+        for r in reminders:
+            for due in dues(r, anchors[r.id], at):
+                late = at - due
+                status = "fired" if late <= LATE else "missed"
+                if self._store.record_occurrence(r.id, due, status, at) is None:
+                    continue
+                if status == "fired":
+                    events.append(ReminderDue(r.id, due, r.content, attempt=1))
+                elif late <= CATCH_UP:
+                    events.append(ReminderDue(r.id, due, r.content, missed=True))
+                else:
+                    _LOGGER.info("reminder %s due %s missed long ago; recorded only", r.id, due)
+        events.sort(key=lambda e: e.due_at)  # type: ignore[union-attr]
+        return events
+
+    def _open_occurrences(self, at: datetime) -> List[Event]:
+        events: List[Event] = []
+        for occ in self._store.occurrences(statuses=("fired",)):
+            last = occ.last_prompt_at or occ.due_at
+            if at < last + REPROMPT:
+                continue
+            if occ.attempts >= MAX_ATTEMPTS or at - last > REPROMPT + LATE:
+                self._store.close_occurrence(occ.id, "missed", at)
+                continue
+            reminder = self._store.reminder(occ.reminder_id)
+            if reminder is None or not reminder.active:  # cancelled while it was being repeated
+                self._store.close_occurrence(occ.id, "missed", at)
+                continue
+            self._store.prompted_again(occ.id, at)
+            events.append(ReminderDue(occ.reminder_id, occ.due_at, reminder.content,
+                                      attempt=occ.attempts + 1))
+        return events

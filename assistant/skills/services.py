@@ -1,0 +1,51 @@
+"""Services (体检, 送餐, 用车, 理发, 保洁): ask what and when, read back, confirm, submit."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time
+from typing import Optional
+
+from intents.schema import IntentId, Parse
+
+from .. import say
+from ..clock import Clock
+from ..phrases import name
+from ..phrases import say as phrase
+from ..store import Store
+from .answer import CONFIRM, SLOT, Answer, Ask, slot_date
+
+_LOGGER = logging.getLogger(__name__)
+
+SERVICES = ("checkup", "meal", "transport", "haircut", "housekeeping")
+
+
+def spoken_when(day: date, when: Optional[str], now: datetime) -> str:
+    """'明天上午', '12月3号 星期四 下午三点'; when is HH:MM, a part of day or None."""
+    spoken = say.day_name(day, now.date())
+    sep = " " if " " in spoken else ""
+    if not when:
+        return spoken
+    if ":" in when:
+        return spoken + sep + say.clock_time(time.fromisoformat(when))
+    return spoken + sep + name("part_of_day", when)
+
+
+def request(parse: Parse, store: Store, clock: Clock) -> Answer:
+    """'我要预约明天上午体检' → confirm → a pending request (等社区确认)."""
+    now = clock.now()
+    slots = dict(parse.slots)
+    service = slots.get("service")
+    if service not in SERVICES:
+        return Answer(phrase("service.ask_which"), Ask(SLOT, IntentId.SERVICE_BOOK, slots, "service"))
+    day = slot_date(slots)
+    if day is None:
+        return Answer(phrase("service.ask_day"), Ask(SLOT, IntentId.SERVICE_BOOK, slots, "date"))
+    when = slots.get("time") or slots.get("part_of_day")
+    spoken = spoken_when(day, when, now)
+    service_name = name("service.names", service)
+    if not slots.get("confirmed"):
+        return Answer(phrase("service.confirm", when=spoken, service=service_name),
+                      Ask(CONFIRM, IntentId.SERVICE_BOOK, slots))
+    store.add_service(service, day, when, now)
+    return Answer(phrase("service.done", service=service_name))

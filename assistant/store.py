@@ -1,0 +1,462 @@
+"""The device's SQLite store (WAL): every change and its outbox op commit in one transaction."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from contextlib import contextmanager
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence
+
+from sqlalchemy import create_engine, delete, event, func, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from intents.schema import Activity
+
+from .records import Announcement, Booking, Message, Occurrence, OutboxOp, Reminder, ServiceRequest
+from .tables import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    ActivityRow,
+    AnnouncementRow,
+    BookingRow,
+    MessageRow,
+    OccurrenceRow,
+    OutboxRow,
+    PointsRow,
+    ReminderRow,
+    ServiceRow,
+    SettingRow,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+OPEN_BOOKING = ("pending", "confirmed")
+
+
+class AssistantError(Exception):
+    """Base class for errors of the assistant package."""
+
+
+class StoreError(AssistantError):
+    """The store cannot be opened or is from a newer release."""
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def _activity(row: ActivityRow) -> Activity:
+    return Activity(id=row.id, title=row.title, category=row.category, start=row.start,
+                    place=row.place, capacity=row.capacity)
+
+
+def _booking(row: BookingRow) -> Booking:
+    return Booking(row.id, row.activity_id, row.status, row.created_at, row.reason)
+
+
+def _reminder(row: ReminderRow) -> Reminder:
+    return Reminder(id=row.id, content=row.content, at=time.fromisoformat(row.time),
+                    start_date=row.start_date, repeat=row.repeat, active=row.active,
+                    created_at=row.created_at, source=row.source)
+
+
+def _occurrence(row: OccurrenceRow) -> Occurrence:
+    return Occurrence(row.id, row.reminder_id, row.due_at, row.status, row.attempts, row.last_prompt_at)
+
+
+def _op(row: OutboxRow) -> OutboxOp:
+    return OutboxOp(row.seq, row.op_id, row.type, json.loads(row.payload), row.created_at,
+                    row.urgent, row.state)
+
+
+class Store:
+    """All persistent state of the speaker. Thread-safe: each call is its own transaction."""
+
+    def __init__(self, engine: Engine, path: Path) -> None:
+        self._engine = engine
+        self.path = path
+
+    # ------------------------------------------------------------------ lifecycle
+    @staticmethod
+    def open(path: Path) -> "Store":
+        """Open or create the store at path, in WAL mode, migrating an older schema in place."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False,
+                                                                 "timeout": 15})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Take transactions into our own hands (pysqlite's implicit BEGIN skips SELECT and DDL).
+            dbapi_conn.isolation_level = None
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=15000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        store = Store(engine, path)
+        store._migrate()
+        return store
+
+    def _migrate(self) -> None:
+        with self._engine.begin() as conn:
+            version = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"{self.path}: schema version {version} is newer than this "
+                                 f"software ({SCHEMA_VERSION}); install the newer release")
+            for step in range(version, SCHEMA_VERSION):
+                _LOGGER.info("store %s: migrating schema %d → %d", self.path, step, step + 1)
+                MIGRATIONS[step](conn)
+                conn.exec_driver_sql(f"PRAGMA user_version={step + 1}")
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    @property
+    def schema_version(self) -> int:
+        with self._engine.connect() as conn:
+            return int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+
+    def integrity_check(self) -> str:
+        """'ok' when SQLite finds the file sound."""
+        with self._engine.connect() as conn:
+            return str(conn.exec_driver_sql("PRAGMA integrity_check").scalar())
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        with Session(self._engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @staticmethod
+    def _add_op(session: Session, type_: str, payload: Mapping[str, Any], at: datetime,
+                urgent: bool = False) -> str:
+        op_id = _uuid()
+        session.add(OutboxRow(op_id=op_id, type=type_, urgent=urgent, created_at=at, state="pending",
+                              payload=json.dumps(dict(payload), ensure_ascii=False)))
+        return op_id
+
+    # ------------------------------------------------------------------ settings
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        with self._tx() as s:
+            row = s.get(SettingRow, key)
+            return json.loads(row.value) if row is not None else default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        text = json.dumps(value, ensure_ascii=False)
+        with self._tx() as s:
+            s.execute(sqlite_insert(SettingRow).values(key=key, value=text)
+                      .on_conflict_do_update(index_elements=["key"], set_={"value": text}))
+
+    # ------------------------------------------------------------------ activities
+    def replace_activities(self, activities: Iterable[Activity], source: str,
+                           taken: Optional[Mapping[str, int]] = None) -> None:
+        """Make the cache hold exactly these activities (rows still booked are kept)."""
+        taken = taken or {}
+        items = list(activities)
+        with self._tx() as s:
+            booked = set(s.scalars(select(BookingRow.activity_id)))
+            keep = {a.id for a in items} | booked
+            s.execute(delete(ActivityRow).where(ActivityRow.id.not_in(keep)))
+            for act in items:
+                values = dict(id=act.id, title=act.title, category=act.category, start=act.start,
+                              place=act.place, capacity=act.capacity, taken=int(taken.get(act.id, 0)),
+                              source=source)
+                s.execute(sqlite_insert(ActivityRow).values(**values).on_conflict_do_update(
+                    index_elements=["id"], set_={k: v for k, v in values.items() if k != "id"}))
+
+    def activity_source(self) -> Optional[str]:
+        with self._tx() as s:
+            return s.scalar(select(ActivityRow.source).limit(1))
+
+    def activities(self, since: Optional[datetime] = None) -> List[Activity]:
+        """Cached activities, soonest first; since: only those starting at or after it."""
+        with self._tx() as s:
+            query = select(ActivityRow).order_by(ActivityRow.start, ActivityRow.id)
+            if since is not None:
+                query = query.where(ActivityRow.start >= since)
+            return [_activity(r) for r in s.scalars(query)]
+
+    def activity(self, activity_id: str) -> Optional[Activity]:
+        with self._tx() as s:
+            row = s.get(ActivityRow, activity_id)
+            return _activity(row) if row is not None else None
+
+    def seats_left(self, activity_id: str) -> Optional[int]:
+        """Seats left as far as the device knows; None when capacity is unknown (0)."""
+        with self._tx() as s:
+            row = s.get(ActivityRow, activity_id)
+            if row is None or row.capacity <= 0:
+                return None
+            return max(0, row.capacity - row.taken)
+
+    # ------------------------------------------------------------------ bookings
+    def add_booking(self, activity_id: str, at: datetime) -> Booking:
+        """A pending booking and its 'booking.create' op, in one transaction."""
+        booking_id = _uuid()
+        with self._tx() as s:
+            row = BookingRow(id=booking_id, activity_id=activity_id, status="pending", reason="",
+                             created_at=at, updated_at=at)
+            s.add(row)
+            self._add_op(s, "booking.create", {"booking_id": booking_id, "activity_id": activity_id}, at)
+            return _booking(row)
+
+    def cancel_booking(self, booking_id: str, at: datetime) -> None:
+        with self._tx() as s:
+            row = s.get(BookingRow, booking_id)
+            if row is None or row.status not in OPEN_BOOKING:
+                return
+            row.status, row.updated_at = "cancelled", at
+            self._add_op(s, "booking.cancel", {"booking_id": booking_id, "activity_id": row.activity_id}, at)
+
+    def resolve_booking(self, booking_id: str, status: str, at: datetime,
+                        reason: str = "") -> Optional[Booking]:
+        """The server's verdict (confirmed/rejected); no outbox op. None if unknown."""
+        with self._tx() as s:
+            row = s.get(BookingRow, booking_id)
+            if row is None:
+                return None
+            row.status, row.reason, row.updated_at = status, reason, at
+            return _booking(row)
+
+    def bookings(self, statuses: Sequence[str] = OPEN_BOOKING) -> List[Booking]:
+        """Bookings in these states, by activity start."""
+        with self._tx() as s:
+            query = (select(BookingRow).join(ActivityRow, ActivityRow.id == BookingRow.activity_id,
+                                             isouter=True)
+                     .where(BookingRow.status.in_(list(statuses)))
+                     .order_by(ActivityRow.start, BookingRow.created_at))
+            return [_booking(r) for r in s.scalars(query)]
+
+    def booking(self, booking_id: str) -> Optional[Booking]:
+        with self._tx() as s:
+            row = s.get(BookingRow, booking_id)
+            return _booking(row) if row is not None else None
+
+    # ------------------------------------------------------------------ services
+    def add_service(self, service: str, day: date, when: Optional[str], at: datetime) -> ServiceRequest:
+        request_id = _uuid()
+        with self._tx() as s:
+            row = ServiceRow(id=request_id, service=service, day=day, time=when, status="pending",
+                             reason="", created_at=at)
+            s.add(row)
+            self._add_op(s, "service.request", {"request_id": request_id, "service": service,
+                                                "date": day.isoformat(), "time": when}, at)
+            return ServiceRequest(row.id, row.service, row.day, row.time, row.status, row.created_at)
+
+    def services(self, statuses: Sequence[str] = OPEN_BOOKING) -> List[ServiceRequest]:
+        with self._tx() as s:
+            rows = s.scalars(select(ServiceRow).where(ServiceRow.status.in_(list(statuses)))
+                             .order_by(ServiceRow.day, ServiceRow.created_at))
+            return [ServiceRequest(r.id, r.service, r.day, r.time, r.status, r.created_at) for r in rows]
+
+    def resolve_service(self, request_id: str, status: str, at: datetime, reason: str = "") -> bool:
+        with self._tx() as s:
+            row = s.get(ServiceRow, request_id)
+            if row is None:
+                return False
+            row.status, row.reason = status, reason
+            return True
+
+    # ------------------------------------------------------------------ reminders
+    def add_reminder(self, content: str, at: time, start_date: date, repeat: Optional[str],
+                     now: datetime, source: str = "voice", reminder_id: Optional[str] = None,
+                     outbox: bool = True) -> Reminder:
+        """Create (or, with a known reminder_id from the server, replace) a reminder.
+
+        outbox: False for reminders that came from the server (family), which it already knows.
+        """
+        reminder_id = reminder_id or _uuid()
+        with self._tx() as s:
+            row = s.get(ReminderRow, reminder_id)
+            if row is None:
+                row = ReminderRow(id=reminder_id, created_at=now)
+                s.add(row)
+            row.content, row.time, row.start_date = content, at.strftime("%H:%M"), start_date
+            row.repeat, row.active, row.source, row.updated_at = repeat, True, source, now
+            if outbox:
+                self._add_op(s, "reminder.create", {
+                    "reminder_id": reminder_id, "content": content, "time": row.time,
+                    "date": start_date.isoformat(), "repeat": repeat}, now)
+            s.flush()
+            return _reminder(row)
+
+    def cancel_reminder(self, reminder_id: str, now: datetime, outbox: bool = True) -> None:
+        with self._tx() as s:
+            row = s.get(ReminderRow, reminder_id)
+            if row is None or not row.active:
+                return
+            row.active, row.updated_at = False, now
+            if outbox:
+                self._add_op(s, "reminder.cancel", {"reminder_id": reminder_id}, now)
+
+    def reminders(self, active_only: bool = True) -> List[Reminder]:
+        with self._tx() as s:
+            query = select(ReminderRow).order_by(ReminderRow.time, ReminderRow.created_at)
+            if active_only:
+                query = query.where(ReminderRow.active.is_(True))
+            return [_reminder(r) for r in s.scalars(query)]
+
+    def reminder(self, reminder_id: str) -> Optional[Reminder]:
+        with self._tx() as s:
+            row = s.get(ReminderRow, reminder_id)
+            return _reminder(row) if row is not None else None
+
+    # ------------------------------------------------------------------ reminder occurrences
+    def latest_occurrences(self) -> Dict[str, datetime]:
+        """reminder_id → due time of its latest recorded occurrence."""
+        with self._tx() as s:
+            rows = s.execute(select(OccurrenceRow.reminder_id, func.max(OccurrenceRow.due_at))
+                             .group_by(OccurrenceRow.reminder_id))
+            return {rid: due for rid, due in rows}
+
+    def record_occurrence(self, reminder_id: str, due_at: datetime, status: str,
+                          at: datetime) -> Optional[Occurrence]:
+        """Record an occurrence (fired or missed) and its outbox op; None if it already exists."""
+        with self._tx() as s:
+            result = s.execute(sqlite_insert(OccurrenceRow).values(
+                reminder_id=reminder_id, due_at=due_at, status=status,
+                attempts=1 if status == "fired" else 0, last_prompt_at=at if status == "fired" else None,
+                updated_at=at).on_conflict_do_nothing(index_elements=["reminder_id", "due_at"]))
+            if result.rowcount == 0:
+                return None
+            self._add_op(s, f"reminder.{status}", {"reminder_id": reminder_id,
+                                                   "due_at": due_at.isoformat(), "at": at.isoformat()}, at)
+            row = s.scalars(select(OccurrenceRow).where(OccurrenceRow.reminder_id == reminder_id,
+                                                        OccurrenceRow.due_at == due_at)).one()
+            return _occurrence(row)
+
+    def occurrences(self, reminder_id: Optional[str] = None,
+                    statuses: Optional[Sequence[str]] = None) -> List[Occurrence]:
+        with self._tx() as s:
+            query = select(OccurrenceRow).order_by(OccurrenceRow.due_at, OccurrenceRow.id)
+            if reminder_id is not None:
+                query = query.where(OccurrenceRow.reminder_id == reminder_id)
+            if statuses is not None:
+                query = query.where(OccurrenceRow.status.in_(list(statuses)))
+            return [_occurrence(r) for r in s.scalars(query)]
+
+    def prompted_again(self, occurrence_id: int, at: datetime) -> None:
+        with self._tx() as s:
+            s.execute(update(OccurrenceRow).where(OccurrenceRow.id == occurrence_id)
+                      .values(attempts=OccurrenceRow.attempts + 1, last_prompt_at=at, updated_at=at))
+
+    def close_occurrence(self, occurrence_id: int, status: str, at: datetime) -> bool:
+        """fired → acknowledged or missed, with its outbox op; False if it was not open."""
+        with self._tx() as s:
+            row = s.get(OccurrenceRow, occurrence_id)
+            if row is None or row.status != "fired":
+                return False
+            row.status, row.updated_at = status, at
+            payload = {"reminder_id": row.reminder_id, "due_at": row.due_at.isoformat(),
+                       "at": at.isoformat()}
+            self._add_op(s, f"reminder.{status}", payload, at)
+            return True
+
+    # ------------------------------------------------------------------ announcements, messages, points
+    def add_announcement(self, announcement_id: str, text: str, urgent: bool, created_at: datetime) -> bool:
+        """Store a held announcement; False if already known (sync may deliver it twice)."""
+        with self._tx() as s:
+            result = s.execute(sqlite_insert(AnnouncementRow).values(
+                id=announcement_id, text=text, urgent=urgent, status="held", created_at=created_at)
+                .on_conflict_do_nothing(index_elements=["id"]))
+            return result.rowcount > 0
+
+    def announcements(self, status: Optional[str] = None, limit: int = 20) -> List[Announcement]:
+        """Newest first (held ones: oldest first, in the order they should be spoken)."""
+        with self._tx() as s:
+            query = select(AnnouncementRow)
+            if status is not None:
+                query = query.where(AnnouncementRow.status == status).order_by(AnnouncementRow.created_at)
+            else:
+                query = query.order_by(AnnouncementRow.created_at.desc())
+            return [Announcement(r.id, r.text, r.urgent, r.status, r.created_at)
+                    for r in s.scalars(query.limit(limit))]
+
+    def announcement_status(self, announcement_id: str) -> Optional[str]:
+        with self._tx() as s:
+            return s.scalar(select(AnnouncementRow.status).where(AnnouncementRow.id == announcement_id))
+
+    def mark_announcement_spoken(self, announcement_id: str, at: datetime) -> None:
+        with self._tx() as s:
+            s.execute(update(AnnouncementRow).where(AnnouncementRow.id == announcement_id)
+                      .values(status="spoken", spoken_at=at))
+
+    def add_message_in(self, message_id: str, sender: str, text: str, at: datetime) -> bool:
+        with self._tx() as s:
+            result = s.execute(sqlite_insert(MessageRow).values(
+                id=message_id, direction="in", peer=sender, text=text, heard=False, created_at=at)
+                .on_conflict_do_nothing(index_elements=["id"]))
+            return result.rowcount > 0
+
+    def unheard_messages(self) -> List[Message]:
+        with self._tx() as s:
+            rows = s.scalars(select(MessageRow).where(MessageRow.direction == "in",
+                                                      MessageRow.heard.is_(False))
+                             .order_by(MessageRow.created_at))
+            return [Message(r.id, r.direction, r.peer, r.text, r.heard, r.created_at) for r in rows]
+
+    def mark_heard(self, message_ids: Iterable[str]) -> None:
+        with self._tx() as s:
+            s.execute(update(MessageRow).where(MessageRow.id.in_(list(message_ids))).values(heard=True))
+
+    def send_message(self, to: str, text: str, at: datetime) -> str:
+        message_id = _uuid()
+        with self._tx() as s:
+            s.add(MessageRow(id=message_id, direction="out", peer=to, text=text, heard=True, created_at=at))
+            self._add_op(s, "message.send", {"message_id": message_id, "to": to, "text": text}, at)
+        return message_id
+
+    def set_points(self, balance: int, at: datetime) -> None:
+        with self._tx() as s:
+            s.execute(sqlite_insert(PointsRow).values(id=1, balance=balance, updated_at=at)
+                      .on_conflict_do_update(index_elements=["id"], set_={"balance": balance,
+                                                                          "updated_at": at}))
+
+    def points(self) -> Optional[int]:
+        """Balance as last synced; None if the server never said."""
+        with self._tx() as s:
+            return s.scalar(select(PointsRow.balance).where(PointsRow.id == 1))
+
+    def record_emergency(self, text: str, at: datetime) -> str:
+        """An urgent 'emergency' op (sync sends it at once); returns its op_id."""
+        with self._tx() as s:
+            return self._add_op(s, "emergency", {"text": text, "at": at.isoformat()}, at, urgent=True)
+
+    # ------------------------------------------------------------------ outbox (for assistant.sync)
+    def pending_ops(self, limit: int = 100) -> List[OutboxOp]:
+        """Ops not yet acknowledged by the server, urgent first, then in local order."""
+        with self._tx() as s:
+            rows = s.scalars(select(OutboxRow).where(OutboxRow.state != "acknowledged")
+                             .order_by(OutboxRow.urgent.desc(), OutboxRow.seq).limit(limit))
+            return [_op(r) for r in rows]
+
+    def mark_sent(self, op_ids: Iterable[str], at: datetime) -> None:
+        with self._tx() as s:
+            s.execute(update(OutboxRow).where(OutboxRow.op_id.in_(list(op_ids)),
+                                              OutboxRow.state == "pending")
+                      .values(state="sent", sent_at=at, attempts=OutboxRow.attempts + 1))
+
+    def mark_acknowledged(self, op_id: str, result: Mapping[str, Any], at: datetime) -> None:
+        with self._tx() as s:
+            s.execute(update(OutboxRow).where(OutboxRow.op_id == op_id).values(
+                state="acknowledged", acked_at=at, result=json.dumps(dict(result), ensure_ascii=False)))
+
+    def outbox(self, after_seq: int = 0) -> List[OutboxOp]:
+        """Every op with seq > after_seq, in order (for tests, chat --jsonl and sync)."""
+        with self._tx() as s:
+            rows = s.scalars(select(OutboxRow).where(OutboxRow.seq > after_seq).order_by(OutboxRow.seq))
+            return [_op(r) for r in rows]
+
+    def last_seq(self) -> int:
+        with self._tx() as s:
+            return int(s.scalar(select(func.max(OutboxRow.seq))) or 0)
