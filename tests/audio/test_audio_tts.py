@@ -1,0 +1,107 @@
+"""Mandarin speech through pyttsx3 / espeak-ng, measured on the samples."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from assistant.config import VoiceSettings
+from audio import tts
+from audio.errors import SpeechError
+from audio.tts import Speaker, split_sentences
+from audio.wav import Audio, WavFolderSink, read_wav
+
+pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+
+ANSWER = "您好，明天上午九点在活动室有太极拳。要给您报名吗？"
+
+
+class _SilentEngine:
+    """An engine that "succeeds" without sound, as pyttsx3 sometimes does."""
+
+    name = "pyttsx3"
+
+    def synth(self, text: str, rate: int) -> Audio:
+        return Audio(b"", 22050)
+
+
+def _broken_pyttsx3(voice: str) -> tts.Backend:
+    raise RuntimeError("no espeak driver")
+
+
+def test_split_sentences_keeps_punctuation() -> None:
+    assert split_sentences(ANSWER) == ["您好，明天上午九点在活动室有太极拳。", "要给您报名吗？"]
+
+
+def test_mandarin_answer_has_plausible_length_and_loudness() -> None:
+    audio = Audio.from_wav(Speaker(VoiceSettings()).synthesize(ANSWER))
+    assert audio.rate == tts.OUTPUT_RATE and audio.channels == 1
+    # 23 syllables at 130 wpm, espeak-ng cmn: about 0.4 s each
+    assert 5.0 < audio.seconds < 16.0
+    assert 1000 < audio.rms < 12000
+
+
+def test_slower_rate_gives_longer_speech(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tts, "_make_pyttsx3", _broken_pyttsx3)  # deterministic: espeak-ng only
+    speaker = Speaker(VoiceSettings())
+    slow = Audio.from_wav(speaker.synthesize(ANSWER, rate=90)).seconds
+    fast = Audio.from_wav(speaker.synthesize(ANSWER, rate=180)).seconds
+    assert slow > fast * 1.5
+
+
+def test_volume_scales_loudness(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tts, "_make_pyttsx3", _broken_pyttsx3)
+    speaker = Speaker(VoiceSettings())
+    loud = Audio.from_wav(speaker.synthesize("你好。", volume=1.0)).rms
+    quiet = Audio.from_wav(speaker.synthesize("你好。", volume=0.5)).rms
+    assert quiet == pytest.approx(loud / 2, rel=0.02)
+
+
+def test_fallback_when_pyttsx3_writes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tts, "_make_pyttsx3", lambda voice: _SilentEngine())
+    audio = Audio.from_wav(Speaker(VoiceSettings()).synthesize("你好。"))
+    assert audio.seconds > 0.3 and audio.rms > 500
+
+
+def test_fallback_when_pyttsx3_cannot_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tts, "_make_pyttsx3", _broken_pyttsx3)
+    assert Audio.from_wav(Speaker(VoiceSettings()).synthesize("你好。")).seconds > 0.3
+
+
+def test_clear_error_when_no_engine_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tts, "_make_pyttsx3", _broken_pyttsx3)
+    missing = "/nonexistent/espeak-ng"
+    monkeypatch.setattr(tts, "_make_espeak", lambda voice: tts._EspeakBackend(voice, missing))
+    with pytest.raises(SpeechError, match="no speech engine works.*apt install espeak-ng"):
+        Speaker(VoiceSettings()).synthesize("你好。")
+
+
+def test_speak_goes_sentence_by_sentence_to_the_sink(tmp_path: Path) -> None:
+    sink = WavFolderSink(tmp_path)
+    Speaker(VoiceSettings(), sink).speak(ANSWER)
+    assert len(sink.files()) == 2
+    assert read_wav(sink.files()[1]).seconds < read_wav(sink.files()[0]).seconds
+
+
+class _StoppingSink(WavFolderSink):
+    """Calls speaker.stop() from another thread while the first sentence plays."""
+
+    speaker: Speaker
+
+    def play(self, audio: Audio) -> None:
+        super().play(audio)
+        stopper = threading.Thread(target=self.speaker.stop)
+        stopper.start()
+        stopper.join(timeout=5)
+
+
+def test_stop_cuts_the_rest_short(tmp_path: Path) -> None:
+    sink = _StoppingSink(tmp_path)
+    speaker = Speaker(VoiceSettings(), sink)
+    sink.speaker = speaker
+    speaker.speak("第一句。第二句。第三句。")
+    assert len(sink.files()) == 1
+    assert not speaker.speaking.is_set()
