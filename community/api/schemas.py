@@ -6,7 +6,7 @@ import logging
 from datetime import date, datetime
 from typing import List, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from ..models import (
     ActivityCategory,
@@ -79,7 +79,7 @@ class ActivityIn(Strict):
     place: str = Field(min_length=1, max_length=60)
     starts_at: datetime = Field(description="ISO 8601; without an offset it is read in the community's zone")
     ends_at: datetime
-    capacity: int = Field(ge=1, le=10_000)
+    capacity: int = Field(ge=1, le=10_000, strict=True)
     description: str = Field(default="", max_length=2000)
 
 
@@ -126,7 +126,7 @@ class ReminderIn(Strict):
     content: str = Field(min_length=1, max_length=100)
     time_of_day: str = Field(pattern=r"^\d{1,2}:\d{2}$", description="Local HH:MM")
     repeat: Repeat
-    weekdays: List[int] = Field(default_factory=list, max_length=7, description="1 = Monday, for weekly")
+    weekdays: List[StrictInt] = Field(default_factory=list, max_length=7, description="1 = Monday; weekly")
     start_date: Optional[date] = None
     id: Optional[str] = Field(default=None, pattern=UUID_PATTERN, description="Client-made UUID")
 
@@ -200,7 +200,7 @@ class AlertOut(Out):
 
 class PointsIn(Strict):
     household_id: str = Field(min_length=1, max_length=36)
-    points: int = Field(ge=-1000, le=1000)
+    points: int = Field(ge=-1000, le=1000, strict=True)
     reason: str = Field(min_length=1, max_length=100)
 
 
