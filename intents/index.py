@@ -20,6 +20,7 @@ _LOGGER = logging.getLogger(__name__)
 
 _NUMERAL_CHARS = set("零〇一二两三四五六七八九十百0123456789")
 _ALIAS_SUFFIX = re.compile(r"(课堂|讲座|比赛|活动|小组|班|课|团|队|会|拳)$")
+_CHANGE_COST = 1.5
 FUZZY_CUTOFF = 80.0
 """rapidfuzz ratio (0–100) on folded pinyin above which a window counts as a title."""
 
@@ -45,24 +46,37 @@ class Vocabulary:
         self.max_len = max((len(k) for k in self._words), default=2)
 
     def repair(self, text: str) -> str:
-        """Replace every window whose folded pinyin equals a known word by that word, longest first.
+        """Replace windows whose folded pinyin equals a known word by that word.
 
-        Numerals never change, so 每周一三五 stays (三五 sounds like 上午 to a southern ear).
+        The windows chosen maximise the sum of squared word lengths minus a penalty per changed
+        character: 我现在 stays 我 + 现在 rather than 我想 + 在 (after folding 想 xiang and 现 xian
+        sound alike), and 书法班我 stays 书法班 + 我 rather than 书法 + 帮我. Numerals never change,
+        so 每周一三五 stays (三五 would fold to 上午).
         """
         text_keys = keys(text)
+        size = len(text)
+        best: List[float] = [0.0] * (size + 1)
+        choice: List[Optional[str]] = [None] * (size + 1)
+        for pos in range(size - 1, -1, -1):
+            best[pos], choice[pos] = best[pos + 1], None
+            for length in range(2, min(self.max_len, size - pos) + 1):
+                word = self._words.get(text_keys[pos:pos + length])
+                if word is None or not self._allowed(text[pos:pos + length], word):
+                    continue
+                changed = sum(a != b for a, b in zip(text[pos:pos + length], word, strict=True))
+                score = length * length - _CHANGE_COST * changed + best[pos + length]
+                if score > best[pos]:
+                    best[pos], choice[pos] = score, word
         out: List[str] = []
         pos = 0
-        size = len(text)
         while pos < size:
-            for length in range(min(self.max_len, size - pos), 1, -1):
-                word = self._words.get(text_keys[pos:pos + length])
-                if word is not None and self._allowed(text[pos:pos + length], word):
-                    out.append(word)
-                    pos += length
-                    break
-            else:
+            word = choice[pos]
+            if word is None:
                 out.append(text[pos])
                 pos += 1
+            else:
+                out.append(word)
+                pos += len(word)
         return "".join(out)
 
     @staticmethod

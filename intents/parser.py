@@ -146,11 +146,17 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
     return Parse(text=canon, intent=intent, slots=slots, confidence=round(confidence, 3))
 
 
-def _content(found: Any, spans: List[Tuple[int, int]], canon: str) -> Optional[str]:
+def _content(found: Any, spans: List[Tuple[int, int]], canon: str, verbatim: bool) -> Optional[str]:
+    """The content slot in the utterance's own words.
+
+    verbatim: keep time words just before the content (a message "明天来吃饭" is said as is; a
+    reminder "提醒我明天去医院" has its own date slot, so its content is "去医院").
+    """
     if found is None or "content" not in found.re.groupindex or found.group("content") is None:
         return None
     start, end = found.span("content")
-    value = canon[spans[start][0]:spans[end - 1][1]]
+    first = spans[start - 1][1] if verbatim and start > 0 else spans[start][0]
+    value = canon[first:spans[end - 1][1]]
     for lead in _CONTENT_LEAD:
         if value.startswith(lead) and len(value) > len(lead):
             value = value[len(lead):]
@@ -185,7 +191,8 @@ def _slots(intent: IntentId, allowed: Tuple[str, ...], canon: str, now: datetime
             slots.setdefault("service", ent.value)
         elif ent.kind == "to" and "to" in allowed:
             slots.setdefault("to", ent.value)
-    content = _content(found, spans, canon) if "content" in allowed else None
+    verbatim = intent is IntentId.MESSAGE_SEND
+    content = _content(found, spans, canon, verbatim) if "content" in allowed else None
     if content:
         slots["content"] = content
     return slots
