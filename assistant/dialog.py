@@ -11,6 +11,7 @@ from intents.schema import Catalog, IntentId, Parse
 
 from .clock import Clock
 from .config import Settings
+from .phrases import carrier, name
 from .phrases import say as phrase
 from .skills import CONFIRM, MORE, SKILLS, Answer, Ask
 from .store import Store
@@ -140,6 +141,8 @@ class Dialog:
     def _fill_slot(self, pending: Ask, parse: Parse, intent: IntentId) -> Optional[Reply]:
         filled = {k: v for k, v in parse.slots.items() if v not in (None, "", [])}
         keys = _SLOT_KEYS.get(pending.slot or "", (pending.slot,))
+        if not any(k in filled for k in keys) and intent in (IntentId.UNKNOWN, pending.intent):
+            filled.update(self._carrier_slots(pending, parse.text))
         if not any(k in filled for k in keys):
             free_text = intent in (IntentId.UNKNOWN, pending.intent)
             if pending.slot == "content" and free_text:
@@ -149,6 +152,19 @@ class Dialog:
         slots = dict(pending.slots)
         slots.update(filled)
         return self._run(pending.intent, Parse(parse.text, pending.intent, slots, parse.confidence))
+
+    def _carrier_slots(self, pending: Ask, answer: str) -> Dict[str, Any]:
+        """Slots of a fragment answer, parsed inside its question's carrier sentence."""
+        template = carrier(f"{pending.intent.value}/{pending.slot}")
+        if template is None:
+            return {}
+        service = name("service.names", str(pending.slots.get("service") or ""))
+        text = template.format(answer=answer.strip("。！!，, "), service=service,
+                               content=pending.slots.get("content") or "做事")
+        parse = self._parser(text, self._clock.now(), self._catalog())
+        if parse.intent is not pending.intent:
+            return {}
+        return {k: v for k, v in parse.slots.items() if v not in (None, "", [])}
 
     def _fresh(self, parse: Parse, intent: IntentId) -> Reply:
         handler = _CONTROL.get(intent)

@@ -12,6 +12,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from intents.schema import Catalog, Parse
 
+from . import say
 from .clock import Clock
 from .config import Settings
 from .dialog import Dialog, Parser, Reply
@@ -75,6 +76,7 @@ class Assistant:
         self._catalog_version = 0
         self._at: Optional[datetime] = None
         self._last_wall, self._last_mono = clock.now(), clock.monotonic()
+        self._closed = False
         self.outbox_changed = threading.Event()
         """Set whenever an event wrote outbox ops (assistant.sync waits on it)."""
         self._dialog = Dialog(store, clock, settings, self.catalog, parser)
@@ -106,6 +108,7 @@ class Assistant:
 
     def stop(self) -> None:
         """Finish the event in hand, stop the threads and close the store."""
+        self._closed = True
         self._stop.set()
         self._queue.put(None)
         for thread in self._threads:
@@ -132,6 +135,8 @@ class Assistant:
         return jump
 
     def _on_clock(self, old: datetime, new: datetime) -> None:
+        if self._closed:  # a stopped assistant stays registered on a FakeClock; ignore it
+            return
         event = ClockMoved(old, new, jump=self._is_jump(old, new, self.clock.monotonic()))
         if self._threads:
             self.post(event)
@@ -259,8 +264,7 @@ class Assistant:
 
     def _on_reminder_due(self, event: ReminderDue) -> List[Reply]:
         if event.missed:
-            reminder = self.store.reminder(event.reminder_id)
-            when = spoken_when(reminder, event.due_at, self._now()) if reminder else ""
+            when = say.moment(event.due_at, self._now())
             return [self._dialog.reply(phrase("reminder.missed", when=when, content=event.content))]
         key = "reminder.due" if event.attempt <= 1 else "reminder.again"
         self._dialog.ask(None)  # '知道了' now acknowledges the reminder, not an older question
@@ -303,8 +307,6 @@ class Assistant:
         self.store.resolve_booking(event.booking_id, event.status, now, event.reason)
         act = self.store.activity(before.activity_id)
         title = act.title if act else ""
-        from . import say
-
         moment = say.moment(act.start, now) if act else ""
         reason = phrase("booking.reason_full") if event.reason == "full" else ""
         return [self._dialog.reply(phrase(f"booking.{event.status}", moment=moment, title=title,

@@ -41,7 +41,9 @@ def _window(slots: Dict[str, Any], now: datetime) -> Tuple[datetime, datetime, s
     return now, now + timedelta(days=DEFAULT_DAYS), "最近"
 
 
-def _matching(store: Store, slots: Dict[str, Any], now: datetime) -> Tuple[List[Activity], str]:
+def _matching(store: Store, slots: Dict[str, Any], now: datetime,
+              text: str = "") -> Tuple[List[Activity], str]:
+    """Activities matching the slots; titles named in text (八段锦) narrow the list further."""
     start, end, label = _window(slots, now)
     category = slots.get("category")
     at = slot_time(slots)
@@ -49,6 +51,10 @@ def _matching(store: Store, slots: Dict[str, Any], now: datetime) -> Tuple[List[
              and (not category or a.category == category)
              and in_part_of_day(a.start, slots.get("part_of_day"))
              and (at is None or a.start.time() == at)]
+    if text:
+        named = {a.title for a in store.activities(since=now) if a.title in text}
+        if named:
+            found = [a for a in found if a.title in named]
     return found, label
 
 
@@ -86,7 +92,7 @@ def _find_target(parse: Parse, store: Store, now: datetime) -> Optional[Activity
     activity_id = parse.slots.get("activity_id")
     if activity_id:
         return store.activity(str(activity_id))
-    found, _ = _matching(store, parse.slots, now)
+    found, _ = _matching(store, parse.slots, now, parse.text)
     return found[0] if found else None
 
 
@@ -115,9 +121,12 @@ def _obstacle(act: Activity, store: Store, now: datetime) -> Optional[str]:
 
 
 def _offer_next(act: Activity, store: Store, now: datetime) -> Answer:
-    """The next bookable session of the same category, as a yes/no offer."""
-    for other in store.activities(since=max(now, act.start)):
-        if other.id != act.id and other.category == act.category and _obstacle(other, store, now) is None:
+    """The next bookable session (same title first, else same category), as a yes/no offer."""
+    later = [a for a in store.activities(since=max(now, act.start)) if a.id != act.id]
+    same_title = [a for a in later if a.title == act.title]
+    same_category = [a for a in later if a.category == act.category and a.title != act.title]
+    for other in same_title + same_category:
+        if _obstacle(other, store, now) is None:
             text = phrase("book.offer_next", title=other.title, moment=say.moment(other.start, now),
                           place=other.place or "社区")
             return Answer(text, Ask(CONFIRM, IntentId.ACTIVITY_BOOK, {"activity_id": other.id}))

@@ -76,10 +76,16 @@ def list_all(parse: Parse, store: Store, clock: Clock) -> Answer:
     return page(lines, offset, IntentId.REMINDER_LIST, dict(parse.slots), head)
 
 
+def _subsequence(short: str, long: str) -> bool:
+    """'吃药' names '吃降压药': every character of short appears in long, in order."""
+    chars = iter(long)
+    return all(char in chars for char in short)
+
+
 def _matches(reminder: Reminder, slots: Dict[str, Any]) -> bool:
     content = str(slots.get("content") or "")
     at = slot_time(slots)
-    if content and content not in reminder.content and reminder.content not in content:
+    if content and not (_subsequence(content, reminder.content) or _subsequence(reminder.content, content)):
         return False
     return at is None or reminder.at == at
 

@@ -1,0 +1,134 @@
+"""Activities and bookings through the real parser, a real store file and a fake clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from assistant.events import BookingResolved
+from intents.schema import Activity
+
+TUE = datetime(2026, 12, 1)
+
+
+def test_query_tomorrow_says_three_then_offers_the_rest(world):
+    assert world.say("明天有什么活动") == (
+        "明天有5个活动：明天早上八点，太极拳，在社区广场；明天上午九点半，书法班，在活动中心二楼书画室；"
+        "明天下午两点，象棋，在棋牌室。还有2个，要继续听吗？")
+    assert world.say("要") == "明天下午三点，中医养生课，在活动中心一楼；明天晚上七点，广场舞，在社区广场。"
+
+
+def test_query_more_declined(world):
+    world.say("明天有什么活动")
+    assert world.say("不用了") == "好的。"
+    assert world.say("好的") == "好的。"
+
+
+def test_query_by_part_of_day_and_category(world):
+    assert world.say("明天下午有什么活动") == (
+        "明天有2个活动：明天下午两点，象棋，在棋牌室；明天下午三点，中医养生课，在活动中心一楼。")
+    assert world.say("有什么文化类的活动") == (
+        "最近有3个文化活动：明天上午九点半，书法班，在活动中心二楼书画室；后天上午十点，剪纸班，在活动中心二楼；"
+        "12月3号 星期四 上午九点半，书法班，在活动中心二楼书画室。")
+
+
+def test_booking_reads_back_confirms_and_is_pending(world):
+    reply = world.replies("报名明天的太极拳")[0]
+    assert reply.text == "您要报名明天早上八点在社区广场的太极拳，对吗？"
+    assert reply.expects_answer is True
+    assert world.ops() == []
+    assert world.say("好的") == "好的，太极拳的报名已提交，等社区确认。"
+    ops = world.ops()
+    assert [op.type for op in ops] == ["booking.create"]
+    assert ops[0].payload["activity_id"] == "taiji-1201"
+    [booking] = world.store.bookings()
+    assert (booking.activity_id, booking.status, booking.id) == ("taiji-1201", "pending",
+                                                               ops[0].payload["booking_id"])
+    assert world.say("我报了哪些活动") == "您有1项安排：明天早上八点，太极拳，等社区确认。"
+
+
+def test_booking_declined_books_nothing(world):
+    world.say("报名明天的太极拳")
+    assert world.say("不要") == "好的，不办了。"
+    assert world.store.bookings() == []
+    assert world.ops() == []
+
+
+def test_already_booked_offers_next_session(world):
+    world.say("报名明天的太极拳")
+    world.say("好的")
+    world.ops()
+    assert world.say("报名明天的太极拳") == (
+        "您已经报名了明天早上八点的太极拳。下一场太极拳是后天早上八点，在社区广场，要报名这一场吗？")
+    assert world.say("好的") == "好的，太极拳的报名已提交，等社区确认。"
+    assert [b.activity_id for b in world.store.bookings()] == ["taiji-1201", "taiji-1202"]
+
+
+def _server_catalog(world):
+    world.load_catalog([
+        Activity("a1", "太极拳", "运动", TUE.replace(hour=9), "社区广场", 10),
+        Activity("a2", "书法班", "文化", TUE.replace(hour=9, minute=30), "书画室", 10),
+        Activity("a3", "书法班", "文化", TUE.replace(day=3, hour=9, minute=30), "书画室", 10),
+        Activity("a4", "合唱团", "娱乐", TUE.replace(hour=15), "多功能厅", 20),
+        Activity("a5", "合唱团", "娱乐", TUE.replace(day=3, hour=15), "多功能厅", 20),
+    ], taken={"a4": 20})
+
+
+def test_time_clash_offers_next_session_of_same_category(world):
+    _server_catalog(world)
+    world.say("报名明天的太极拳")
+    world.say("好的")
+    assert world.say("报名明天的书法班") == (
+        "明天上午九点您已经报名了太极拳，时间冲突了。"
+        "下一场书法班是12月3号 星期四 上午九点半，在书画室，要报名这一场吗？")
+    assert world.say("对") == "好的，书法班的报名已提交，等社区确认。"
+    assert [b.activity_id for b in world.store.bookings()] == ["a1", "a3"]
+
+
+def test_full_activity_offers_next_session(world):
+    _server_catalog(world)
+    assert world.say("报名明天的合唱团") == (
+        "明天下午三点的合唱团已经满了。下一场合唱团是12月3号 星期四 下午三点，在多功能厅，要报名这一场吗？")
+    assert world.say("不要") == "好的，不办了。"
+    assert world.store.bookings() == []
+
+
+def test_server_confirms_and_rejects_offline_bookings(world):
+    world.say("报名明天的太极拳")
+    world.say("好的")
+    world.say("报名明天的书法班")
+    world.say("好的")
+    first, second = world.store.bookings()
+    assert world.post(BookingResolved(first.id, "confirmed")) == [
+        "好消息，您报名的明天早上八点太极拳，社区已经确认了。"]
+    assert world.post(BookingResolved(second.id, "rejected", reason="full")) == [
+        "抱歉，您报名的书法班没有成功，名额已满。"]
+    assert world.post(BookingResolved(second.id, "rejected", reason="full")) == []  # replayed: silent
+    assert world.say("我报了哪些活动") == "您有1项安排：明天早上八点，太极拳。"
+
+
+def test_cancel_reads_back_confirms_and_writes_outbox(world):
+    world.say("报名明天的太极拳")
+    world.say("好的")
+    world.ops()
+    assert world.say("取消明天的太极拳") == "您要取消明天早上八点的太极拳，对吗？"
+    assert world.say("是的") == "好的，太极拳已经取消了。"
+    assert world.op_types() == ["booking.cancel"]
+    assert world.store.bookings() == []
+    assert world.say("取消明天的太极拳") == "您现在没有报名的活动。"
+
+
+def test_missing_activity_gets_one_follow_up(world):
+    reply = world.replies("我要报名")[0]
+    assert (reply.text, reply.expects_answer) == ("您想报名哪个活动？", True)
+    assert world.say("太极拳") == "您要报名明天早上八点在社区广场的太极拳，对吗？"
+    assert world.say("好") == "好的，太极拳的报名已提交，等社区确认。"
+
+
+def test_pending_question_expires_after_30_seconds(world):
+    world.say("报名明天的太极拳")
+    world.advance(seconds=31)
+    assert world.say("好的") == "好的。"
+    assert world.store.bookings() == []
+    world.say("报名明天的太极拳")
+    world.advance(seconds=29)
+    assert world.say("好的") == "好的，太极拳的报名已提交，等社区确认。"

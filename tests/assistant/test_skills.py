@@ -1,0 +1,112 @@
+"""Services, reminders by voice, messages, points, time, emergency and dialog control."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from assistant.events import AnnouncementArrived, MessageArrived
+
+
+def test_service_asks_day_then_confirms(world):
+    assert world.say("我想约体检") == "您想约哪天？"
+    assert world.say("明天上午") == "您要预约明天上午的体检，对吗？"
+    assert world.say("好的") == "好的，体检的预约已提交，等社区确认。"
+    [op] = world.ops()
+    assert (op.type, op.payload["service"], op.payload["date"], op.payload["time"]) == (
+        "service.request", "checkup", "2026-12-01", "morning")
+    assert world.say("我报了哪些活动") == "您有1项安排：明天上午，体检，等社区确认。"
+
+
+def test_service_with_everything_said_at_once(world):
+    assert world.say("我要预约明天上午的送餐") == "您要预约明天上午的送餐，对吗？"
+    assert world.say("不要") == "好的，不办了。"
+    assert world.ops() == []
+
+
+def test_reminder_create_reads_back_and_confirms(world):
+    reply = world.replies("明天下午三点提醒我去医院")[0]
+    assert (reply.text, reply.expects_answer) == ("明天下午三点提醒您去医院，对吗？", True)
+    assert world.say("对") == "好的，记住了，明天下午三点提醒您去医院。"
+    [op] = world.ops()
+    assert op.type == "reminder.create"
+    assert {k: op.payload[k] for k in ("content", "time", "date", "repeat")} == {
+        "content": "去医院", "time": "15:00", "date": "2026-12-01", "repeat": None}
+
+
+def test_reminder_missing_time_gets_follow_up(world):
+    assert world.say("提醒我吃药") == "几点提醒您？"
+    assert world.say("下午三点") == "今天下午三点提醒您吃药，对吗？"
+    assert world.say("好的") == "好的，记住了，今天下午三点提醒您吃药。"
+
+
+def test_repeating_reminder_list_and_cancel(world):
+    world.say("每周一三五早上九点提醒我量血压")
+    assert world.say("好的") == "好的，记住了，每周一、三、五上午九点提醒您量血压。"
+    world.say("每天早上八点提醒我吃降压药")
+    world.say("好的")
+    world.ops()
+    assert world.say("我有哪些提醒") == (
+        "您有2个提醒：每天早上八点吃降压药；每周一、三、五上午九点量血压。")
+    assert world.say("取消吃药的提醒") == "您要取消每天早上八点吃降压药的提醒，对吗？"
+    assert world.say("好的") == "好的，吃降压药的提醒取消了。"
+    assert world.op_types() == ["reminder.cancel"]
+    assert world.say("我有哪些提醒") == "您有1个提醒：每周一、三、五上午九点量血压。"
+    assert world.say("取消吃药的提醒") == "没有找到这个提醒。"
+
+
+def test_emergency_answers_at_once_and_records_urgent_op(world):
+    world.say("报名明天的太极拳")  # an open question does not delay help
+    reply = world.replies("我摔倒了")[0]
+    assert reply.text == "别着急，我已经通知您的家人和社区，请尽量待在原地，不要乱动。"
+    assert reply.urgent is True
+    [op] = world.ops()
+    assert (op.type, op.urgent, op.payload["text"]) == ("emergency", True, "我摔倒了")
+    assert world.store.pending_ops()[0].type == "emergency"
+    assert world.say("好的") == "好的。"  # the booking question was dropped
+    assert world.store.bookings() == []
+
+
+def test_time_and_date(world):
+    assert world.say("现在几点") == "现在是上午十点，11月30号 星期一。"
+
+
+def test_points_messages_and_announcements(world):
+    assert world.say("我有多少积分") == "还没有您的积分记录，连上社区以后就能查。"
+    world.store.set_points(12, world.clock.now())
+    assert world.say("我有多少积分") == "您现在有12个志愿积分。"
+    assert world.say("有没有留言") == "没有新留言。"
+    assert world.post(MessageArrived("m1", "女儿", "周末回来看您")) == ["女儿给您发来一条留言：周末回来看您"]
+    assert world.post(MessageArrived("m1", "女儿", "周末回来看您")) == []
+    assert world.say("有什么通知") == "最近没有社区通知。"
+    assert world.post(AnnouncementArrived("n1", "明天停水", created_at=datetime(2026, 11, 30, 9))) == [
+        "社区通知：明天停水"]
+    assert world.say("有什么通知") == "社区通知：明天停水。"
+
+
+def test_send_message_to_family(world):
+    assert world.say("告诉女儿我今天不回去吃饭") == "好的，我会转告女儿：我今天不回去吃饭。"
+    [op] = world.ops()
+    assert (op.type, op.payload["to"], op.payload["text"]) == ("message.send", "女儿", "我今天不回去吃饭")
+
+
+def test_voice_preferences_persist_across_restart(world):
+    assert world.replies("现在几点")[0].voice_volume == 0.9
+    reply = world.replies("大声一点")[0]
+    assert (reply.text, reply.voice_volume) == ("好的，我大声一点。", 1.0)
+    assert world.say("大声一点") == "已经是最大声了。"
+    reply = world.replies("说慢一点")[0]
+    assert (reply.text, reply.voice_rate) == ("好的，我说慢一点。", 115)
+    world.reopen()
+    reply = world.replies("现在几点")[0]
+    assert (reply.voice_rate, reply.voice_volume) == (115, 1.0)
+    assert world.replies("小声一点")[0].voice_volume == 0.85
+
+
+def test_repeat_stop_help_and_unknown(world):
+    assert world.say("再说一遍") == "我刚才还没说话呢。"
+    first = world.say("现在几点")
+    assert world.say("再说一遍") == first
+    stop = world.replies("停")[0]
+    assert stop.stop_speaking is True
+    assert world.say("你能做什么").startswith("您可以这样说：明天有什么活动")
+    assert world.say("啊啊啊") == "我没听懂。您可以说：明天有什么活动，或者：提醒我吃药。"
