@@ -189,20 +189,16 @@ def check_sound(settings: Settings, probes: Probes, inputs: bool) -> CheckResult
 
 
 def _catalog_chinese_models() -> List[str]:
-    spec = importlib.util.find_spec("models")
-    if spec is None or not spec.submodule_search_locations:
-        return []
-    catalog = Path(list(spec.submodule_search_locations)[0]) / "catalog.json"
+    """Chinese models of models/catalog.json, the catalog's default first; [] when it cannot be read."""
     try:
-        data = json.loads(catalog.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        from models import Catalog
+
+        catalog = Catalog.load()
+    except Exception as exc:  # any catalog trouble only means: fall back to CHINESE_MODEL
+        _LOGGER.debug("model catalog unavailable: %s", exc)
         return []
-    entries = data.get("models", data) if isinstance(data, dict) else data
-    names = []
-    for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, dict) and str(entry.get("lang", "")).lower() in ("zh", "cn", "zh-cn", "cmn"):
-            names.append(str(entry.get("name")))
-    return names
+    names = [m.name for m in catalog.models if m.lang == "zh"]
+    return sorted(names, key=lambda n: n != catalog.default)
 
 
 def check_model(settings: Settings, probes: Probes) -> CheckResult:

@@ -224,7 +224,7 @@ fetch_model() {
 ensure_model() {
     if [ -z "$MODEL" ]; then
         ok "speech model (skipped: --no-model)"
-    elif [ -d "$(r "$MODEL_DIR/$MODEL")" ]; then
+    elif [ -f "$(r "$MODEL_DIR/$MODEL/am/final.mdl")" ]; then
         ok "speech model $MODEL_DIR/$MODEL"
     else
         step "fetch the speech model $MODEL into $MODEL_DIR" fetch_model
