@@ -14,13 +14,22 @@ from rapidfuzz import fuzz
 
 from intents.pinyin import keys, spelled
 from intents.schema import Activity, Catalog
-from intents.templates import DATA_DIR, IntentSpec, literal_words, load_intents, load_lexicon, parse_sentence
+from intents.templates import (
+    DATA_DIR,
+    IntentSpec,
+    expand,
+    literal_words,
+    load_intents,
+    load_lexicon,
+    parse_sentence,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
 _NUMERAL_CHARS = set("零〇一二两三四五六七八九十百0123456789")
 _ALIAS_SUFFIX = re.compile(r"(课堂|讲座|比赛|活动|小组|班|课|团|队|会|拳)$")
 _CHANGE_COST = 1.5
+_SLOT_SPLIT = re.compile(r"\{[a-z_]+\}")
 FUZZY_CUTOFF = 80.0
 """rapidfuzz ratio (0–100) on folded pinyin above which a window counts as a title."""
 
@@ -128,12 +137,23 @@ class CatalogIndex:
                 self._syllables.setdefault(syl, set()).add(name)
         words: List[str] = list(self.names) + list(self.categories) + list(self.services) + self.family
         words += [str(w) for w in lexicon.get("time_words") or ()]
+        # Fillers, politeness and time units are repaired first, on their own: inside the full word
+        # list a longer template run can win the segmentation (绊我预约 → 绊 + 我预约, not 帮我 + 预约).
+        self.function_words = Vocabulary(str(w) for w in lexicon.get("repair_words") or ())
         # Whole-utterance answers (要的, 好的 …) are matched on pinyin directly; as repair words they
         # would turn 吃药的 into 吃要的.
         for spec in (s for s in specs if not s.whole):
             for sentence in spec.sentences:
-                words.extend(literal_words(parse_sentence(sentence, DATA_DIR)))
+                seq = parse_sentence(sentence, DATA_DIR)
+                words.extend(literal_words(seq))
+                # Whole runs between slots too (留言说, 是几点, 类的活动): a misheard one-character word
+                # such as 说 → 索 can only be told apart inside its run.
+                words.extend(run for text in expand(seq, 60) for run in _SLOT_SPLIT.split(text))
         self.vocabulary = Vocabulary(words)
+
+    def repair(self, text: str) -> str:
+        """Homophone repair: function words first, then every known word (see Vocabulary.repair)."""
+        return self.vocabulary.repair(self.function_words.repair(text))
 
     def find(self, text: str, taken: Iterable[Tuple[int, int]]) -> List[Entity]:
         """Entities in text outside the taken spans; titles by exact name, then fuzzy pinyin."""

@@ -6,6 +6,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Callable
 
 from intents.numerals import convert
 
@@ -28,6 +29,8 @@ _LEADING = re.compile(r"^[啊哦噢喂]+")
 class Normalized:
     """An utterance in its normalised forms."""
 
+    heard: str
+    """Cleaned, homophone-repaired text without fillers, numerals as heard (小声一点 keeps its 一点)."""
     plain: str
     """Cleaned text: NFKC, lower case, digits, no spaces/punctuation (fillers kept)."""
     core: str
@@ -35,28 +38,35 @@ class Normalized:
 
 
 def clean(text: str) -> str:
-    """NFKC, lower case, 8:30 → 8点30分, drop everything but Chinese, digits and Latin letters, numerals."""
+    """NFKC, lower case, 8:30 → 8点30分, and nothing but Chinese characters, digits and Latin letters."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = _CLOCK.sub(lambda m: f"{int(m.group(1))}点{int(m.group(2))}分", text)
     text = text.replace("您", "你")
-    text = _KEEP.sub("", text)
-    return convert(text)
+    return _KEEP.sub("", text)
 
 
-def normalize(text: str) -> Normalized:
+def _same(text: str) -> str:
+    return text
+
+
+def normalize(text: str, repair: Callable[[str], str] = _same) -> Normalized:
     """Normalise one recogniser result.
 
     text: raw text, e.g. "嗯 那个 明天 下午 三点 有 什么 活动 ？" → core "明天下午3点有什么活动".
+    repair: homophone repair, applied before numerals and fillers are read, so that a misheard
+    unit (十分棕后 → 十分钟后) or filler (那葛 → 那个) is restored first.
     """
-    plain = clean(text)
-    if len(plain) > MAX_CHARS:
-        return Normalized(plain=plain[:MAX_CHARS], core="")
+    cleaned = clean(text)
+    if len(cleaned) > MAX_CHARS:
+        return Normalized(heard="", plain=cleaned[:MAX_CHARS], core="")
+    heard = repair(cleaned)
+    plain = convert(heard)
     core = _FILLERS.sub("", plain)
     stripped = _POLITE.sub("", core)
     if stripped:
         core = stripped
     core = _LEADING.sub("", core)
-    return Normalized(plain=plain, core=core)
+    return Normalized(heard=_FILLERS.sub("", heard), plain=plain, core=core)
 
 
 def strip_particles(text: str) -> str:

@@ -122,14 +122,14 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
     """
     if not isinstance(text, str):
         text = str(text)
-    norm = normalize(text)
+    index = index_for(catalog if catalog is not None else demo_catalog(now))
+    norm = normalize(text, index.repair)
     if not norm.core:
         return Parse(text=norm.plain, intent=IntentId.UNKNOWN)
-    index = index_for(catalog if catalog is not None else demo_catalog(now))
-    canon = index.vocabulary.repair(norm.core)
+    canon = norm.core
     model = _model()
-    for candidate in (strip_particles(canon), norm.plain, canon):
-        whole = model.whole.get(spelled(candidate))
+    for candidate in (canon, norm.plain, norm.heard):
+        whole = model.whole.get(_answer_key(candidate))
         if whole is not None:
             return Parse(text=canon, intent=whole, confidence=1.0)
     spec = parse_time(canon, now)
@@ -144,6 +144,20 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
     slots = _slots(intent, model.specs[intent].slots, canon, now, spec, entities, found, spans, index)
     _LOGGER.debug("%r → %s via %r", canon, intent.value, template.source)
     return Parse(text=canon, intent=intent, slots=slots, confidence=round(confidence, 3))
+
+
+_PARTICLE_KEYS = ("ba", "ma", "a", "ya", "wa", "o", "ou")
+
+
+def _answer_key(text: str) -> str:
+    """Folded pinyin of a short answer without sentence-final particles, heard or misheard: 好笆 → "hao".
+
+    了 stays: 算了 and 吃了 are answers in their own right.
+    """
+    syllables = spelled(text).split()
+    while len(syllables) > 1 and syllables[-1] in _PARTICLE_KEYS:
+        syllables.pop()
+    return " ".join(syllables)
 
 
 def _content(found: Any, spans: List[Tuple[int, int]], canon: str, verbatim: bool) -> Optional[str]:
