@@ -176,7 +176,7 @@ class Store:
 
     def activity_source(self) -> Optional[str]:
         with self._tx() as s:
-            return s.scalar(select(ActivityRow.source).limit(1))
+            return s.scalar(select(func.max(ActivityRow.source)))  # 'server' wins over 'demo'
 
     def activities(self, since: Optional[datetime] = None) -> List[Activity]:
         """Cached activities, soonest first; since: only those starting at or after it."""

@@ -1,0 +1,68 @@
+"""`python -m assistant chat`: text and JSON lines, the fake clock and /advance."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.console import run_chat
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _chat(tmp_path, lines, jsonl=False):
+    out = io.StringIO()
+    code = run_chat(Settings(data_dir=tmp_path), db=tmp_path / "chat.db", now="2026-11-30T10:00",
+                    jsonl=jsonl, stdin=io.StringIO("\n".join(lines) + "\n"), stdout=out)
+    assert code == 0
+    return out.getvalue().splitlines()
+
+
+def test_text_chat_with_advance(tmp_path):
+    lines = _chat(tmp_path, ["现在几点", "明天早上八点提醒我吃药", "好的", "/advance 1d", "知道了"])
+    assert lines == [
+        "小巢：现在是上午十点，11月30号 星期一。",
+        "小巢：明天早上八点提醒您吃药，对吗？",
+        "小巢：好的，记住了，明天早上八点提醒您吃药。",
+        "小巢：提醒您：吃药。听到了请说知道了。",
+        "小巢：再提醒您一次：吃药。",
+        "小巢：再提醒您一次：吃药。",
+        "小巢：再提醒您一次：吃药。",
+        "（现在是 2026-12-01 10:00）",
+        "小巢：好的。",
+    ]
+
+
+def test_jsonl_turns(tmp_path):
+    lines = [json.loads(line) for line in _chat(tmp_path, ["报名明天的太极拳", "好的", "/advance 30m"], True)]
+    assert [sorted(d) for d in lines] == [["events", "heard", "intent", "now", "reply", "slots"]] * 2 + [
+        ["events", "heard", "intent", "now", "replies", "reply", "slots"]]
+    first, second, third = lines
+    assert (first["heard"], first["intent"]) == ("报名明天的太极拳", "activity.book")
+    assert first["slots"] == {"date": "2026-12-01", "activity_id": "taiji-1201"}
+    assert first["reply"] == "您要报名明天早上八点在社区广场的太极拳，对吗？" and first["events"] == []
+    assert second["intent"] == "dialog.yes"
+    assert [e["type"] for e in second["events"]] == ["booking.create"]
+    assert second["events"][0]["payload"]["activity_id"] == "taiji-1201"
+    assert (third["heard"], third["now"], third["replies"]) == ("/advance", "2026-11-30T10:30:00", [])
+
+
+def test_bad_now_exits_2(tmp_path):
+    code = run_chat(Settings(data_dir=tmp_path), db=tmp_path / "c.db", now="tomorrow",
+                    stdin=io.StringIO(""), stdout=io.StringIO())
+    assert code == 2
+
+
+def test_chat_subprocess_pipes(tmp_path):
+    script = ("import sys; from assistant.config import Settings; from assistant.console import run_chat; "
+              f"sys.exit(run_chat(Settings(data_dir=__import__('pathlib').Path({str(tmp_path)!r})), "
+              "now='2026-11-30T10:00', jsonl=True))")
+    done = subprocess.run([sys.executable, "-c", script], input="我有多少积分\n", capture_output=True,
+                          text=True, encoding="utf-8", cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1])["reply"] == "还没有您的积分记录，连上社区以后就能查。"
+    assert (tmp_path / "assistant.db").exists()

@@ -1,0 +1,39 @@
+"""The threaded runtime: one queue, one dialog thread, replies in order through on_reply."""
+
+from __future__ import annotations
+
+import queue
+from datetime import datetime, time, timedelta
+
+from assistant.config import Settings
+from assistant.dialog import Reply
+from assistant.events import AnnouncementArrived, UtteranceHeard
+from assistant.runtime import Assistant
+from tests.fakes import FakeClock
+
+TIMEOUT = 5
+
+
+def test_posted_events_are_answered_in_order_on_the_dialog_thread(tmp_path):
+    heard: "queue.Queue[Reply]" = queue.Queue()
+    clock = FakeClock(datetime(2026, 11, 30, 7, 59, 50))
+    assistant = Assistant.open(Settings(data_dir=tmp_path), clock, heard.put)
+    assistant.store.add_reminder("吃药", time(8, 0), clock.now().date(), None, clock.now())
+    assistant.start()
+    try:
+        assistant.post(UtteranceHeard("现在几点"))
+        assistant.post(AnnouncementArrived("n1", "明天停水"))
+        assistant.post(UtteranceHeard("听不清的话", confidence=0.2))
+        assert heard.get(timeout=TIMEOUT).text == "现在是早上七点五十九分，11月30号 星期一。"
+        assert heard.get(timeout=TIMEOUT).text == "社区通知：明天停水"
+        assert heard.get(timeout=TIMEOUT).text == "我没听清，请再说一次。"
+        clock.advance(timedelta(seconds=10))
+        reminder = heard.get(timeout=TIMEOUT)
+        assert (reminder.text, reminder.expects_answer) == ("提醒您：吃药。听到了请说知道了。", True)
+        assert assistant.handle_text("知道了")[0].text == "好的。"
+        assert assistant.outbox_changed.is_set()
+        assert assistant.catalog().get("taiji-1130") is not None
+        assert assistant.catalog_version() == 1
+    finally:
+        assistant.stop()
+    assert (tmp_path / "assistant.db").exists()

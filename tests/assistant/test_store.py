@@ -1,0 +1,88 @@
+"""The SQLite store: WAL, schema versions and upgrades, outbox life cycle, idempotent inserts."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime, time
+
+import pytest
+
+from assistant import store as store_module
+from assistant.store import Store, StoreError
+from intents.schema import Activity
+
+NOW = datetime(2026, 11, 30, 10, 0)
+
+
+def test_new_store_is_wal_and_current(tmp_path):
+    store = Store.open(tmp_path / "a.db")
+    assert store.schema_version == store_module.SCHEMA_VERSION == 1
+    assert store.integrity_check() == "ok"
+    store.close()
+    with sqlite3.connect(tmp_path / "a.db") as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_upgrade_keeps_data_and_newer_schema_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "a.db"
+    store = Store.open(path)
+    reminder = store.add_reminder("吃降压药", time(8), date(2026, 12, 1), "daily", NOW)
+    store.close()
+
+    def v2(conn):
+        conn.exec_driver_sql("ALTER TABLE reminders ADD COLUMN note TEXT DEFAULT ''")
+
+    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS + [v2])
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+    store = Store.open(path)
+    assert store.schema_version == 2
+    assert [r.content for r in store.reminders()] == ["吃降压药"]
+    assert store.reminder(reminder.id) == reminder
+    store.close()
+    monkeypatch.undo()
+    with pytest.raises(StoreError, match="schema version 2 is newer than this software"):
+        Store.open(path)
+
+
+def test_outbox_life_cycle_urgent_first(tmp_path):
+    store = Store.open(tmp_path / "a.db")
+    store.replace_activities([Activity("a1", "太极拳", "运动", datetime(2026, 12, 1, 8), "广场", 30)], "demo")
+    booking = store.add_booking("a1", NOW)
+    op_id = store.record_emergency("救命", NOW)
+    ops = store.pending_ops()
+    assert [op.type for op in ops] == ["emergency", "booking.create"]
+    assert ops[0].op_id == op_id and ops[0].urgent is True
+    assert ops[1].to_wire() == {"op_id": ops[1].op_id, "type": "booking.create",
+                                "payload": {"booking_id": booking.id, "activity_id": "a1"}}
+    store.mark_sent([op.op_id for op in ops], NOW)
+    assert [op.state for op in store.pending_ops()] == ["sent", "sent"]
+    store.mark_acknowledged(op_id, {"ok": True}, NOW)
+    assert [op.type for op in store.pending_ops()] == ["booking.create"]
+    store.close()
+
+
+def test_catalog_replacement_keeps_booked_activities(tmp_path):
+    store = Store.open(tmp_path / "a.db")
+    a1 = Activity("a1", "太极拳", "运动", datetime(2026, 12, 1, 8), "广场", 30)
+    a2 = Activity("a2", "书法班", "文化", datetime(2026, 12, 1, 9), "书画室", 20)
+    store.replace_activities([a1, a2], "demo")
+    store.add_booking("a1", NOW)
+    store.replace_activities([Activity("b1", "合唱团", "娱乐", datetime(2026, 12, 2, 15), "", 40)], "server",
+                             taken={"b1": 40})
+    assert [a.id for a in store.activities()] == ["a1", "b1"]
+    assert store.seats_left("b1") == 0
+    assert store.activity_source() == "server"
+    store.close()
+
+
+def test_occurrences_are_recorded_once(tmp_path):
+    store = Store.open(tmp_path / "a.db")
+    reminder = store.add_reminder("吃药", time(8), date(2026, 12, 1), "daily", NOW)
+    due = datetime(2026, 12, 1, 8)
+    first = store.record_occurrence(reminder.id, due, "fired", due)
+    assert first is not None and first.attempts == 1
+    assert store.record_occurrence(reminder.id, due, "fired", due) is None
+    assert [op.type for op in store.outbox()] == ["reminder.create", "reminder.fired"]
+    assert store.close_occurrence(first.id, "acknowledged", due) is True
+    assert store.close_occurrence(first.id, "missed", due) is False
+    store.close()
