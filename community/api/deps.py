@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Iterator
+from typing import AsyncIterator
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
@@ -24,8 +24,14 @@ CSRF_HEADER = "X-CSRF-Token"
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def db_session(request: Request) -> Iterator[Session]:
-    """A session per request: a writer for unsafe methods; endpoints commit, teardown rolls back."""
+async def db_session(request: Request) -> AsyncIterator[Session]:
+    """A session per request: a writer for unsafe methods; endpoints commit.
+
+    Async on purpose: the session connects lazily inside the (threaded) endpoint, and the
+    teardown rollback runs on the event loop. A sync teardown would need a worker thread
+    while it may still hold SQLite's write lock, and under load every thread can be busy
+    waiting for that very lock (a deadlock until the busy timeout).
+    """
     database: Database = request.app.state.database
     session = database.reader() if request.method in _SAFE else database.writer()
     try:
@@ -57,26 +63,31 @@ def _bearer(request: Request) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def actor(request: Request, session: Session = Depends(db_session), at: datetime = Depends(now)) -> Actor:
-    """Device (Authorization: Bearer) or web user (session cookie + X-CSRF-Token on unsafe methods)."""
+def actor(request: Request, at: datetime = Depends(now)) -> Actor:
+    """Device (Authorization: Bearer) or web user (session cookie + X-CSRF-Token on unsafe methods).
+
+    Looked up in its own short read session, so no write transaction is open while waiting.
+    """
     token = _bearer(request)
-    if token:
-        return device_actor(session, token[:200], at)
-    cookie = request.cookies.get(SESSION_COOKIE, "")
-    if not cookie:
-        raise NotAuthenticated("请先登录 (session cookie or bearer token required)")
-    user = actor_from_session(session, cookie[:200], at)
+    with request.app.state.database.reader() as session:
+        if token:
+            return device_actor(session, token[:200], at)
+        cookie = request.cookies.get(SESSION_COOKIE, "")
+        if not cookie:
+            raise NotAuthenticated("请先登录 (session cookie or bearer token required)")
+        user = actor_from_session(session, cookie[:200], at)
     if request.method not in _SAFE and not same_secret(request.headers.get(CSRF_HEADER, ""), user.csrf_token):
         raise CsrfFailed(f"missing or wrong {CSRF_HEADER} header")
     return user
 
 
-def device(request: Request, session: Session = Depends(db_session), at: datetime = Depends(now)) -> Actor:
+def device(request: Request, at: datetime = Depends(now)) -> Actor:
     """Only a paired, not revoked speaker."""
     token = _bearer(request)
     if not token:
         raise NotAuthenticated("device bearer token required")
-    return device_actor(session, token[:200], at)
+    with request.app.state.database.reader() as session:
+        return device_actor(session, token[:200], at)
 
 
 def zone_of(session: Session, who: Actor) -> ZoneInfo:

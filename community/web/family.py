@@ -17,7 +17,7 @@ from ..domain.households import list_households
 from ..domain.reminders import ReminderInput
 from ..errors import CommunityError, Forbidden, InvalidInput
 from ..models import Reminder, ReminderStatus, Repeat
-from .render import form_of, page_actor, redirect, render
+from .render import check_csrf, page_actor, posted_form, redirect, render
 
 _LOGGER = logging.getLogger(__name__)
 router = APIRouter(prefix="/family", include_in_schema=False)
@@ -126,14 +126,15 @@ def new_reminder(
 
 
 @router.post("/h/{household_id}/reminders/new")
-async def create_reminder(
+def create_reminder(
     request: Request,
     household_id: str,
     who: Actor = Depends(family_actor),
     session: Session = Depends(deps.db_session),
     at: datetime = Depends(deps.now),
+    fields: Dict[str, str] = Depends(posted_form),
 ) -> Response:
-    fields = await form_of(request, who)
+    check_csrf(fields, who)
     get_household(session, who, household_id)
     try:
         reminders.create_reminder(session, who, household_id, _reminder_input(fields), at)
@@ -163,14 +164,15 @@ def edit_reminder(
 
 
 @router.post("/r/{reminder_id}/edit")
-async def update_reminder(
+def update_reminder(
     request: Request,
     reminder_id: str,
     who: Actor = Depends(family_actor),
     session: Session = Depends(deps.db_session),
     at: datetime = Depends(deps.now),
+    fields: Dict[str, str] = Depends(posted_form),
 ) -> Response:
-    fields = await form_of(request, who)
+    check_csrf(fields, who)
     item = reminders.get_reminder(session, who, reminder_id)
     try:
         reminders.update_reminder(session, who, reminder_id, _reminder_input(fields), at)
@@ -182,15 +184,16 @@ async def update_reminder(
 
 
 @router.post("/r/{reminder_id}/{action}")
-async def reminder_action(
+def reminder_action(
     request: Request,
     reminder_id: str,
     action: str,
     who: Actor = Depends(family_actor),
     session: Session = Depends(deps.db_session),
     at: datetime = Depends(deps.now),
+    fields: Dict[str, str] = Depends(posted_form),
 ) -> Response:
-    await form_of(request, who)
+    check_csrf(fields, who)
     item = reminders.get_reminder(session, who, reminder_id)
     if action == "pause":
         reminders.set_reminder_status(session, who, reminder_id, ReminderStatus.PAUSED, at)
@@ -237,14 +240,15 @@ def bookings_page(
 
 
 @router.post("/h/{household_id}/bookings")
-async def book_activity(
+def book_activity(
     request: Request,
     household_id: str,
     who: Actor = Depends(family_actor),
     session: Session = Depends(deps.db_session),
     at: datetime = Depends(deps.now),
+    fields: Dict[str, str] = Depends(posted_form),
 ) -> Response:
-    fields = await form_of(request, who)
+    check_csrf(fields, who)
     try:
         if fields.get("booking_id"):
             bookings.cancel_booking(session, who, fields["booking_id"][:36], at)
@@ -277,14 +281,15 @@ def messages_page(
 
 
 @router.post("/h/{household_id}/messages")
-async def send_message(
+def send_message(
     request: Request,
     household_id: str,
     who: Actor = Depends(family_actor),
     session: Session = Depends(deps.db_session),
     at: datetime = Depends(deps.now),
+    fields: Dict[str, str] = Depends(posted_form),
 ) -> Response:
-    fields = await form_of(request, who)
+    check_csrf(fields, who)
     try:
         messages.send_message(session, who, household_id, fields.get("body", ""), at)
     except CommunityError as exc:
@@ -315,14 +320,15 @@ def alerts_page(
 
 
 @router.post("/alerts/{alert_id}/acknowledge")
-async def acknowledge(
+def acknowledge(
     request: Request,
     alert_id: str,
     who: Actor = Depends(family_actor),
     session: Session = Depends(deps.db_session),
     at: datetime = Depends(deps.now),
+    fields: Dict[str, str] = Depends(posted_form),
 ) -> Response:
-    await form_of(request, who)
+    check_csrf(fields, who)
     alert = messages.acknowledge_alert(session, who, alert_id, at)
     session.commit()
     return redirect(f"/family/h/{alert.household_id}/alerts")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Dict
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -16,7 +17,7 @@ from ..config import Settings
 from ..domain import accounts
 from ..errors import CommunityError, CsrfFailed
 from ..security import Throttle, new_token, same_secret
-from .render import form_of, page_actor, redirect, render
+from .render import check_csrf, page_actor, posted_form, redirect, render
 
 _LOGGER = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -48,14 +49,14 @@ def login_form(request: Request) -> Response:
 
 
 @router.post("/login")
-async def login_post(
+def login_post(
     request: Request,
     session: Session = Depends(deps.db_session),
     at: datetime = Depends(deps.now),
     throttle: Throttle = Depends(deps.throttle),
     settings: Settings = Depends(deps.settings),
+    fields: Dict[str, str] = Depends(posted_form),
 ) -> Response:
-    fields = await form_of(request)
     # Login CSRF: double-submit of a random value bound to a path-scoped cookie.
     if not same_secret(fields.get("csrf_token", ""), request.cookies.get(_PRE_COOKIE, "") or "-"):
         raise CsrfFailed("登录页面已过期，请刷新后再试")
@@ -80,10 +81,13 @@ async def login_post(
 
 
 @router.post("/logout")
-async def logout(
-    request: Request, who: Actor = Depends(page_actor), session: Session = Depends(deps.db_session)
+def logout(
+    request: Request,
+    who: Actor = Depends(page_actor),
+    session: Session = Depends(deps.db_session),
+    fields: Dict[str, str] = Depends(posted_form),
 ) -> Response:
-    await form_of(request, who)
+    check_csrf(fields, who)
     accounts.logout(session, request.cookies.get(deps.SESSION_COOKIE, ""))
     session.commit()
     response = redirect("/login")

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
 
 from ..actors import Actor
 from ..api import deps
@@ -54,26 +53,28 @@ def _fmt(value: Optional[datetime], zone: ZoneInfo, pattern: str = "%m月%d日 %
     return to_local(value, zone).strftime(pattern) if value else ""
 
 
-def page_actor(
-    request: Request, session: Session = Depends(deps.db_session), at: datetime = Depends(deps.now)
-) -> Actor:
+def page_actor(request: Request, at: datetime = Depends(deps.now)) -> Actor:
     """The web user from the session cookie (devices have no pages)."""
     cookie = request.cookies.get(deps.SESSION_COOKIE, "")
     if not cookie:
         raise NotAuthenticated("请先登录")
-    return actor_from_session(session, cookie[:200], at)
+    with request.app.state.database.reader() as session:
+        return actor_from_session(session, cookie[:200], at)
 
 
-async def form_of(request: Request, who: Optional[Actor] = None) -> Dict[str, str]:
-    """The posted form as text fields; checks the CSRF token when a user is logged in."""
+async def posted_form(request: Request) -> Dict[str, str]:
+    """The posted form as text fields (read on the event loop so that handlers can stay sync)."""
     try:
-        form = await request.form()
+        form = await request.form(max_files=0, max_fields=100)
     except Exception as exc:  # malformed multipart / urlencoded bodies
         raise InvalidInput("无法读取表单") from exc
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    if who is not None and not same_secret(fields.get("csrf_token", ""), who.csrf_token):
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def check_csrf(fields: Dict[str, str], who: Actor) -> None:
+    """Every form of a logged-in user carries the session's CSRF token."""
+    if not same_secret(fields.get("csrf_token", ""), who.csrf_token):
         raise CsrfFailed("表单已过期，请刷新页面再试")
-    return fields
 
 
 def form_int(fields: Dict[str, str], name: str, label: str) -> int:

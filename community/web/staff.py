@@ -20,7 +20,7 @@ from ..domain.announcements import AnnouncementInput
 from ..domain.households import HouseholdInput, create_household, list_households
 from ..errors import CommunityError, Forbidden, InvalidInput
 from ..models import Activity, ActivityCategory, AnnouncementTarget, Dialect
-from .render import form_int, form_local_datetime, form_of, page_actor, redirect, render
+from .render import check_csrf, form_int, form_local_datetime, page_actor, posted_form, redirect, render
 
 _LOGGER = logging.getLogger(__name__)
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -60,14 +60,15 @@ def dashboard(
 
 
 @router.post("/alerts/{alert_id}/acknowledge")
-async def acknowledge(
+def acknowledge(
     request: Request,
     alert_id: str,
     who: Actor = Depends(staff_actor),
     session: Session = Depends(deps.db_session),
     at: datetime = Depends(deps.now),
+    fields: Dict[str, str] = Depends(posted_form),
 ) -> Response:
-    await form_of(request, who)
+    check_csrf(fields, who)
     messages.acknowledge_alert(session, who, alert_id, at)
     session.commit()
     return redirect("/staff")
@@ -147,13 +148,14 @@ def new_activity(
 
 
 @router.post("/activities/new")
-async def create_activity(
+def create_activity(
     request: Request,
     who: Actor = Depends(staff_actor),
     session: Session = Depends(deps.db_session),
     at: datetime = Depends(deps.now),
+    fields: Dict[str, str] = Depends(posted_form),
 ) -> Response:
-    fields = await form_of(request, who)
+    check_csrf(fields, who)
     try:
         item = activities.create_activity(session, who, _activity_input(fields, session, who), at)
     except CommunityError as exc:
@@ -203,14 +205,15 @@ def edit_activity(
 
 
 @router.post("/activities/{activity_id}/edit")
-async def update_activity(
+def update_activity(
     request: Request,
     activity_id: str,
     who: Actor = Depends(staff_actor),
     session: Session = Depends(deps.db_session),
     at: datetime = Depends(deps.now),
+    fields: Dict[str, str] = Depends(posted_form),
 ) -> Response:
-    fields = await form_of(request, who)
+    check_csrf(fields, who)
     item = activities.get_activity(session, who, activity_id)
     try:
         activities.update_activity(session, who, activity_id, _activity_input(fields, session, who), at)
@@ -222,14 +225,15 @@ async def update_activity(
 
 
 @router.post("/activities/{activity_id}/cancel")
-async def cancel_activity(
+def cancel_activity(
     request: Request,
     activity_id: str,
     who: Actor = Depends(staff_actor),
     session: Session = Depends(deps.db_session),
     at: datetime = Depends(deps.now),
+    fields: Dict[str, str] = Depends(posted_form),
 ) -> Response:
-    await form_of(request, who)
+    check_csrf(fields, who)
     activities.cancel_activity(session, who, activity_id, at)
     session.commit()
     return redirect(f"/staff/activities/{activity_id}")
@@ -274,13 +278,14 @@ def announcement_list(
 
 
 @router.post("/announcements")
-async def create_announcement(
+def create_announcement(
     request: Request,
     who: Actor = Depends(staff_actor),
     session: Session = Depends(deps.db_session),
     at: datetime = Depends(deps.now),
+    fields: Dict[str, str] = Depends(posted_form),
 ) -> Response:
-    fields = await form_of(request, who)
+    check_csrf(fields, who)
     zone = community_zone(session, who.staff_community)
     try:
         publish = (
@@ -309,14 +314,15 @@ async def create_announcement(
 
 
 @router.post("/announcements/{announcement_id}/delete")
-async def delete_announcement(
+def delete_announcement(
     request: Request,
     announcement_id: str,
     who: Actor = Depends(staff_actor),
     session: Session = Depends(deps.db_session),
     at: datetime = Depends(deps.now),
+    fields: Dict[str, str] = Depends(posted_form),
 ) -> Response:
-    await form_of(request, who)
+    check_csrf(fields, who)
     announcements.delete_announcement(session, who, announcement_id, at)
     session.commit()
     return redirect("/staff/announcements")
@@ -351,13 +357,14 @@ def household_list(
 
 
 @router.post("/households")
-async def add_household(
+def add_household(
     request: Request,
     who: Actor = Depends(staff_actor),
     session: Session = Depends(deps.db_session),
     at: datetime = Depends(deps.now),
+    fields: Dict[str, str] = Depends(posted_form),
 ) -> Response:
-    fields = await form_of(request, who)
+    check_csrf(fields, who)
     try:
         dialect = fields.get("dialect", "")
         if dialect not in {d.value for d in Dialect}:
@@ -409,14 +416,15 @@ def device_list(
 
 
 @router.post("/pairing-codes")
-async def make_code(
+def make_code(
     request: Request,
     who: Actor = Depends(staff_actor),
     session: Session = Depends(deps.db_session),
     at: datetime = Depends(deps.now),
     settings: Settings = Depends(deps.settings),
+    fields: Dict[str, str] = Depends(posted_form),
 ) -> Response:
-    fields = await form_of(request, who)
+    check_csrf(fields, who)
     issued = devices.create_pairing_code(
         session, who, fields.get("household_id", "")[:36], at, settings.pairing_minutes
     )
@@ -425,14 +433,15 @@ async def make_code(
 
 
 @router.post("/devices/{device_id}/revoke")
-async def revoke(
+def revoke(
     request: Request,
     device_id: str,
     who: Actor = Depends(staff_actor),
     session: Session = Depends(deps.db_session),
     at: datetime = Depends(deps.now),
+    fields: Dict[str, str] = Depends(posted_form),
 ) -> Response:
-    await form_of(request, who)
+    check_csrf(fields, who)
     devices.revoke_device(session, who, device_id, at)
     session.commit()
     return redirect("/staff/devices")
@@ -467,13 +476,14 @@ def points_page(
 
 
 @router.post("/points")
-async def add_points(
+def add_points(
     request: Request,
     who: Actor = Depends(staff_actor),
     session: Session = Depends(deps.db_session),
     at: datetime = Depends(deps.now),
+    fields: Dict[str, str] = Depends(posted_form),
 ) -> Response:
-    fields = await form_of(request, who)
+    check_csrf(fields, who)
     try:
         points.add_points(
             session,
