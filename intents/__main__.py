@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import logging
 import sys
@@ -47,8 +46,14 @@ def _one(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
 
 
 def _lines(stream: TextIO) -> Iterable[str]:
-    for line in stream:
-        yield line.rstrip("\r\n")
+    """Input lines; bytes that are not UTF-8 become U+FFFD instead of stopping the stream."""
+    raw = getattr(stream, "buffer", None)
+    if raw is None:
+        for line in stream:
+            yield line.rstrip("\r\n")
+        return
+    for chunk in raw:
+        yield chunk.decode("utf-8", errors="replace").rstrip("\r\n")
 
 
 def _run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
@@ -83,11 +88,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     debug = args.debug or args.debug_sub
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, stream=sys.stderr)
-    stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace") \
-        if hasattr(sys.stdin, "buffer") else sys.stdin
-    stdout = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", write_through=True) \
-        if hasattr(sys.stdout, "buffer") else sys.stdout
-    return _run(args, stdin, stdout)
+    stdout = sys.stdout
+    if (getattr(stdout, "encoding", "utf-8") or "").lower().replace("-", "") != "utf8" \
+            and hasattr(stdout, "reconfigure"):
+        stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+    return _run(args, sys.stdin, stdout)
 
 
 if __name__ == "__main__":

@@ -9,13 +9,13 @@ from typing import Dict, Iterable, List, Optional
 
 from intents.demo import demo_catalog
 from intents.schema import Catalog
-from intents.templates import DATA_DIR, expand, load_intents, load_lexicon, parse_sentence
+from intents.templates import DATA_DIR, expand, load_intents, load_lexicon, parse_sentence, sample
 
 _LOGGER = logging.getLogger(__name__)
 
 MAX_PHRASES = 4000
 """Upper bound of the list; a Vosk grammar gets slow to compile far beyond a few thousand phrases."""
-_PER_TEMPLATE = 8
+_PER_TEMPLATE = 12
 _SLOT = re.compile(r"\{([a-z_]+)\}")
 _CN_HOURS = ["一", "两", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"]
 
@@ -75,7 +75,7 @@ def grammar_phrases(catalog: Optional[Catalog] = None) -> List[str]:
     for spec in (s for s in specs if not s.whole):
         phrases.extend(spec.examples)
         for sentence in spec.sentences:
-            for text in expand(parse_sentence(sentence, DATA_DIR), _PER_TEMPLATE):
+            for text in sample(parse_sentence(sentence, DATA_DIR), _PER_TEMPLATE):
                 phrases.extend(_fill(text, values))
     return _bounded(phrases)
 

@@ -147,6 +147,25 @@ def expand(seq: _Seq, limit: int) -> List[str]:
     return ["".join(combo) for combo in itertools.islice(itertools.product(*parts), limit)]
 
 
+def sample(seq: _Seq, limit: int) -> List[str]:
+    """Up to limit sentences spread over all the template's choices, not just its first few.
+
+    expand() varies the last choice fastest, so its first ten sentences differ only at the end;
+    here the k-th sentence takes option k of every choice (wrapping), then the full product fills up.
+    """
+    parts: List[List[str]] = []
+    for item in seq:
+        if isinstance(item, _Alt):
+            choices = [text for opt in item.options for text in sample(opt, limit)]
+            parts.append(([""] if item.optional else []) + choices)
+        else:
+            parts.append([item])
+    widest = max((len(p) for p in parts), default=1)
+    spread = ["".join(p[k % len(p)] for p in parts) for k in range(min(widest, limit))]
+    out = list(dict.fromkeys(spread + expand(seq, limit)))
+    return out[:limit]
+
+
 def literal_words(seq: _Seq) -> List[str]:
     """The template's words: maximal literal runs that do not cross a choice or a slot.
 

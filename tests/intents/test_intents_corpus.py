@@ -1,0 +1,70 @@
+"""Golden tests: every labelled utterance of tests/data (clean and noisy) parses to its exact labels."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+import pytest
+import yaml
+
+import intents
+from intents import Catalog, IntentId, demo_catalog, parse
+from intents.parser import DATA_DIR
+from intents.templates import load_intents
+
+_LOGGER = logging.getLogger(__name__)
+DATA = Path(__file__).resolve().parents[1] / "data"
+CATALOG = Catalog.load(DATA / "catalog.json")
+
+Case = Tuple[str, str, str, Dict[str, Any]]
+
+
+def _cases(name: str) -> List[Case]:
+    with open(DATA / name, encoding="utf-8") as handle:
+        groups = yaml.safe_load(handle)
+    out: List[Case] = []
+    for group in groups:
+        for text, intent, slots in group["cases"]:
+            out.append((str(text), group["now"], intent, dict(slots or {})))
+    return out
+
+
+def _check(text: str, now: str, intent: str, slots: Dict[str, Any]) -> None:
+    result = parse(text, datetime.strptime(now, "%Y-%m-%dT%H:%M"), CATALOG)
+    assert (result.intent.value, result.slots) == (intent, slots)
+
+
+@pytest.mark.parametrize(("text", "now", "intent", "slots"), _cases("nlu_corpus.yaml"),
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_clean_corpus(text: str, now: str, intent: str, slots: Dict[str, Any]) -> None:
+    _check(text, now, intent, slots)
+
+
+@pytest.mark.parametrize(("text", "now", "intent", "slots"), _cases("nlu_noisy.yaml"),
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_noisy_corpus(text: str, now: str, intent: str, slots: Dict[str, Any]) -> None:
+    _check(text, now, intent, slots)
+
+
+def test_corpus_covers_every_intent_and_two_nows() -> None:
+    cases = _cases("nlu_corpus.yaml")
+    assert len(cases) + len(_cases("nlu_noisy.yaml")) >= 400
+    assert {intent for _, _, intent, _ in cases} == {i.value for i in IntentId}
+    assert len({now for _, now, _, _ in cases}) >= 2
+
+
+@pytest.mark.parametrize("spec", load_intents(), ids=lambda s: s.intent.value)
+def test_examples_parse_back(spec: Any) -> None:
+    now = datetime(2025, 3, 5, 10, 0)
+    catalog = demo_catalog(now)
+    assert spec.examples, f"{DATA_DIR}/{spec.intent.value}.yaml has no examples"
+    for example in spec.examples:
+        assert parse(example, now, catalog).intent is spec.intent, example
+
+
+def test_public_api() -> None:
+    assert set(intents.__all__) >= {"parse", "grammar_phrases", "demo_catalog", "IntentId", "Parse",
+                                    "Activity", "Catalog", "IntentsError"}
