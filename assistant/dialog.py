@@ -76,6 +76,9 @@ class Dialog:
         self._pending: Optional[Ask] = None
         self._asked_at = 0.0
         self._last_text = ""
+        self._voice = (int(store.get_setting("voice.rate", settings.voice.rate)),
+                       float(store.get_setting("voice.volume", settings.voice.volume)))
+        """(rate, volume) as persisted; cached so a reply costs no store read."""
         self.last_parse: Optional[Parse] = None
         """The parse of the latest utterance (what chat --jsonl prints)."""
 
@@ -85,10 +88,8 @@ class Dialog:
         """A Reply with the persisted voice settings; remembered for '再说一遍'."""
         if remember and text:
             self._last_text = text
-        voice = self._settings.voice
         return Reply(text=text, expects_answer=expects_answer, urgent=urgent, stop_speaking=stop_speaking,
-                     voice_rate=int(self._store.get_setting("voice.rate", voice.rate)),
-                     voice_volume=float(self._store.get_setting("voice.volume", voice.volume)))
+                     voice_rate=self._voice[0], voice_volume=self._voice[1])
 
     def ask(self, question: Optional[Ask]) -> None:
         """Leave a question open (None clears it)."""
@@ -196,19 +197,21 @@ class Dialog:
         return self.reply(self._last_text, expects_answer=self._pending is not None)
 
     def _volume(self, step: float) -> Reply:
-        current = float(self._store.get_setting("voice.volume", self._settings.voice.volume))
+        current = self._voice[1]
         wanted = round(min(VOLUME_MAX, max(VOLUME_MIN, current + step)), 2)
         if wanted == current:
             return self.reply(phrase("dialog.loudest" if step > 0 else "dialog.quietest"))
         self._store.set_setting("voice.volume", wanted)
+        self._voice = (self._voice[0], wanted)
         return self.reply(phrase("dialog.louder" if step > 0 else "dialog.quieter"))
 
     def _slower(self) -> Reply:
-        current = int(self._store.get_setting("voice.rate", self._settings.voice.rate))
+        current = self._voice[0]
         wanted = max(RATE_MIN, current - RATE_STEP)
         if wanted == current:
             return self.reply(phrase("dialog.slowest"))
         self._store.set_setting("voice.rate", wanted)
+        self._voice = (wanted, self._voice[1])
         return self.reply(phrase("dialog.slower"))
 
     def _stop(self) -> Reply:

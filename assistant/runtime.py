@@ -144,7 +144,9 @@ class Assistant:
             self._deliver(self.process(event))
 
     def _ticker(self) -> None:
-        while not self._stop.wait(TICK_SECONDS):
+        # Wake just after each wall-clock second: reminders are due on whole minutes, so this
+        # keeps the firing delay at a few milliseconds instead of up to a whole tick.
+        while not self._stop.wait(TICK_SECONDS - self.clock.now().microsecond / 1e6 + 0.005):
             now, mono = self.clock.now(), self.clock.monotonic()
             self.post(ClockMoved(self._last_wall, now, jump=self._is_jump(self._last_wall, now, mono)))
 

@@ -106,21 +106,21 @@ class Scheduler:
         return events
 
     def _new_occurrences(self, at: datetime) -> List[Event]:
+        reminders = {r.id: r for r in self._store.reminders()}
+        anchors = self._anchors(list(reminders.values()))
+        found = [(r.id, due, "fired" if at - due <= LATE else "missed")
+                 for r in reminders.values() for due in dues(r, anchors[r.id], at)]
+        if not found:
+            return []
         events: List[Event] = []
-        reminders = self._store.reminders()
-        anchors = self._anchors(reminders)
-        for r in reminders:
-            for due in dues(r, anchors[r.id], at):
-                late = at - due
-                status = "fired" if late <= LATE else "missed"
-                if self._store.record_occurrence(r.id, due, status, at) is None:
-                    continue
-                if status == "fired":
-                    events.append(ReminderDue(r.id, due, r.content, attempt=1))
-                elif late <= CATCH_UP:
-                    events.append(ReminderDue(r.id, due, r.content, missed=True))
-                else:
-                    _LOGGER.info("reminder %s due %s missed long ago; recorded only", r.id, due)
+        for occ in self._store.record_occurrences(found, at):
+            content = reminders[occ.reminder_id].content
+            if occ.status == "fired":
+                events.append(ReminderDue(occ.reminder_id, occ.due_at, content, attempt=1))
+            elif at - occ.due_at <= CATCH_UP:
+                events.append(ReminderDue(occ.reminder_id, occ.due_at, content, missed=True))
+            else:
+                _LOGGER.info("reminder %s due %s missed long ago; recorded only", occ.reminder_id, occ.due_at)
         events.sort(key=lambda e: e.due_at)  # type: ignore[union-attr]
         return events
 

@@ -8,7 +8,7 @@ import uuid
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from sqlalchemy import create_engine, delete, event, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -322,18 +322,39 @@ class Store:
     def record_occurrence(self, reminder_id: str, due_at: datetime, status: str,
                           at: datetime) -> Optional[Occurrence]:
         """Record an occurrence (fired or missed) and its outbox op; None if it already exists."""
+        done = self.record_occurrences([(reminder_id, due_at, status)], at)
+        return done[0] if done else None
+
+    def record_occurrences(self, items: Sequence[Tuple[str, datetime, str]],
+                           at: datetime) -> List[Occurrence]:
+        """Record many (reminder_id, due_at, status) in one transaction; returns the new ones only.
+
+        The unique key (reminder_id, due_at) makes a second recording a no-op, so every
+        occurrence happens exactly once, across restarts and crashes.
+        """
         with self._tx() as s:
-            result = s.execute(sqlite_insert(OccurrenceRow).values(
-                reminder_id=reminder_id, due_at=due_at, status=status,
-                attempts=1 if status == "fired" else 0, last_prompt_at=at if status == "fired" else None,
-                updated_at=at).on_conflict_do_nothing(index_elements=["reminder_id", "due_at"]))
-            if result.rowcount == 0:
-                return None
-            self._add_op(s, f"reminder.{status}", {"reminder_id": reminder_id,
-                                                   "due_at": due_at.isoformat(), "at": at.isoformat()}, at)
-            row = s.scalars(select(OccurrenceRow).where(OccurrenceRow.reminder_id == reminder_id,
-                                                        OccurrenceRow.due_at == due_at)).one()
-            return _occurrence(row)
+            ids = sorted({rid for rid, _, _ in items})
+            query = select(OccurrenceRow.reminder_id, OccurrenceRow.due_at).where(
+                OccurrenceRow.reminder_id.in_(ids))
+            known = {(row[0], row[1]) for row in s.execute(query)}
+            fresh = {(rid, due): status for rid, due, status in items if (rid, due) not in known}
+            if not fresh:
+                return []
+            # Core executemany: one statement for a thousand reminders due on the same minute.
+            s.execute(OccurrenceRow.__table__.insert(), [
+                {"reminder_id": rid, "due_at": due, "status": status, "attempts": int(status == "fired"),
+                 "last_prompt_at": at if status == "fired" else None, "updated_at": at}
+                for (rid, due), status in fresh.items()])
+            s.execute(OutboxRow.__table__.insert(), [
+                {"op_id": _uuid(), "type": f"reminder.{status}", "urgent": False, "created_at": at,
+                 "state": "pending", "attempts": 0,
+                 "payload": json.dumps({"reminder_id": rid, "due_at": due.isoformat(), "at": at.isoformat()},
+                                       ensure_ascii=False)}
+                for (rid, due), status in fresh.items()])
+            rows = s.scalars(select(OccurrenceRow).where(OccurrenceRow.reminder_id.in_(ids),
+                                                         OccurrenceRow.updated_at == at))
+            return sorted((_occurrence(r) for r in rows if (r.reminder_id, r.due_at) in fresh),
+                          key=lambda o: (o.due_at, o.id))
 
     def occurrences(self, reminder_id: Optional[str] = None,
                     statuses: Optional[Sequence[str]] = None) -> List[Occurrence]:
