@@ -19,9 +19,10 @@ _CLOCK = re.compile(r"(\d{1,2})[:：](\d{2})")
 _KEEP = re.compile(r"[^\u4e00-\u9fff0-9a-z]+")
 _FILLERS = re.compile(r"(嗯+|呃+|额|唉|哎呀|哎|那个|就是说|就是|然后呢|然后)")
 _POLITE = re.compile(
-    r"(麻烦你|麻烦您|麻烦|请你|请您|请|帮我们|(?<!帮)帮我|帮忙|能不能|可不可以|能否|你能|您能|你可以|我能)"
+    r"(麻烦你|麻烦您|麻烦|请你|请您|请(?![人假客])|帮我们|(?<!帮)帮我|帮忙|能不能|可不可以|能否|你能|您能|你可以|我能)"
 )
 _TRAILING = re.compile(r"[吗呢吧啊呀啦哦嘛哈]+$")
+_THANKS = re.compile(r"(谢谢你|谢谢您|谢谢|谢啦|多谢)$")
 _LEADING = re.compile(r"^[啊哦噢喂]+")
 
 
@@ -66,7 +67,17 @@ def normalize(text: str, repair: Callable[[str], str] = _same) -> Normalized:
     if stripped:
         core = stripped
     core = _LEADING.sub("", core)
+    core = _THANKS.sub("", core) or core
+    core = _halve(core)
     return Normalized(heard=_FILLERS.sub("", heard), plain=plain, core=core)
+
+
+def _halve(text: str) -> str:
+    """A short answer said twice counts once: 好的好的 → 好的, 对对 stays (it is a phrase itself)."""
+    half = len(text) // 2
+    if 2 <= half <= 3 and len(text) % 2 == 0 and text[:half] == text[half:]:
+        return text[:half]
+    return text
 
 
 def strip_particles(text: str) -> str:
