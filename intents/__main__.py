@@ -38,6 +38,8 @@ def _load_catalog(path: Path) -> Catalog:
 
 
 def _one(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
+    # Arguments that were not UTF-8 arrive as lone surrogates, which no UTF-8 stream can print.
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     try:
         return parse(text[:MAX_LINE_CHARS], now, catalog)
     except Exception:  # one bad utterance must not stop a stream of them

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import random
 from datetime import datetime
 
 import pytest
@@ -108,3 +110,14 @@ def test_bad_template_file_names_the_problem(tmp_path) -> None:  # noqa: ANN001
     (tmp_path / "x.yaml").write_text('intent: weather.query\nsentences: ["天气"]\n', encoding="utf-8")
     with pytest.raises(TemplateError, match="unknown intent"):
         load_intents(tmp_path)
+
+
+def test_random_input_never_crashes() -> None:
+    rng = random.Random(7)
+    alphabet = ("明天提醒我吃药报名太极拳取消好不是的一二三四五六七八九十点半号周星期"
+                + "abc 123:：，。！？😀\t\u3000" + "".join(chr(c) for c in range(0x4E00, 0x4E40)))
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        result = parse(text, NOW)
+        assert isinstance(json.dumps(result.to_dict(), ensure_ascii=False), str)
+        assert result.intent in IntentId
