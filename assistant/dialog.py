@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from intents.schema import Catalog, IntentId, Parse
 
@@ -101,12 +101,25 @@ class Dialog:
         return self.reply(answer.text, expects_answer=answer.ask is not None, urgent=answer.urgent)
 
     # ------------------------------------------------------------------ utterances
-    def hear(self, text: str) -> List[Reply]:
-        """Parse one utterance and answer it."""
+    def hear(self, text: str, alternatives: Sequence[str] = ()) -> List[Reply]:
+        """Parse one utterance (falling back to the recogniser's alternatives) and answer it."""
         text = text.strip()
         if not text:
             return []
-        parse = self._parser(text, self._clock.now(), self._catalog())
+        now, catalog = self._clock.now(), self._catalog()
+        parse = self._parser(text, now, catalog)
+        if parse.intent is IntentId.UNKNOWN and self._pending is None:
+            # An open question takes the best text as a free answer ('吃药'); otherwise a
+            # recogniser alternative that means something beats a best guess that does not.
+            for other in alternatives:
+                candidate = self._parser(other, now, catalog)
+                if candidate.intent is not IntentId.UNKNOWN:
+                    parse = candidate
+                    break
+        if parse.intent not in (IntentId.UNKNOWN, IntentId.EMERGENCY_HELP) \
+                and parse.confidence < self._settings.dialog.min_confidence:
+            self.last_parse = parse
+            return [self.reply(phrase("dialog.low_confidence"), remember=False)]
         return self.handle(parse)
 
     def handle(self, parse: Parse) -> List[Reply]:

@@ -231,7 +231,7 @@ class Assistant:
     def _on_utterance(self, event: UtteranceHeard) -> List[Reply]:
         if event.confidence < self.settings.dialog.min_confidence:
             return [self._dialog.reply(phrase("dialog.low_confidence"))]
-        return self._dialog.hear(event.text)
+        return self._dialog.hear(event.text, event.alternatives)
 
     def _on_clock_moved(self, event: ClockMoved) -> List[Reply]:
         """Step through every wake-up between old and new, so a 1-day advance fires in order."""
@@ -318,6 +318,8 @@ class Assistant:
         reminder = self.store.reminder(event.reminder_id)
         if reminder is None or not reminder.active or event.source != "family":
             return []
+        if in_quiet_hours(self._now(), self.settings.dialog):
+            return []  # '我有哪些提醒' lists it; the reminder itself still fires on time
         when = spoken_when(reminder, None, self._now())
         return [self._dialog.reply(phrase("reminder.family", when=when, content=reminder.content))]
 

@@ -37,3 +37,21 @@ def test_posted_events_are_answered_in_order_on_the_dialog_thread(tmp_path):
     finally:
         assistant.stop()
     assert (tmp_path / "assistant.db").exists()
+
+
+def test_alternatives_family_reminders_and_messages(tmp_path):
+    from assistant.events import MessageArrived, ReminderAdded
+    from tests.assistant.conftest import World
+
+    w = World(tmp_path)
+    assert [r.text for r in w.assistant.process(UtteranceHeard("几点钟了啊啊", ("现在几点",)))] == [
+        "现在是上午十点，11月30号 星期一。"]
+    family = w.store.add_reminder("量血压", time(9, 0), datetime(2026, 12, 1).date(), "daily", w.clock.now(),
+                                  source="family", reminder_id="r-family", outbox=False)
+    assert w.ops() == []
+    assert w.post(ReminderAdded(family.id)) == ["家人给您设了一个提醒：每天上午九点量血压。"]
+    w.clock.set(datetime(2026, 11, 30, 22, 0))
+    assert w.post(MessageArrived("m1", "儿子", "早点休息")) == []  # quiet hours: kept for the morning
+    assert w.say("有没有留言") == "儿子给您留言：早点休息。"
+    assert w.say("有没有留言") == "没有新留言。"
+    w.close()
