@@ -74,7 +74,7 @@ def has_microphone(spec: Optional[str] = None) -> bool:
         sounddevice.query_devices(kind="input")
         return any(d.inputs > 0 for d in list_devices())
     except Exception as exc:  # no PortAudio, no device: both mean "no microphone"
-        _LOGGER.info("no microphone: %s", exc)
+        _LOGGER.debug("no microphone: %s", exc)
         return False
 
 

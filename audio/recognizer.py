@@ -262,10 +262,11 @@ class CommandRecognizer:
     def _close(self, open_done: Transcript) -> Optional[Heard]:
         grammar_done = self._pending
         if self._grammar is not None:
+            # Flush either way, so the next utterance starts clean. When the grammar decoder
+            # endpointed first, what it heard after that is the open decoder's trailing audio.
             rest = self._grammar.finish()
-            if grammar_done is None or rest.words:
-                grammar_done = rest if grammar_done is None else Transcript(
-                    grammar_done.words + rest.words, DecodeMode.GRAMMAR)
+            if grammar_done is None:
+                grammar_done = rest
         self._pending = None
         return choose(grammar_done, open_done, self.intent_of)
 

@@ -211,6 +211,10 @@ class Speaker:
         finally:
             self.speaking.clear()
 
+    def warm_up(self) -> None:
+        """Start the engines now (pyttsx3's worker takes ~0.6 s), so the first answer comes fast."""
+        self._synth_one("好。", self.voice.rate, self.voice.volume)
+
     def play(self, audio: Audio) -> None:
         """Play a prepared sound (e.g. the earcon) through the same sink."""
         self._get_sink().play(audio)

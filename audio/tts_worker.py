@@ -12,18 +12,34 @@ import json
 import logging
 import os
 import sys
+import tempfile
+import threading
+import time
 from typing import Any, Dict, TextIO
 
 _LOGGER = logging.getLogger(__name__)
 
+_FILE_WAIT_S = 2.0
+"""How long to wait for a late file write before calling the utterance failed."""
 
-def _handle(engine: Any, request: Dict[str, Any]) -> Dict[str, Any]:
+
+def _handle(engine: Any, finished: threading.Event, request: Dict[str, Any]) -> Dict[str, Any]:
     path = str(request["path"])
+    finished.clear()
     engine.save_to_file(str(request["text"]), path)
     engine.runAndWait()
-    if not os.path.exists(path) or os.path.getsize(path) <= 44:
+    # runAndWait() sometimes returns before espeak's callback thread wrote the file; the
+    # driver announces "finished-utterance" right after writing it.
+    deadline = time.monotonic() + _FILE_WAIT_S
+    while not _written(path) and time.monotonic() < deadline:
+        finished.wait(0.05)
+    if not _written(path):
         return {"ok": False, "error": "pyttsx3 returned without writing audio"}
     return {"ok": True}
+
+
+def _written(path: str) -> bool:
+    return os.path.exists(path) and os.path.getsize(path) > 44
 
 
 def main(voice: str, rate: int, stdin: TextIO, reply: TextIO) -> int:
@@ -34,11 +50,17 @@ def main(voice: str, rate: int, stdin: TextIO, reply: TextIO) -> int:
     engine = pyttsx3.init("espeak")
     engine.setProperty("voice", voice)
     engine.setProperty("rate", rate)
+    finished = threading.Event()
+    engine.connect("finished-utterance", lambda name=None, completed=True: finished.set())
+    # A throwaway utterance makes the driver apply voice and rate before the first real one
+    # (without it the first utterance was sometimes spoken at the default rate).
+    with tempfile.TemporaryDirectory(prefix="yuechao-tts-warm-") as tmp:
+        _handle(engine, finished, {"text": "。", "path": os.path.join(tmp, "warm.wav")})
     reply.write(json.dumps({"ok": True, "ready": True}) + "\n")
     reply.flush()
     for line in stdin:
         try:
-            answer = _handle(engine, json.loads(line))
+            answer = _handle(engine, finished, json.loads(line))
         except Exception as exc:  # report every failure to the parent, keep serving
             answer = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         reply.write(json.dumps(answer, ensure_ascii=False) + "\n")
