@@ -118,6 +118,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO, stream=sys.stderr)
+    if not args.debug:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return _COMMANDS[args.command](args)
     except CommunityError as exc:
