@@ -99,6 +99,16 @@ def _match(skeleton: str) -> Tuple[Optional[Template], Any, float]:
             best = (template, found, min(1.0, 0.8 + 0.05 * score))
     if best[0] is not None or not skeleton:
         return best
+    return _partial(skeleton)
+
+
+def _partial(skeleton: str) -> Tuple[Optional[Template], Any, float]:
+    """A template inside a longer utterance; confidence grows with the share of the text it covers.
+
+    A call for help counts whatever else is said around it ("我摔了一跤起不来"): missing one is
+    worse than a false alarm, which the dialog confirms anyway.
+    """
+    best: Tuple[Optional[Template], Any, float] = (None, None, 0.0)
     best_cover = 0.0
     for template in _model().templates:
         if "content" in template.regex.groupindex or template.literal_chars < 2:
@@ -107,6 +117,8 @@ def _match(skeleton: str) -> Tuple[Optional[Template], Any, float]:
         if found is None:
             continue
         cover = (found.end() - found.start()) / len(skeleton)
+        if template.intent is IntentId.EMERGENCY_HELP:
+            cover = max(cover, 0.8)
         if cover > best_cover:
             best_cover = cover
             best = (template, found, 0.35 + 0.5 * cover)
@@ -141,7 +153,13 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
         _LOGGER.debug("no intent for %r (skeleton %r, confidence %.2f)", canon, skeleton, confidence)
         return Parse(text=canon, intent=IntentId.UNKNOWN, confidence=round(confidence, 3))
     intent = template.intent
-    slots = _slots(intent, model.specs[intent].slots, canon, now, spec, entities, found, spans, index)
+    source = canon
+    if "content" in template.regex.groupindex:
+        # Free text is taken as heard: homophone repair is for domain words, and inside a message it
+        # could turn 爷爷想 into 爷也想 (也想 is a template word). Positions agree when lengths do.
+        heard = normalize(text).core
+        source = heard if len(heard) == len(canon) else canon
+    slots = _slots(intent, model.specs[intent].slots, canon, now, spec, entities, found, spans, index, source)
     _LOGGER.debug("%r → %s via %r", canon, intent.value, template.source)
     return Parse(text=canon, intent=intent, slots=slots, confidence=round(confidence, 3))
 
@@ -180,7 +198,7 @@ def _content(found: Any, spans: List[Tuple[int, int]], canon: str, verbatim: boo
 
 def _slots(intent: IntentId, allowed: Tuple[str, ...], canon: str, now: datetime, spec: TimeSpec,
            entities: List[Entity], found: Any, spans: List[Tuple[int, int]],
-           index: CatalogIndex) -> Dict[str, Any]:
+           index: CatalogIndex, source: str) -> Dict[str, Any]:
     slots: Dict[str, Any] = {}
     day, clock = resolve(spec, now, future=intent in (IntentId.REMINDER_CREATE, IntentId.REMINDER_CANCEL))
     if spec.date_range is not None and "date_range" in allowed:
@@ -206,7 +224,7 @@ def _slots(intent: IntentId, allowed: Tuple[str, ...], canon: str, now: datetime
         elif ent.kind == "to" and "to" in allowed:
             slots.setdefault("to", ent.value)
     verbatim = intent is IntentId.MESSAGE_SEND
-    content = _content(found, spans, canon, verbatim) if "content" in allowed else None
+    content = _content(found, spans, source, verbatim) if "content" in allowed else None
     if content:
         slots["content"] = content
     return slots

@@ -121,3 +121,13 @@ def test_random_input_never_crashes() -> None:
         result = parse(text, NOW)
         assert isinstance(json.dumps(result.to_dict(), ensure_ascii=False), str)
         assert result.intent in IntentId
+
+
+def test_free_text_is_kept_as_heard() -> None:
+    result = parse("给我孙子发个消息说爷爷想他了", NOW)
+    assert (result.intent, result.slots) == (IntentId.MESSAGE_SEND, {"to": "孙子", "content": "爷爷想他了"})
+
+
+@pytest.mark.parametrize("text", ["我摔了一跤起不来", "救命啊快来人", "哎呀我头晕得厉害"])
+def test_calls_for_help_win_inside_longer_talk(text: str) -> None:
+    assert parse(text, NOW).intent is IntentId.EMERGENCY_HELP
