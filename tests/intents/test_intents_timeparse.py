@@ -56,7 +56,7 @@ def test_weekdays(text: str, now: datetime, expected: date) -> None:
     ("这周", WED, (date(2025, 3, 5), date(2025, 3, 9))),
     ("本周", SAT, (date(2025, 3, 8), date(2025, 3, 9))),
     ("这周末", WED, (date(2025, 3, 8), date(2025, 3, 9))),
-    ("周末", date_now := datetime(2025, 3, 9, 9, 0), (date(2025, 3, 9), date(2025, 3, 9))),
+    ("周末", datetime(2025, 3, 9, 9, 0), (date(2025, 3, 9), date(2025, 3, 9))),  # Sunday: today … Sunday
     ("下周末", WED, (date(2025, 3, 15), date(2025, 3, 16))),
     ("下周", SAT, (date(2025, 3, 10), date(2025, 3, 16))),
     ("下个礼拜", DEC, (date(2026, 1, 5), date(2026, 1, 11))),
