@@ -11,7 +11,7 @@ from community_world import FakeClock, World, create_pg_database, drop_pg_databa
 from community.config import Settings
 from community.db import Database
 
-BACKENDS = ["sqlite", "postgresql"]
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(scope="session")

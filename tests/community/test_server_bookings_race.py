@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import List
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from community_world import ServerProcess
 
@@ -92,6 +93,7 @@ async def _race(url: str, activity_id: str, token: str, csrf: str, homes: List[s
         )
 
 
+@pytest.mark.slow
 def test_fifty_racers_get_exactly_ten_places(database: Database, backend: str, tmp_path: Path) -> None:
     activity_id, token, csrf, homes = _prepare(database)
     server = ServerProcess(database.url, tmp_path, workers=1 if backend == "sqlite" else 2)

@@ -66,7 +66,7 @@ def test_create_staff(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["username"] == "zhou"
     short = _run(
-        "--data-dir", str(tmp_path), "create-staff", "liming", "--community", "幸福里社区", "--password", "short"
+        "--data-dir", str(tmp_path), "create-staff", "liming", "--community", "幸福里社区", "--password", "x"
     )
     assert short.returncode == 1 and "password: expected 8–128 characters" in short.stderr
     database = Database(f"sqlite:///{tmp_path / 'community.db'}")

@@ -168,7 +168,9 @@ def _template(path: str, operations: List[Tuple[str, str, Dict[str, Any]]]) -> s
     concrete = path.split("?", 1)[0].split("/")
     for _, template, _ in operations:
         parts = template.split("/")
-        if len(parts) == len(concrete) and all(p.startswith("{") or p == c for p, c in zip(parts, concrete)):
+        if len(parts) == len(concrete) and all(
+            p.startswith("{") or p == c for p, c in zip(parts, concrete, strict=True)
+        ):
             return template
     return path
 
