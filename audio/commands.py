@@ -131,7 +131,9 @@ def _cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
               f"{' '.join(grammar.dropped[:30]) or 'nothing'}", file=sys.stderr)
         if not grammar.phrases:
             print("grammar: no phrase survives; decoding open only", file=sys.stderr)
-    recognizer = CommandRecognizer(model, source.rate, grammar, _intent_of(settings))
+    # With the user's own phrases the NLU cannot judge them: confidence alone decides.
+    intent_of = None if args.phrases else _intent_of(settings)
+    recognizer = CommandRecognizer(model, source.rate, grammar, intent_of)
     for chunk in source:
         heard = recognizer.accept(chunk)
         if heard is not None:

@@ -98,8 +98,9 @@ class Grammar:
             if words:
                 kept.append(" ".join(words))
         if dropped:
-            _LOGGER.info("grammar: %d pieces not in the vocabulary: %s", len(dropped),
-                         " ".join(dict.fromkeys(dropped)))
+            unique = list(dict.fromkeys(dropped))
+            _LOGGER.info("grammar: %d pieces not in the vocabulary, e.g. %s",
+                         len(dropped), " ".join(unique[:20]))
         return Grammar(tuple(dict.fromkeys(kept)), tuple(dict.fromkeys(dropped)))
 
 
