@@ -46,6 +46,8 @@ class Reminder:
     active: bool
     created_at: datetime
     source: str = "voice"
+    updated_at: Optional[datetime] = None
+    """Last edit (by voice or family); occurrences before it are never generated."""
 
     @property
     def hhmm(self) -> str:

@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from intents.schema import Catalog, Parse
 
@@ -77,6 +77,8 @@ class Assistant:
         self._at: Optional[datetime] = None
         self._last_wall, self._last_mono = clock.now(), clock.monotonic()
         self._closed = False
+        self._announced: Set[Tuple[str, str]] = set()
+        """(booking id, status) or (reminder id, edit time) already said: a replayed event stays silent."""
         self.outbox_changed = threading.Event()
         """Set whenever an event wrote outbox ops (assistant.sync waits on it)."""
         self._dialog = Dialog(store, clock, settings, self.catalog, parser)
@@ -285,8 +287,9 @@ class Assistant:
 
     def _on_message(self, event: MessageArrived) -> List[Reply]:
         now = self._now()
-        if not self.store.add_message_in(event.message_id, event.sender, event.text, now):
-            return []
+        self.store.add_message_in(event.message_id, event.sender, event.text, now)
+        if event.message_id not in {m.id for m in self.store.unheard_messages()}:
+            return []  # delivered twice: said once
         if in_quiet_hours(now, self.settings.dialog):
             return []  # kept unheard; '有没有留言' reads it in the morning
         self.store.mark_heard([event.message_id])
@@ -295,19 +298,23 @@ class Assistant:
     def _on_booking_resolved(self, event: BookingResolved) -> List[Reply]:
         now = self._now()
         if event.kind == "service":
-            found = [s for s in self.store.services(("pending",)) if s.id == event.booking_id]
-            if not found or not self.store.resolve_service(event.booking_id, event.status, now, event.reason):
+            found = [s for s in self.store.services(("pending", "confirmed", "rejected"))
+                     if s.id == event.booking_id]
+            if not found or (event.booking_id, event.status) in self._announced:
                 return []
+            self._announced.add((event.booking_id, event.status))
+            self.store.resolve_service(event.booking_id, event.status, now, event.reason)
             service = name("service.names", found[0].service)
             from .skills.services import spoken_when as service_when
 
             when = service_when(found[0].day, found[0].time, now)
             return [self._dialog.reply(phrase(f"service.{event.status}", when=when, service=service))]
-        before = self.store.booking(event.booking_id)
-        if before is None or before.status == event.status:
+        booking = self.store.booking(event.booking_id)
+        if booking is None or (event.booking_id, event.status) in self._announced:
             return []
+        self._announced.add((event.booking_id, event.status))
         self.store.resolve_booking(event.booking_id, event.status, now, event.reason)
-        act = self.store.activity(before.activity_id)
+        act = self.store.activity(booking.activity_id)
         title = act.title if act else ""
         moment = say.moment(act.start, now) if act else ""
         reason = phrase("booking.reason_full") if event.reason == "full" else ""
@@ -316,8 +323,10 @@ class Assistant:
 
     def _on_reminder_added(self, event: ReminderAdded) -> List[Reply]:
         reminder = self.store.reminder(event.reminder_id)
-        if reminder is None or not reminder.active or event.source != "family":
+        key = (event.reminder_id, str(reminder.updated_at) if reminder else "")
+        if reminder is None or not reminder.active or event.source != "family" or key in self._announced:
             return []
+        self._announced.add(key)
         if in_quiet_hours(self._now(), self.settings.dialog):
             return []  # '我有哪些提醒' lists it; the reminder itself still fires on time
         when = spoken_when(reminder, None, self._now())

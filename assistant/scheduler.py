@@ -70,8 +70,11 @@ class Scheduler:
         latest = self._store.latest_occurrences()
         anchors = {}
         for r in reminders:
-            created = r.created_at.replace(microsecond=0) - timedelta(seconds=1)
-            anchors[r.id] = max(latest.get(r.id, created), created)
+            # Start after the latest occurrence, or after the last edit: a reminder set (or moved)
+            # at 10:00 for 08:00 daily is first due tomorrow, not 'missed' today.
+            edited = max(r.created_at, r.updated_at or r.created_at).replace(microsecond=0)
+            edited -= timedelta(seconds=1)
+            anchors[r.id] = max(latest.get(r.id, edited), edited)
         return anchors
 
     def next_wake(self, after: datetime) -> Optional[datetime]:

@@ -62,7 +62,7 @@ def _booking(row: BookingRow) -> Booking:
 def _reminder(row: ReminderRow) -> Reminder:
     return Reminder(id=row.id, content=row.content, at=time.fromisoformat(row.time),
                     start_date=row.start_date, repeat=row.repeat, active=row.active,
-                    created_at=row.created_at, source=row.source)
+                    created_at=row.created_at, source=row.source, updated_at=row.updated_at)
 
 
 def _occurrence(row: OccurrenceRow) -> Occurrence:

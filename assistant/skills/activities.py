@@ -90,7 +90,7 @@ def query(parse: Parse, store: Store, clock: Clock) -> Answer:
 
 def _find_target(parse: Parse, store: Store, now: datetime) -> Optional[Activity]:
     activity_id = parse.slots.get("activity_id")
-    if activity_id:
+    if activity_id and store.activity(str(activity_id)) is not None:
         return store.activity(str(activity_id))
     found, _ = _matching(store, parse.slots, now, parse.text)
     return found[0] if found else None

@@ -1,0 +1,174 @@
+"""What the server sent in one sync answer, applied to the store in one transaction.
+
+assistant.sync (issue 7) builds a ServerChanges from the response, calls apply_changes(), then
+posts the returned events to the Assistant so the dialog can say what changed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from intents.schema import Activity
+
+from .events import AnnouncementArrived, BookingResolved, Event, MessageArrived, ReminderAdded, SyncFinished
+from .recurrence import validate_rule
+from .store import Store
+from .tables import (
+    ActivityRow,
+    AnnouncementRow,
+    BookingRow,
+    MessageRow,
+    OutboxRow,
+    PointsRow,
+    ReminderRow,
+    ServiceRow,
+    SettingRow,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+CURSOR_KEY = "sync.cursor"
+"""settings key of the last cursor the server handed out (read with store.get_setting)."""
+
+
+@dataclass(frozen=True)
+class ReminderChange:
+    """A reminder set or edited by family on the server (its id is the server's)."""
+
+    reminder_id: str
+    content: str
+    time: str
+    """HH:MM local."""
+    date: str
+    """YYYY-MM-DD: the one-shot day or the first day of a repeating rule."""
+    repeat: Optional[str] = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class ServerChanges:
+    """Everything one sync answer carries; empty fields mean 'nothing new'."""
+
+    cursor: Optional[str] = None
+    activities: Optional[Tuple[Activity, ...]] = None
+    """The whole current catalog when it changed (None: unchanged)."""
+    taken: Dict[str, int] = field(default_factory=dict)
+    """activity id → seats taken, for capacity checks before booking."""
+    bookings: Tuple[Tuple[str, str, str], ...] = ()
+    """(booking_id, confirmed|rejected|cancelled, reason)."""
+    services: Tuple[Tuple[str, str, str], ...] = ()
+    """(request_id, confirmed|rejected|cancelled, reason)."""
+    reminders: Tuple[ReminderChange, ...] = ()
+    deleted_reminders: Tuple[str, ...] = ()
+    """Tombstones: reminders deleted on the server."""
+    announcements: Tuple[Tuple[str, str, bool, datetime], ...] = ()
+    """(id, text, urgent, created_at)."""
+    messages: Tuple[Tuple[str, str, str, datetime], ...] = ()
+    """(id, sender, text, created_at)."""
+    points: Optional[int] = None
+    acknowledged: Tuple[Tuple[str, Mapping[str, Any]], ...] = ()
+    """(op_id, the server's result) for outbox ops the server has applied."""
+
+
+def apply_changes(store: Store, changes: ServerChanges, at: datetime,
+                  server_time: Optional[datetime] = None) -> List[Event]:
+    """Apply one sync answer atomically; returns the events to post, in order, ending with SyncFinished.
+
+    Applying the same answer twice changes nothing and returns only the SyncFinished the second time.
+    server_time: the server's clock, passed on so the runtime can start trusting its own.
+    """
+    events: List[Event] = []
+    with store._tx() as s:  # one transaction: a crash leaves all of it or none of it
+        if changes.activities is not None:
+            _replace_activities(s, changes.activities, changes.taken)
+        events.extend(_statuses(s, BookingRow, changes.bookings, "activity", at))
+        events.extend(_statuses(s, ServiceRow, changes.services, "service", at))
+        events.extend(_reminders(s, changes, at))
+        for ann_id, text, urgent, created in changes.announcements:
+            if s.get(AnnouncementRow, ann_id) is None:
+                s.add(AnnouncementRow(id=ann_id, text=text, urgent=urgent, status="held", created_at=created))
+                events.append(AnnouncementArrived(ann_id, text, urgent, created))
+        for msg_id, sender, text, created in changes.messages:
+            if s.get(MessageRow, msg_id) is None:
+                s.add(MessageRow(id=msg_id, direction="in", peer=sender, text=text, heard=False,
+                                 created_at=created))
+                events.append(MessageArrived(msg_id, sender, text))
+        if changes.points is not None:
+            s.execute(sqlite_insert(PointsRow).values(id=1, balance=changes.points, updated_at=at)
+                      .on_conflict_do_update(index_elements=["id"], set_={"balance": changes.points,
+                                                                          "updated_at": at}))
+        for op_id, result in changes.acknowledged:
+            row = s.scalars(select(OutboxRow).where(OutboxRow.op_id == op_id)).first()
+            if row is not None:
+                row.state, row.acked_at = "acknowledged", at
+                row.result = json.dumps(dict(result), ensure_ascii=False)
+        if changes.cursor is not None:
+            text = json.dumps(changes.cursor, ensure_ascii=False)
+            s.execute(sqlite_insert(SettingRow).values(key=CURSOR_KEY, value=text)
+                      .on_conflict_do_update(index_elements=["key"], set_={"value": text}))
+    kinds = {BookingResolved: "bookings", ReminderAdded: "reminders", AnnouncementArrived: "announcements",
+             MessageArrived: "messages"}
+    changed = ["activities"] if changes.activities is not None else []
+    changed += sorted({kinds[type(e)] for e in events})
+    changed += ["points"] if changes.points is not None else []
+    changed += ["reminders"] if changes.deleted_reminders and "reminders" not in changed else []
+    events.append(SyncFinished(ok=True, changed=tuple(changed), server_time=server_time))
+    return events
+
+
+def _replace_activities(s: Session, items: Tuple[Activity, ...], taken: Mapping[str, int]) -> None:
+    booked = set(s.scalars(select(BookingRow.activity_id)))
+    s.execute(delete(ActivityRow).where(ActivityRow.id.not_in({a.id for a in items} | booked)))
+    for act in items:
+        values = dict(title=act.title, category=act.category, start=act.start, place=act.place,
+                      capacity=act.capacity, taken=int(taken.get(act.id, 0)), source="server")
+        s.execute(sqlite_insert(ActivityRow).values(id=act.id, **values)
+                  .on_conflict_do_update(index_elements=["id"], set_=values))
+
+
+def _statuses(s: Session, table: Any, items: Tuple[Tuple[str, str, str], ...], kind: str,
+              at: datetime) -> List[Event]:
+    events: List[Event] = []
+    for row_id, status, reason in items:
+        row = s.get(table, row_id)
+        if row is None or row.status == status:
+            continue
+        row.status, row.reason = status, reason
+        if hasattr(row, "updated_at"):
+            row.updated_at = at
+        if status in ("confirmed", "rejected"):
+            events.append(BookingResolved(row_id, status, reason, kind))
+    return events
+
+
+def _reminders(s: Session, changes: ServerChanges, at: datetime) -> List[Event]:
+    events: List[Event] = []
+    for change in changes.reminders:
+        repeat = validate_rule(change.repeat)
+        row = s.get(ReminderRow, change.reminder_id)
+        hhmm = time.fromisoformat(change.time).strftime("%H:%M")
+        fields: Dict[str, Any] = dict(content=change.content, time=hhmm, repeat=repeat,
+                                      start_date=date.fromisoformat(change.date), active=change.active)
+        if row is not None and all(getattr(row, k) == v for k, v in fields.items()):
+            continue
+        if row is None:
+            row = ReminderRow(id=change.reminder_id, source="family", created_at=at)
+            s.add(row)
+        for key, value in fields.items():
+            setattr(row, key, value)
+        row.updated_at = at
+        if change.active:
+            events.append(ReminderAdded(change.reminder_id, "family"))
+    for reminder_id in changes.deleted_reminders:
+        row = s.get(ReminderRow, reminder_id)
+        if row is not None and row.active:
+            row.active, row.updated_at = False, at
+    return events
