@@ -88,6 +88,22 @@ class Vocabulary:
                 pos += len(word)
         return "".join(out)
 
+    def repair_opening(self, text: str) -> str:
+        """Repair only a run of known words at the very start: 绊我预约 → 帮我预约, 那葛我要 → 那个我要."""
+        text_keys = keys(text)
+        pos = 0
+        out: List[str] = []
+        while pos < len(text):
+            for length in range(min(self.max_len, len(text) - pos), 1, -1):
+                word = self._words.get(text_keys[pos:pos + length])
+                if word is not None and self._allowed(text[pos:pos + length], word):
+                    out.append(word)
+                    pos += length
+                    break
+            else:
+                break
+        return "".join(out) + text[pos:]
+
     @staticmethod
     def _allowed(heard: str, word: str) -> bool:
         pairs = zip(heard, word, strict=True)
@@ -137,9 +153,10 @@ class CatalogIndex:
                 self._syllables.setdefault(syl, set()).add(name)
         words: List[str] = list(self.names) + list(self.categories) + list(self.services) + self.family
         words += [str(w) for w in lexicon.get("time_words") or ()]
-        # Fillers, politeness and time units are repaired first, on their own: inside the full word
-        # list a longer template run can win the segmentation (绊我预约 → 绊 + 我预约, not 帮我 + 预约).
-        self.function_words = Vocabulary(str(w) for w in lexicon.get("repair_words") or ())
+        # Openers (fillers, politeness) and time units are repaired first, on their own: inside the
+        # full word list a longer template run can win the segmentation (绊我预约 → 绊 + 我预约).
+        self.unit_words = Vocabulary(str(w) for w in lexicon.get("unit_words") or ())
+        self.opening_words = Vocabulary(str(w) for w in lexicon.get("opening_words") or ())
         # Whole-utterance answers (要的, 好的 …) are matched on pinyin directly; as repair words they
         # would turn 吃药的 into 吃要的.
         for spec in (s for s in specs if not s.whole):
@@ -152,8 +169,8 @@ class CatalogIndex:
         self.vocabulary = Vocabulary(words)
 
     def repair(self, text: str) -> str:
-        """Homophone repair: function words first, then every known word (see Vocabulary.repair)."""
-        return self.vocabulary.repair(self.function_words.repair(text))
+        """Homophone repair: openers and time units first, then every known word (Vocabulary.repair)."""
+        return self.vocabulary.repair(self.unit_words.repair(self.opening_words.repair_opening(text)))
 
     def find(self, text: str, taken: Iterable[Tuple[int, int]]) -> List[Entity]:
         """Entities in text outside the taken spans; titles by exact name, then fuzzy pinyin."""

@@ -49,6 +49,13 @@ def test_noisy_corpus(text: str, now: str, intent: str, slots: Dict[str, Any]) -
     _check(text, now, intent, slots)
 
 
+@pytest.mark.parametrize(("text", "now", "intent", "slots"),
+                         _cases("nlu_heldout.yaml") + _cases("nlu_heldout2.yaml"),
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_heldout_sets_as_regression(text: str, now: str, intent: str, slots: Dict[str, Any]) -> None:
+    _check(text, now, intent, slots)
+
+
 def test_corpus_covers_every_intent_and_two_nows() -> None:
     cases = _cases("nlu_corpus.yaml")
     assert len(cases) + len(_cases("nlu_noisy.yaml")) >= 400
