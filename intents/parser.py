@@ -134,6 +134,8 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
     """
     if not isinstance(text, str):
         text = str(text)
+    if now.tzinfo is not None:  # the contract's now is naive local time; catalog starts are naive too
+        now = now.replace(tzinfo=None)
     index = index_for(catalog if catalog is not None else demo_catalog(now))
     norm = normalize(text, index.repair)
     if not norm.core:

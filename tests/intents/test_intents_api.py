@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import random
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -131,3 +131,8 @@ def test_free_text_is_kept_as_heard() -> None:
 @pytest.mark.parametrize("text", ["我摔了一跤起不来", "救命啊快来人", "哎呀我头晕得厉害"])
 def test_calls_for_help_win_inside_longer_talk(text: str) -> None:
     assert parse(text, NOW).intent is IntentId.EMERGENCY_HELP
+
+
+def test_aware_now_is_taken_as_local_wall_clock() -> None:
+    aware = datetime(2025, 3, 5, 10, 0, tzinfo=timezone(timedelta(hours=8)))
+    assert parse("我要报名明天的太极拳", aware).slots == {"activity_id": "taiji-0306", "date": "2025-03-06"}
