@@ -117,6 +117,10 @@ class Probes:
     espeak: str = "espeak-ng"
     timeout: float = 3.0
     """Seconds allowed for the server request."""
+    input_wav: Optional[Path] = None
+    """A WAV file standing in for the microphone, as `run --input-wav FILE` uses."""
+    output_dir: Optional[Path] = None
+    """A folder receiving answers as WAV files instead of the loudspeaker (`run --output-dir DIR`)."""
 
 
 def _portaudio_devices() -> List[SoundDevice]:
@@ -146,12 +150,27 @@ def _pick_device(
     return next((d for d in usable if wanted.lower() in d.name.lower()), None)
 
 
-def _wav_device(wanted: Optional[str]) -> Optional[Path]:
-    """A WAV file configured instead of a sound card ("wav:/path/x.wav" or a path ending .wav)."""
-    if not wanted:
-        return None
-    text = wanted[4:] if wanted.lower().startswith("wav:") else wanted
-    return Path(text) if wanted.lower().startswith("wav:") or text.lower().endswith(".wav") else None
+def _check_wav_stand_in(probes: Probes, inputs: bool) -> Optional[CheckResult]:
+    """The WAV source / WAV folder sink given on the command line, like `run`; None when none."""
+    if inputs and probes.input_wav is not None:
+        try:
+            from audio.wav import read_wav
+
+            audio = read_wav(probes.input_wav)
+        except Exception as exc:  # AudioFormatError, or audio/ not importable
+            return CheckResult("microphone", Status.FAIL, f"WAV 文件不能用 / WAV source unusable: {exc}",
+                               "给出一个 PCM WAV 文件 / pass a PCM WAV file to --input-wav", critical=True,
+                               spoken="录音文件不能用")
+        return CheckResult("microphone", Status.OK, f"WAV 文件代替麦克风 / WAV source {probes.input_wav} "
+                           f"({audio.seconds:.1f} s, {audio.rate} Hz)")
+    if not inputs and probes.output_dir is not None:
+        if _writable_dir(probes.output_dir):
+            return CheckResult("loudspeaker", Status.OK,
+                               f"WAV 文件夹代替扬声器 / WAV sink {probes.output_dir}")
+        return CheckResult("loudspeaker", Status.FAIL, f"文件夹不可写 / not writable: {probes.output_dir}",
+                           "换一个可写的 --output-dir / pass a writable --output-dir", critical=True,
+                           spoken="回答文件夹不可写")
+    return None
 
 
 def check_sound(settings: Settings, probes: Probes, inputs: bool) -> CheckResult:
@@ -161,12 +180,9 @@ def check_sound(settings: Settings, probes: Probes, inputs: bool) -> CheckResult
     key = "audio.input_device" if inputs else "audio.output_device"
     what_zh = "麦克风" if inputs else "扬声器"
     tool = "arecord -l" if inputs else "aplay -l"
-    wav = _wav_device(wanted)
-    if wav is not None:
-        if inputs and not wav.is_file():
-            return CheckResult(name, Status.FAIL, f"WAV 文件不存在 / WAV source missing: {wav}",
-                               f"修改 {key} / fix {key}", critical=True, spoken=f"{what_zh}的录音文件找不到")
-        return CheckResult(name, Status.OK, f"WAV 文件代替{what_zh} / WAV file instead of a device: {wav}")
+    stand_in = _check_wav_stand_in(probes, inputs)
+    if stand_in is not None:
+        return stand_in
     try:
         devices = probes.list_devices()
     except RuntimeError as exc:
@@ -447,6 +463,10 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("doctor", help="Self-check: microphone, speaker, model, voice, store, "
                                    "server, pairing, clock, disk, temperature (exit 1 if broken)")
     parser.add_argument("--json", action="store_true", help="Print one JSON object instead of the checklist")
+    parser.add_argument("--input-wav", type=Path, metavar="FILE",
+                        help="Check this WAV as the microphone, as `run --input-wav` would use it")
+    parser.add_argument("--output-dir", type=Path, metavar="DIR",
+                        help="Check this folder as the loudspeaker, as `run --output-dir` would use it")
     parser.set_defaults(func=run_doctor)
 
 
@@ -457,6 +477,9 @@ def run_doctor(args: argparse.Namespace, settings: Settings, probes: Optional[Pr
     Returns 1 when something critical fails (see exit_code), else 0.
     """
     out = stdout or sys.stdout
+    if probes is None:
+        probes = Probes(input_wav=getattr(args, "input_wav", None),
+                        output_dir=getattr(args, "output_dir", None))
     results = run_checks(settings, probes)
     code = exit_code(results)
     if getattr(args, "json", False):

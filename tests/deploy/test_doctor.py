@@ -6,6 +6,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -199,17 +200,22 @@ def test_a_crashing_probe_is_reported_not_raised(tmp_path: Path) -> None:
     assert checks["microphone"].detail == "无法检查 / could not check: ValueError('driver exploded')"
 
 
-def test_wav_file_instead_of_a_sound_card(tmp_path: Path) -> None:
+@pytest.mark.skipif(NO_ESPEAK, reason="espeak-ng is not installed")
+def test_wav_source_and_sink_stand_in_for_the_sound_card(tmp_path: Path) -> None:
+    """`doctor --input-wav FILE --output-dir DIR` checks what `run --input-wav --output-dir` would use."""
     wav = tmp_path / "question.wav"
-    wav.write_bytes(b"RIFF")
-    settings = Settings.from_flat({
-        "data_dir": tmp_path, "audio.input_device": f"wav:{wav}",
-        "audio.output_device": f"wav:{tmp_path}/o.wav"})
-    checks = _by_name(run_checks(settings, Probes(list_devices=lambda: [], thermal_dir=tmp_path)))
+    subprocess.run(["espeak-ng", "-v", "cmn", "-w", str(wav), "明天有什么活动"], check=True, timeout=30)
+    settings = Settings.from_flat({"data_dir": tmp_path})
+    probes = Probes(list_devices=lambda: [], thermal_dir=tmp_path, input_wav=wav, output_dir=tmp_path / "out")
+    checks = _by_name(run_checks(settings, probes))
     assert checks["microphone"].status is Status.OK
-    assert checks["loudspeaker"].status is Status.OK
-    wav.unlink()
-    assert _by_name(run_checks(settings, Probes(list_devices=lambda: [])))["microphone"].status is Status.FAIL
+    assert re.fullmatch(rf"WAV 文件代替麦克风 / WAV source {wav} \(\d\.\d s, 22050 Hz\)",
+                        checks["microphone"].detail)
+    assert checks["loudspeaker"].detail == f"WAV 文件夹代替扬声器 / WAV sink {tmp_path / 'out'}"
+    wav.write_bytes(b"RIFF but not really")
+    mic = _by_name(run_checks(settings, probes))["microphone"]
+    assert mic.status is Status.FAIL and mic.critical
+    assert mic.detail.startswith(f"WAV 文件不能用 / WAV source unusable: {wav}: not a PCM WAV file")
 
 
 def test_plain_checklist_shows_a_fix_under_each_problem(tmp_path: Path) -> None:
@@ -256,3 +262,25 @@ def test_cli_doctor_json_on_this_machine_with_a_stopped_server(tmp_path: Path) -
         assert checks["microphone"]["status"] == "fail"
         assert checks["microphone"]["detail"] == "没有找到麦克风 / no input device"
         assert "没有找到麦克风" in report["summary"]
+
+
+@pytest.mark.skipif(not _cli_available() or NO_ESPEAK, reason="CLI modules or espeak-ng missing")
+def test_cli_doctor_with_wav_source_and_sink_and_a_stopped_server(tmp_path: Path) -> None:
+    wav = tmp_path / "question.wav"
+    subprocess.run(["espeak-ng", "-v", "cmn", "-w", str(wav), "小巢小巢"], check=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant", "--data-dir", str(tmp_path / "data"), "--model-dir",
+         str(tmp_path / "models"), "--server-url", f"http://127.0.0.1:{_closed_port()}", "doctor",
+         "--input-wav", str(wav), "--output-dir", str(tmp_path / "answers")],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "cfg")})
+    lines = result.stdout.splitlines()
+    assert result.returncode == 1  # still no speech model
+    assert lines[0] == "越巢设备自检 / Yuechao device self-check"
+    mic = f"[ OK ] 麦克风 microphone: WAV 文件代替麦克风 / WAV source {wav}"
+    assert any(line.startswith(mic) for line in lines)
+    assert f"[ OK ] 扬声器 loudspeaker: WAV 文件夹代替扬声器 / WAV sink {tmp_path / 'answers'}" in lines
+    failed = [line.split(":")[0] for line in lines if line.startswith("[FAIL]")]
+    assert failed == ["[FAIL] 语音识别模型 speech model", "[FAIL] 社区服务器 community server",
+                      "[FAIL] 设备配对 pairing"]
+    assert lines[-1] == "3 项需要处理 / 3 problem(s) to fix"
