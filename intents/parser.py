@@ -153,7 +153,8 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
     template, found, confidence = _match(skeleton)
     if template is None or confidence < MIN_CONFIDENCE:
         _LOGGER.debug("no intent for %r (skeleton %r, confidence %.2f)", canon, skeleton, confidence)
-        return Parse(text=canon, intent=IntentId.UNKNOWN, confidence=round(confidence, 3))
+        # Nothing understood: show the text as heard, not as repaired towards words it does not contain.
+        return Parse(text=normalize(text).core, intent=IntentId.UNKNOWN, confidence=round(confidence, 3))
     intent = template.intent
     source = canon
     if "content" in template.regex.groupindex:
