@@ -19,6 +19,7 @@ from .api import devices as api_devices
 from .api import households as api_households
 from .api import notices as api_notices
 from .api import reminders as api_reminders
+from .api import sync as api_sync
 from .clock import Clock, SystemClock
 from .config import Settings
 from .db import Database
@@ -112,6 +113,7 @@ def create_app(
         api_reminders,
         api_notices,
         api_devices,
+        api_sync,
         web_pages,
         web_family,
         web_staff,

@@ -41,15 +41,15 @@ async def db_session(request: Request) -> AsyncIterator[Session]:
         session.close()
 
 
-def now(request: Request) -> datetime:
+async def now(request: Request) -> datetime:
     return request.app.state.clock.now()
 
 
-def settings(request: Request) -> Settings:
+async def settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def throttle(request: Request) -> Throttle:
+async def throttle(request: Request) -> Throttle:
     return request.app.state.throttle
 
 

@@ -1,0 +1,401 @@
+"""The change feed a speaker syncs from: rows of `changes` after its cursor, as device objects.
+
+A cursor is the text "<seq>:<watermark>": the last change seq the device has seen and the
+server time (epoch seconds) of that read. The watermark lets announcements scheduled for
+later (publish_at in the future when they were created) reach the device once they are due.
+Times sent to the device are naive local times in the community's zone, as the device
+stores them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from ..actors import Actor, community_zone
+from ..clock import to_local
+from ..errors import InvalidInput
+from ..models import (
+    Activity,
+    ActivityCategory,
+    ActivityStatus,
+    Announcement,
+    AnnouncementTarget,
+    Booking,
+    BookingStatus,
+    Change,
+    ChangeOp,
+    Entity,
+    FamilyLink,
+    Household,
+    Message,
+    MessageDirection,
+    PointsEntry,
+    Reminder,
+    ReminderStatus,
+    Repeat,
+    ServiceRequest,
+    ServiceStatus,
+    User,
+)
+
+_LOGGER = logging.getLogger(__name__)
+CATALOG_DAYS = 30
+"""Activities starting within this many days are sent as the catalog."""
+MESSAGE_DAYS = 7
+"""On a first sync, unread family messages of the last week are delivered."""
+CATEGORY_NAMES = {
+    ActivityCategory.HEALTH: "健康",
+    ActivityCategory.CULTURE: "文化",
+    ActivityCategory.LEARNING: "学习",
+    ActivityCategory.EXERCISE: "运动",
+    ActivityCategory.VOLUNTEER: "志愿",
+    ActivityCategory.OTHER: "其他",
+}
+"""Server categories as the speaker's catalog names them (intents match on these words)."""
+_SERVICE_STATUS = {
+    ServiceStatus.CONFIRMED: "confirmed",
+    ServiceStatus.REJECTED: "rejected",
+    ServiceStatus.CANCELLED: "cancelled",
+}
+
+
+@dataclass(frozen=True)
+class DeviceScope:
+    """What one speaker may see."""
+
+    device_id: str
+    community_id: str
+    household_id: str
+    group_name: str
+    zone: ZoneInfo
+
+
+@dataclass(frozen=True)
+class Cursor:
+    seq: int = 0
+    watermark: int = 0
+    """Epoch seconds of the server time of the read that produced this cursor."""
+
+    @staticmethod
+    def parse(value: Any) -> "Cursor":
+        """Accept None, an int, "123" or "123:1700000000"; InvalidInput otherwise."""
+        if value is None or value == "":
+            return Cursor()
+        text = str(value)
+        seq, _, mark = text.partition(":")
+        try:
+            cursor = Cursor(int(seq), int(mark or 0))
+        except ValueError as exc:
+            raise InvalidInput(f"cursor: expected '<seq>:<time>' as given by the server, got {text[:40]!r}") from exc
+        if cursor.seq < 0 or cursor.watermark < 0:
+            raise InvalidInput("cursor: expected non-negative numbers")
+        return cursor
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.watermark}"
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    cursor: Cursor
+    more: bool
+    """True when the limit cut the page short: sync again at once."""
+    changes: Dict[str, Any]
+    empty: bool
+
+
+def device_scope(session: Session, actor: Actor) -> DeviceScope:
+    household = session.get(Household, next(iter(actor.household_ids)))
+    if household is None:
+        raise InvalidInput("device household is gone")
+    zone = community_zone(session, household.community_id)
+    return DeviceScope(actor.id, household.community_id, household.id, household.group_name, zone)
+
+
+def _local(value: datetime, zone: ZoneInfo) -> str:
+    return to_local(value, zone).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def top_seq(session: Session) -> int:
+    return int(session.scalar(select(func.max(Change.seq))) or 0)
+
+
+def read_feed(session: Session, scope: DeviceScope, cursor: Cursor, now: datetime, limit: int = 500) -> FeedPage:
+    """Everything this device has not seen, up to `limit` change rows.
+
+    The highest seq is read first and the rows are bounded by it: change rows commit in seq
+    order (see community.changes), so nothing below it can still appear later.
+    """
+    top = top_seq(session)
+    mark = int(now.timestamp())
+    if cursor.seq > top or cursor.seq == 0:
+        if cursor.seq > top:
+            _LOGGER.info("device %s cursor %s is ahead of the server (%d): full resync", scope.device_id, cursor, top)
+        changes = snapshot(session, scope, now)
+        return FeedPage(Cursor(top, mark), False, changes, _is_empty(changes))
+    rows = session.execute(
+        select(Change.seq, Change.entity, Change.entity_id, Change.op)
+        .where(
+            Change.seq > cursor.seq,
+            Change.seq <= top,
+            Change.community_id == scope.community_id,
+            or_(Change.household_id.is_(None), Change.household_id == scope.household_id),
+        )
+        .order_by(Change.seq)
+        .limit(limit + 1)
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    new_seq = rows[-1][0] if more else top
+    latest: Dict[Tuple[Entity, str], ChangeOp] = {}
+    for _seq, entity, entity_id, op in rows:
+        latest[(entity, entity_id)] = op
+    changes = _materialise(session, scope, latest, now)
+    due = _due_announcements(session, scope, cursor.watermark, now)
+    if due:
+        known = {a["id"] for a in changes["announcements"]}
+        changes["announcements"].extend(a for a in due if a["id"] not in known)
+    return FeedPage(Cursor(new_seq, mark), more, changes, _is_empty(changes))
+
+
+def _is_empty(changes: Dict[str, Any]) -> bool:
+    return changes["activities"] is None and changes["points"] is None and not any(
+        changes[k] for k in ("bookings", "services", "reminders", "deleted_reminders", "announcements", "messages")
+    )
+
+
+def _blank() -> Dict[str, Any]:
+    return {
+        "activities": None,
+        "bookings": [],
+        "services": [],
+        "reminders": [],
+        "deleted_reminders": [],
+        "announcements": [],
+        "messages": [],
+        "points": None,
+    }
+
+
+def _ids(latest: Dict[Tuple[Entity, str], ChangeOp], entity: Entity) -> List[str]:
+    return [entity_id for (kind, entity_id) in latest if kind is entity]
+
+
+def _materialise(
+    session: Session, scope: DeviceScope, latest: Dict[Tuple[Entity, str], ChangeOp], now: datetime
+) -> Dict[str, Any]:
+    changes = _blank()
+    if _ids(latest, Entity.ACTIVITY):
+        changes["activities"] = catalog(session, scope, now)
+    if _ids(latest, Entity.POINTS):
+        changes["points"] = points(session, scope)
+    ids = _ids(latest, Entity.BOOKING)
+    if ids:
+        changes["bookings"] = _bookings(session, scope, Booking.id.in_(ids))
+    ids = _ids(latest, Entity.SERVICE_REQUEST)
+    if ids:
+        changes["services"] = _services(session, scope, ServiceRequest.id.in_(ids))
+    ids = _ids(latest, Entity.REMINDER)
+    if ids:
+        _reminders(session, scope, Reminder.id.in_(ids), changes)
+    ids = _ids(latest, Entity.ANNOUNCEMENT)
+    if ids:
+        changes["announcements"] = _announcements(session, scope, now, Announcement.id.in_(ids))
+    ids = _ids(latest, Entity.MESSAGE)
+    if ids:
+        changes["messages"] = _messages(session, scope, Message.id.in_(ids))
+    return changes
+
+
+def snapshot(session: Session, scope: DeviceScope, now: datetime) -> Dict[str, Any]:
+    """Everything a freshly paired (or reset) device needs."""
+    changes = _blank()
+    changes["activities"] = catalog(session, scope, now)
+    changes["points"] = points(session, scope)
+    changes["bookings"] = _bookings(session, scope, Booking.id.is_not(None))
+    changes["services"] = _services(session, scope, ServiceRequest.id.is_not(None))
+    _reminders(session, scope, Reminder.id.is_not(None), changes)
+    changes["deleted_reminders"] = []
+    changes["announcements"] = _announcements(session, scope, now, Announcement.id.is_not(None))
+    since = now.timestamp() - MESSAGE_DAYS * 86400
+    changes["messages"] = _messages(
+        session,
+        scope,
+        Message.read_at.is_(None),
+        Message.created_at >= datetime.fromtimestamp(since, timezone.utc),
+    )
+    return changes
+
+
+def catalog(session: Session, scope: DeviceScope, now: datetime) -> List[Dict[str, Any]]:
+    """Scheduled activities of the community starting within CATALOG_DAYS."""
+    end = datetime.fromtimestamp(now.timestamp() + CATALOG_DAYS * 86400, timezone.utc)
+    rows = session.scalars(
+        select(Activity)
+        .where(
+            Activity.community_id == scope.community_id,
+            Activity.status == ActivityStatus.SCHEDULED,
+            Activity.starts_at >= now,
+            Activity.starts_at < end,
+        )
+        .order_by(Activity.starts_at, Activity.id)
+        .limit(500)
+    )
+    return [
+        {
+            "id": a.id,
+            "title": a.title,
+            "category": CATEGORY_NAMES.get(a.category, "其他"),
+            "start": _local(a.starts_at, scope.zone),
+            "place": a.place,
+            "capacity": a.capacity,
+            "taken": a.booked,
+        }
+        for a in rows
+    ]
+
+
+def points(session: Session, scope: DeviceScope) -> int:
+    total = session.scalar(
+        select(func.coalesce(func.sum(PointsEntry.points), 0)).where(PointsEntry.household_id == scope.household_id)
+    )
+    return int(total or 0)
+
+
+def _bookings(session: Session, scope: DeviceScope, condition: Any) -> List[Dict[str, str]]:
+    rows = session.execute(
+        select(Booking.id, Booking.status, Activity.status)
+        .join(Activity, Activity.id == Booking.activity_id)
+        .where(Booking.household_id == scope.household_id, condition)
+    ).all()
+    result = []
+    for booking_id, status, activity_status in rows:
+        if activity_status is ActivityStatus.CANCELLED:
+            result.append({"id": booking_id, "status": "cancelled", "reason": "activity_cancelled"})
+        else:
+            word = "confirmed" if status is BookingStatus.CONFIRMED else "cancelled"
+            result.append({"id": booking_id, "status": word, "reason": ""})
+    return result
+
+
+def _services(session: Session, scope: DeviceScope, condition: Any) -> List[Dict[str, str]]:
+    rows = session.execute(
+        select(ServiceRequest.id, ServiceRequest.status).where(
+            ServiceRequest.household_id == scope.household_id, condition
+        )
+    ).all()
+    return [
+        {"id": rid, "status": _SERVICE_STATUS[status], "reason": ""} for rid, status in rows if status in _SERVICE_STATUS
+    ]
+
+
+def repeat_rule(reminder: Reminder) -> Optional[str]:
+    """The device's repeat text: None (once), daily, weekdays or weekly:1,3,5."""
+    if reminder.repeat is Repeat.ONCE:
+        return None
+    if reminder.repeat is Repeat.WEEKLY:
+        return f"weekly:{reminder.weekdays}"
+    return reminder.repeat.value
+
+
+def _reminders(session: Session, scope: DeviceScope, condition: Any, changes: Dict[str, Any]) -> None:
+    rows = session.scalars(select(Reminder).where(Reminder.household_id == scope.household_id, condition))
+    for r in rows:
+        if r.deleted_at is not None:
+            changes["deleted_reminders"].append(r.id)
+            continue
+        changes["reminders"].append(
+            {
+                "id": r.id,
+                "content": r.content,
+                "time": r.time_of_day,
+                "date": r.start_date.isoformat(),
+                "repeat": repeat_rule(r),
+                "active": r.status is ReminderStatus.ACTIVE,
+                "origin": r.origin.value,
+            }
+        )
+
+
+def _targeted(scope: DeviceScope) -> Any:
+    return or_(
+        Announcement.target == AnnouncementTarget.ALL,
+        Announcement.group_name == scope.group_name,
+    )
+
+
+def _announcements(session: Session, scope: DeviceScope, now: datetime, condition: Any) -> List[Dict[str, Any]]:
+    rows = session.scalars(
+        select(Announcement)
+        .where(
+            Announcement.community_id == scope.community_id,
+            Announcement.deleted_at.is_(None),
+            Announcement.publish_at <= now,
+            Announcement.expires_at > now,
+            _targeted(scope),
+            condition,
+        )
+        .order_by(Announcement.publish_at)
+        .limit(50)
+    )
+    return [_announcement(a, scope) for a in rows]
+
+
+def _announcement(a: Announcement, scope: DeviceScope) -> Dict[str, Any]:
+    return {
+        "id": a.id,
+        "text": f"{a.title}。{a.body}",
+        "urgent": bool(a.urgent),
+        "created_at": _local(a.publish_at, scope.zone),
+    }
+
+
+def _due_announcements(session: Session, scope: DeviceScope, watermark: int, now: datetime) -> List[Dict[str, Any]]:
+    """Announcements whose publish time passed since the last read (scheduled ones)."""
+    if watermark <= 0:
+        return []
+    since = datetime.fromtimestamp(watermark, timezone.utc)
+    return _announcements(session, scope, now, Announcement.publish_at > since)
+
+
+def _messages(session: Session, scope: DeviceScope, *conditions: Any) -> List[Dict[str, Any]]:
+    rows = session.execute(
+        select(Message, User.display_name, FamilyLink.relation)
+        .outerjoin(User, User.id == Message.author_user_id)
+        .outerjoin(
+            FamilyLink,
+            (FamilyLink.user_id == Message.author_user_id) & (FamilyLink.household_id == Message.household_id),
+        )
+        .where(
+            Message.household_id == scope.household_id,
+            Message.direction == MessageDirection.TO_ELDER,
+            *conditions,
+        )
+        .order_by(Message.created_at)
+        .limit(50)
+    ).all()
+    return [
+        {
+            "id": m.id,
+            "sender": relation or display or "家人",
+            "text": m.body,
+            "created_at": _local(m.created_at, scope.zone),
+        }
+        for m, display, relation in rows
+    ]
+
+
+def changed_kinds(changes: Dict[str, Any]) -> Set[str]:
+    """Names of the non-empty parts (for logs and SyncFinished.changed)."""
+    return {k for k, v in changes.items() if v not in (None, [], {})}
+
+
+def flatten(ids: Iterable[str]) -> List[str]:
+    return sorted(set(ids))
