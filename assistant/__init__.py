@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from .changes import ReminderChange, ServerChanges, apply_changes
 from .clock import Clock, FakeClock, SystemClock
 from .config import ConfigError, Settings
 from .dialog import Reply
@@ -26,7 +27,7 @@ _LOGGER = logging.getLogger(__name__)
 
 __all__ = [
     "AnnouncementArrived", "Assistant", "AssistantError", "BookingResolved", "Clock", "ClockMoved",
-    "ConfigError", "Event", "FakeClock", "MessageArrived", "ReminderAdded", "ReminderDue", "Reply",
-    "Settings", "Store", "StoreError", "SyncFinished", "SystemClock", "Turn", "UtteranceHeard",
-    "event_from_dict",
+    "ConfigError", "Event", "FakeClock", "MessageArrived", "ReminderAdded", "ReminderChange", "ReminderDue",
+    "Reply", "ServerChanges", "Settings", "Store", "StoreError", "SyncFinished", "SystemClock", "Turn",
+    "UtteranceHeard", "apply_changes", "event_from_dict",
 ]

@@ -47,12 +47,12 @@ def _matching(store: Store, slots: Dict[str, Any], now: datetime,
     start, end, label = _window(slots, now)
     category = slots.get("category")
     at = slot_time(slots)
-    found = [a for a in store.activities(since=start) if a.start < end
-             and (not category or a.category == category)
+    found = [a for a in store.activities(since=start, until=end)
+             if (not category or a.category == category)
              and in_part_of_day(a.start, slots.get("part_of_day"))
              and (at is None or a.start.time() == at)]
     if text:
-        named = {a.title for a in store.activities(since=now) if a.title in text}
+        named = {title for title in store.activity_titles(since=now) if title in text}
         if named:
             found = [a for a in found if a.title in named]
     return found, label
