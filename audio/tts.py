@@ -12,13 +12,14 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import List, Optional, Protocol
-
-from assistant.config import VoiceSettings
+from typing import TYPE_CHECKING, List, Optional, Protocol
 
 from .errors import SpeechError
 from .playback import Player
 from .wav import Audio
+
+if TYPE_CHECKING:  # importing assistant runs its package __init__ (slow); only the type is needed
+    from assistant.config import VoiceSettings
 
 _LOGGER = logging.getLogger(__name__)
 
