@@ -30,7 +30,7 @@ Scope = Tuple[str, Optional[str]]
 """(community_id, household_id or None for community-wide changes)."""
 
 
-@dataclass
+@dataclass(eq=False)
 class _Waiter:
     household_id: str
     event: asyncio.Event = field(default_factory=asyncio.Event)
@@ -85,10 +85,10 @@ class ChangeHub:
         return sum(len(group) for group in self._waiters.values())
 
     def _bind_loop(self) -> None:
-        if self._loop is None:
-            self._loop = asyncio.get_running_loop()
-            if self.url.startswith("postgresql"):
-                self._start_listener()
+        # One server process runs one loop; a test client may start a fresh loop per request.
+        self._loop = asyncio.get_running_loop()
+        if self._listener is None and self.url.startswith("postgresql"):
+            self._start_listener()
 
     def _wake(self, scopes: Iterable[Scope]) -> None:
         self.wakes += 1

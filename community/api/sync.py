@@ -65,7 +65,11 @@ def _hub(request: Request) -> ChangeHub:
 def _touch(database: Database, device_id: str, now: datetime) -> None:
     with database.reader() as session:
         seen = session.get(Device, device_id)
-        fresh = seen is not None and seen.last_seen_at is not None and (now - seen.last_seen_at).total_seconds() < SEEN_EVERY
+        fresh = (
+            seen is not None
+            and seen.last_seen_at is not None
+            and (now - seen.last_seen_at).total_seconds() < SEEN_EVERY
+        )
     if not fresh:
         with database.write() as session:
             session.execute(
@@ -85,7 +89,9 @@ def _round(
     results: List[Dict[str, Any]] = []
     notices: List[EmergencyNotice] = []
     for op in ops:
-        result, notice = apply_op(database, actor, scope, DeviceOpIn(op.op_id.lower(), op.type, op.payload), now)
+        result, notice = apply_op(
+            database, actor, scope, DeviceOpIn(op.op_id.lower(), op.type, op.payload), now
+        )
         results.append(result)
         if notice is not None:
             notices.append(notice)

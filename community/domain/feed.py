@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -93,7 +93,9 @@ class Cursor:
         try:
             cursor = Cursor(int(seq), int(mark or 0))
         except ValueError as exc:
-            raise InvalidInput(f"cursor: expected '<seq>:<time>' as given by the server, got {text[:40]!r}") from exc
+            raise InvalidInput(
+                f"cursor: expected '<seq>:<time>' as given by the server, got {text[:40]!r}"
+            ) from exc
         if cursor.seq < 0 or cursor.watermark < 0:
             raise InvalidInput("cursor: expected non-negative numbers")
         return cursor
@@ -127,7 +129,9 @@ def top_seq(session: Session) -> int:
     return int(session.scalar(select(func.max(Change.seq))) or 0)
 
 
-def read_feed(session: Session, scope: DeviceScope, cursor: Cursor, now: datetime, limit: int = 500) -> FeedPage:
+def read_feed(
+    session: Session, scope: DeviceScope, cursor: Cursor, now: datetime, limit: int = 500
+) -> FeedPage:
     """Everything this device has not seen, up to `limit` change rows.
 
     The highest seq is read first and the rows are bounded by it: change rows commit in seq
@@ -137,7 +141,9 @@ def read_feed(session: Session, scope: DeviceScope, cursor: Cursor, now: datetim
     mark = int(now.timestamp())
     if cursor.seq > top or cursor.seq == 0:
         if cursor.seq > top:
-            _LOGGER.info("device %s cursor %s is ahead of the server (%d): full resync", scope.device_id, cursor, top)
+            _LOGGER.info(
+                "device %s cursor %s is ahead of the server (%d): full resync", scope.device_id, cursor, top
+            )
         changes = snapshot(session, scope, now)
         return FeedPage(Cursor(top, mark), False, changes, _is_empty(changes))
     rows = session.execute(
@@ -166,8 +172,13 @@ def read_feed(session: Session, scope: DeviceScope, cursor: Cursor, now: datetim
 
 
 def _is_empty(changes: Dict[str, Any]) -> bool:
-    return changes["activities"] is None and changes["points"] is None and not any(
-        changes[k] for k in ("bookings", "services", "reminders", "deleted_reminders", "announcements", "messages")
+    return (
+        changes["activities"] is None
+        and changes["points"] is None
+        and not any(
+            changes[k]
+            for k in ("bookings", "services", "reminders", "deleted_reminders", "announcements", "messages")
+        )
     )
 
 
@@ -264,7 +275,9 @@ def catalog(session: Session, scope: DeviceScope, now: datetime) -> List[Dict[st
 
 def points(session: Session, scope: DeviceScope) -> int:
     total = session.scalar(
-        select(func.coalesce(func.sum(PointsEntry.points), 0)).where(PointsEntry.household_id == scope.household_id)
+        select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
+            PointsEntry.household_id == scope.household_id
+        )
     )
     return int(total or 0)
 
@@ -292,7 +305,9 @@ def _services(session: Session, scope: DeviceScope, condition: Any) -> List[Dict
         )
     ).all()
     return [
-        {"id": rid, "status": _SERVICE_STATUS[status], "reason": ""} for rid, status in rows if status in _SERVICE_STATUS
+        {"id": rid, "status": _SERVICE_STATUS[status], "reason": ""}
+        for rid, status in rows
+        if status in _SERVICE_STATUS
     ]
 
 
@@ -331,7 +346,9 @@ def _targeted(scope: DeviceScope) -> Any:
     )
 
 
-def _announcements(session: Session, scope: DeviceScope, now: datetime, condition: Any) -> List[Dict[str, Any]]:
+def _announcements(
+    session: Session, scope: DeviceScope, now: datetime, condition: Any
+) -> List[Dict[str, Any]]:
     rows = session.scalars(
         select(Announcement)
         .where(
@@ -357,7 +374,9 @@ def _announcement(a: Announcement, scope: DeviceScope) -> Dict[str, Any]:
     }
 
 
-def _due_announcements(session: Session, scope: DeviceScope, watermark: int, now: datetime) -> List[Dict[str, Any]]:
+def _due_announcements(
+    session: Session, scope: DeviceScope, watermark: int, now: datetime
+) -> List[Dict[str, Any]]:
     """Announcements whose publish time passed since the last read (scheduled ones)."""
     if watermark <= 0:
         return []
@@ -371,7 +390,8 @@ def _messages(session: Session, scope: DeviceScope, *conditions: Any) -> List[Di
         .outerjoin(User, User.id == Message.author_user_id)
         .outerjoin(
             FamilyLink,
-            (FamilyLink.user_id == Message.author_user_id) & (FamilyLink.household_id == Message.household_id),
+            (FamilyLink.user_id == Message.author_user_id)
+            & (FamilyLink.household_id == Message.household_id),
         )
         .where(
             Message.household_id == scope.household_id,
@@ -395,7 +415,3 @@ def _messages(session: Session, scope: DeviceScope, *conditions: Any) -> List[Di
 def changed_kinds(changes: Dict[str, Any]) -> Set[str]:
     """Names of the non-empty parts (for logs and SyncFinished.changed)."""
     return {k for k, v in changes.items() if v not in (None, [], {})}
-
-
-def flatten(ids: Iterable[str]) -> List[str]:
-    return sorted(set(ids))

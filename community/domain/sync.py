@@ -69,9 +69,9 @@ class _Ctx:
 Handler = Callable[[Session, _Ctx, Mapping[str, Any]], Tuple[Dict[str, Any], Optional[EmergencyNotice]]]
 
 
-def apply_op(database: Database, actor: Actor, scope: DeviceScope, op: DeviceOpIn, now: datetime) -> Tuple[
-    Dict[str, Any], Optional[EmergencyNotice]
-]:
+def apply_op(
+    database: Database, actor: Actor, scope: DeviceScope, op: DeviceOpIn, now: datetime
+) -> Tuple[Dict[str, Any], Optional[EmergencyNotice]]:
     """Apply one op (or return its first result); returns (result, emergency to notify or None)."""
     first = _first_result(database, op.op_id, scope.device_id)
     if first is not None:
@@ -83,7 +83,9 @@ def apply_op(database: Database, actor: Actor, scope: DeviceScope, op: DeviceOpI
         try:
             handler = _HANDLERS.get(op.type)
             if handler is None:
-                raise InvalidInput(f"type: unknown op type {op.type!r}; expected one of {', '.join(_HANDLERS)}")
+                raise InvalidInput(
+                    f"type: unknown op type {op.type!r}; expected one of {', '.join(_HANDLERS)}"
+                )
             extra, notice = handler(session, ctx, op.payload)
             result: Dict[str, Any] = {"op_id": op.op_id, "status": "applied", **extra}
         except CommunityError as exc:
@@ -119,7 +121,12 @@ def _first_result(database: Database, op_id: str, device_id: str) -> Optional[Di
         if row is None:
             return None
         if row.device_id != device_id:
-            return {"op_id": op_id, "status": "rejected", "code": "op_id_taken", "message": "op id used by another device"}
+            return {
+                "op_id": op_id,
+                "status": "rejected",
+                "code": "op_id_taken",
+                "message": "op id used by another device",
+            }
         return json.loads(row.result_json)  # type: ignore[no-any-return]
 
 
@@ -178,7 +185,9 @@ def _booking_cancel(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) -> 
     booking = session.scalar(
         select(Booking).where(Booking.household_id == ctx.scope.household_id, Booking.id == booking_id)
     ) or session.scalar(
-        select(Booking).where(Booking.household_id == ctx.scope.household_id, Booking.activity_id == activity_id)
+        select(Booking).where(
+            Booking.household_id == ctx.scope.household_id, Booking.activity_id == activity_id
+        )
     )
     if booking is None or booking.status is not BookingStatus.CONFIRMED:
         return {"booking": "cancelled"}, None
@@ -260,11 +269,15 @@ def _service_request(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) ->
     except ValueError as exc:
         raise InvalidInput("payload.date/time: expected YYYY-MM-DD and HH:MM") from exc
     details = f"{word} {day} {when}".strip()
-    item = service_requests.create_request(session, ctx.actor, None, kind, details, wanted, ctx.now, request_id)
+    item = service_requests.create_request(
+        session, ctx.actor, None, kind, details, wanted, ctx.now, request_id
+    )
     return {"request_id": item.id, "service": "pending"}, None
 
 
-def _emergency(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) -> Tuple[Dict[str, Any], EmergencyNotice]:
+def _emergency(
+    session: Session, ctx: _Ctx, payload: Mapping[str, Any]
+) -> Tuple[Dict[str, Any], EmergencyNotice]:
     note = _text(payload, "text", optional=True)[:200]
     alert = messages.raise_alert(session, ctx.actor, note, ctx.now, ctx.op_id)
     household = session.get(Household, ctx.scope.household_id)
