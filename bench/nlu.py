@@ -295,11 +295,12 @@ def big_catalog(now: datetime, size: int = 300) -> Catalog:
     return Catalog(tuple(items))
 
 
-def timing(system: Any, cases: List[Case], catalog: Catalog, rounds: int = 3) -> Tuple[float, float, float]:
-    """p50 and p99 wall-clock ms, and p99 thread-CPU ms, per parse over every case after a warm-up pass.
+def timing(system: Any, cases: List[Case], catalog: Catalog, rounds: int = 5) -> Tuple[float, ...]:
+    """Per-parse ms over every case after a warm-up pass: wall p50, wall p99, thread-CPU p99, and the
+    p99 over utterances of each one's best wall time in `rounds` repeats.
 
-    The CPU figure leaves out time the process spent descheduled: on this shared 2-core machine other
-    jobs preempt it for a few ms now and then, which shows in the wall-clock p99 only.
+    On this shared 2-core machine other jobs preempt the process for a few ms now and then; that shows
+    in the raw wall-clock p99 only. The CPU and best-of figures are the parser's own cost.
     """
     for text, now, _, _ in cases:
         system(text, now, catalog)
@@ -307,16 +308,19 @@ def timing(system: Any, cases: List[Case], catalog: Catalog, rounds: int = 3) ->
     # full collection of pypinyin's large tables (~4 ms) lands inside the measurement.
     gc.collect()
     wall, cpu = [], []
+    best = [float("inf")] * len(cases)
     for _ in range(rounds):
-        for text, now, _, _ in cases:
+        for i, (text, now, _, _) in enumerate(cases):
             start, start_cpu = time.perf_counter(), time.thread_time()
             system(text, now, catalog)
             cpu.append((time.thread_time() - start_cpu) * 1000)
             wall.append((time.perf_counter() - start) * 1000)
+            best[i] = min(best[i], wall[-1])
     wall.sort()
     cpu.sort()
-    pick = int(len(wall) * 0.99) - 1
-    return statistics.median(wall), wall[pick], cpu[pick]
+    best.sort()
+    return (statistics.median(wall), wall[int(len(wall) * 0.99) - 1], cpu[int(len(cpu) * 0.99) - 1],
+            best[int(len(best) * 0.99) - 1])
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -341,18 +345,18 @@ def main(argv: Optional[List[str]] = None) -> int:
         ci, cs, cmiss = score(system, clean_cases, catalog)
         ni, ns, nmiss = score(system, noisy_cases, catalog)
         hi, hs, hmiss = score(system, held, catalog)
-        p50, p99, p99_cpu = timing(system, clean_cases + noisy_cases, big)
-        rows.append((name, ci, ni, cs, ns, hi, hs, p50, p99, p99_cpu))
+        p50, p99, p99_cpu, p99_best = timing(system, clean_cases + noisy_cases, big)
+        rows.append((name, ci, ni, cs, ns, hi, hs, p50, p99, p99_cpu, p99_best))
         if args.misses and name.startswith("intents"):
             print("\n".join(["clean misses:", *cmiss, "noisy misses:", *nmiss, "held-out misses:", *hmiss]))
     print(f"corpus: {len(clean_cases)} clean + {len(noisy_cases)} noisy utterances (+ {len(held)} held-out); "
           f"timing catalog: {len(big.activities)} activities")
     print("| system | intent acc clean | intent acc noisy | slot exact clean | slot exact noisy "
-          "| intent / slot held-out | p50 ms | p99 ms | p99 CPU ms |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for name, ci, ni, cs, ns, hi, hs, p50, p99, p99_cpu in rows:
+          "| intent / slot held-out | p50 ms | p99 ms | p99 CPU ms | p99 best-of-5 ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, ci, ni, cs, ns, hi, hs, p50, p99, p99_cpu, p99_best in rows:
         print(f"| {name} | {ci:.1%} | {ni:.1%} | {cs:.1%} | {ns:.1%} | {hi:.1%} / {hs:.1%} "
-              f"| {p50:.3f} | {p99:.3f} | {p99_cpu:.3f} |")
+              f"| {p50:.3f} | {p99:.3f} | {p99_cpu:.3f} | {p99_best:.3f} |")
     return 0
 
 
