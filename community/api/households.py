@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
 from ..actors import Actor, get_household
-from ..domain import households
+from ..domain import accounts, households
 from ..domain.households import HouseholdInput
 from . import deps
-from .schemas import HouseholdIn, HouseholdOut
+from .schemas import FamilyIn, FamilyOut, HouseholdIn, HouseholdOut
 
 _LOGGER = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/households", tags=["households"])
@@ -54,3 +54,18 @@ def update_household(
     item = households.update_household(session, who, household_id, HouseholdInput(**body.model_dump()), at)
     session.commit()
     return item
+
+
+@router.post("/{household_id}/family", response_model=FamilyOut, status_code=201)
+def add_family(
+    household_id: str,
+    body: FamilyIn,
+    who: Actor = Depends(deps.actor),
+    session: Session = Depends(deps.db_session),
+) -> object:
+    """Staff create a family login linked to this household."""
+    user = accounts.invite_family(
+        session, who, household_id, body.username, body.display_name, body.password, body.relation
+    )
+    session.commit()
+    return user

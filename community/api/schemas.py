@@ -260,3 +260,16 @@ class DeviceOut(Out):
     name: str
     paired_at: datetime
     revoked_at: Optional[datetime]
+
+
+class FamilyIn(Strict):
+    username: str = Field(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")
+    display_name: str = Field(min_length=1, max_length=40)
+    password: str = Field(min_length=8, max_length=128)
+    relation: str = Field(default="", max_length=20, description="e.g. 女儿")
+
+
+class FamilyOut(Out):
+    id: str
+    username: str
+    display_name: str

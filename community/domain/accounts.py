@@ -11,7 +11,7 @@ from typing import Optional
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..actors import Actor, ActorKind
+from ..actors import Actor, ActorKind, get_household
 from ..clock import SystemClock
 from ..errors import Conflict, InvalidInput, NotAuthenticated
 from ..models import Community, FamilyLink, Household, Role, User, WebSession
@@ -162,3 +162,18 @@ def actor_from_session(session: Session, token: str, now: datetime) -> Actor:
 
 def logout(session: Session, token: str) -> None:
     session.execute(delete(WebSession).where(WebSession.token_hash == token_hash(token)))
+
+
+def invite_family(
+    session: Session,
+    actor: Actor,
+    household_id: str,
+    username: str,
+    display: str,
+    password: str,
+    relation: str = "",
+) -> User:
+    """Staff make a family login for a household of their community."""
+    _ = actor.staff_community
+    household = get_household(session, actor, household_id)
+    return create_family(session, username, display, password, [household.id], relation)

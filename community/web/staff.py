@@ -14,7 +14,7 @@ from ..actors import Actor, community_zone
 from ..api import deps
 from ..clock import to_local
 from ..config import Settings
-from ..domain import activities, announcements, devices, messages, points
+from ..domain import accounts, activities, announcements, devices, messages, points
 from ..domain.activities import ActivityInput
 from ..domain.announcements import AnnouncementInput
 from ..domain.households import HouseholdInput, create_household, list_households
@@ -498,3 +498,28 @@ def add_points(
         return _points(request, session, who, fields, exc.message, exc.status)
     session.commit()
     return redirect("/staff/points")
+
+
+@router.post("/family")
+def add_family(
+    request: Request,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+    fields: Dict[str, str] = Depends(posted_form),
+) -> Response:
+    check_csrf(fields, who)
+    try:
+        accounts.invite_family(
+            session,
+            who,
+            fields.get("household_id", "")[:36],
+            fields.get("username", ""),
+            fields.get("display_name", ""),
+            fields.get("password", ""),
+            fields.get("relation", ""),
+        )
+    except CommunityError as exc:
+        session.rollback()
+        return _households(request, session, who, fields, exc.message, exc.status)
+    session.commit()
+    return redirect("/staff/households")

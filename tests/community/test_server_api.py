@@ -339,3 +339,26 @@ def test_bad_input_is_a_4xx_with_reason_and_writes_nothing(world: World) -> None
         == 404
     )
     assert staff.get("/api/v1/nowhere").json()["error"]["code"] == "not_found"
+
+
+def test_staff_invite_family_for_their_households_only(world: World) -> None:
+    body = {"username": "xiaohong", "display_name": "王小红", "password": "long-password", "relation": "女儿"}
+    made = world.client("staff1").post(f"/api/v1/households/{world.ids['a']}/family", json=body)
+    assert made.status_code == 201 and made.json()["username"] == "xiaohong"
+    assert (
+        world.client("staff2")
+        .post(f"/api/v1/households/{world.ids['a']}/family", json={**body, "username": "intruder"})
+        .status_code
+        == 404
+    )
+    assert (
+        world.client("fam_a")
+        .post(f"/api/v1/households/{world.ids['a']}/family", json={**body, "username": "cousin"})
+        .status_code
+        == 403
+    )
+    taken = world.client("staff1").post(f"/api/v1/households/{world.ids['b']}/family", json=body)
+    assert (taken.status_code, taken.json()["error"]["code"]) == (409, "conflict")
+    anon = world.client()
+    me = anon.post("/api/v1/auth/login", json={"username": "XiaoHong", "password": "long-password"})
+    assert me.status_code == 200 and me.json()["household_ids"] == [world.ids["a"]]
