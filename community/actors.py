@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import FrozenSet, Optional
+from typing import Dict, FrozenSet, Optional
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
@@ -74,9 +74,18 @@ def can_see_community(actor: Actor, community_id: str) -> bool:
     return community_id in actor.community_ids
 
 
+_ZONES: Dict[str, ZoneInfo] = {}
+
+
 def community_zone(session: Session, community_id: str) -> ZoneInfo:
-    community = session.get(Community, community_id)
-    return ZoneInfo(community.timezone if community else "Asia/Shanghai")
+    """The community's time zone (cached: zones are set when a community is made)."""
+    zone = _ZONES.get(community_id)
+    if zone is None:
+        community = session.get(Community, community_id)
+        zone = ZoneInfo(community.timezone if community else "Asia/Shanghai")
+        if community is not None:
+            _ZONES[community_id] = zone
+    return zone
 
 
 def default_household(actor: Actor, requested: Optional[str]) -> str:

@@ -63,19 +63,26 @@ def _bearer(request: Request) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def actor(request: Request, at: datetime = Depends(now)) -> Actor:
+def actor(request: Request, session: Session = Depends(db_session), at: datetime = Depends(now)) -> Actor:
     """Device (Authorization: Bearer) or web user (session cookie + X-CSRF-Token on unsafe methods).
 
-    Looked up in its own short read session, so no write transaction is open while waiting.
+    Reads reuse the request's session. Writes look the caller up in a short read session of
+    its own, so that no write transaction is open while the request waits for a thread.
     """
+    if request.method in _SAFE:
+        return _lookup(request, session, at)
+    with request.app.state.database.reader() as own:
+        return _lookup(request, own, at)
+
+
+def _lookup(request: Request, session: Session, at: datetime) -> Actor:
     token = _bearer(request)
-    with request.app.state.database.reader() as session:
-        if token:
-            return device_actor(session, token[:200], at)
-        cookie = request.cookies.get(SESSION_COOKIE, "")
-        if not cookie:
-            raise NotAuthenticated("请先登录 (session cookie or bearer token required)")
-        user = actor_from_session(session, cookie[:200], at)
+    if token:
+        return device_actor(session, token[:200], at)
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    if not cookie:
+        raise NotAuthenticated("请先登录 (session cookie or bearer token required)")
+    user = actor_from_session(session, cookie[:200], at)
     if request.method not in _SAFE and not same_secret(request.headers.get(CSRF_HEADER, ""), user.csrf_token):
         raise CsrfFailed(f"missing or wrong {CSRF_HEADER} header")
     return user
