@@ -144,12 +144,14 @@ class Speaker:
     """Speaks replies sentence by sentence; stop() cuts the current speech short.
 
     voice: settings.voice (voice id, default rate in wpm, default volume 0–1).
-    sink: where audio goes; None = the default loudspeaker, opened on first use.
+    sink: where audio goes; None = the default loudspeaker (DeviceError if there is none).
     """
 
     def __init__(self, voice: VoiceSettings, sink: Optional[Player] = None) -> None:
         self.voice = voice
-        self._sink = sink
+        # The default loudspeaker is opened here, so a missing one (DeviceError) shows up when the
+        # Speaker is made — where callers such as `chat --speak` can say so and carry on as text.
+        self._sink: Player = sink if sink is not None else _default_sink()
         self._stop = threading.Event()
         self.speaking = threading.Event()
         """Set while audio is being played; the listener ignores the microphone meanwhile."""
@@ -223,15 +225,16 @@ class Speaker:
     def stop(self) -> None:
         """Cut the current speech short; the rest of the text is dropped."""
         self._stop.set()
-        if self._sink is not None:
-            self._sink.stop()
+        self._sink.stop()
 
     def _volume(self, volume: Optional[float]) -> float:
         return self.voice.volume if volume is None else max(0.0, min(1.0, volume))
 
     def _get_sink(self) -> Player:
-        if self._sink is None:
-            from .playback import SoundDevicePlayer
-
-            self._sink = SoundDevicePlayer()
         return self._sink
+
+
+def _default_sink() -> Player:
+    from .playback import SoundDevicePlayer
+
+    return SoundDevicePlayer()

@@ -108,5 +108,6 @@ def test_run_without_microphone_falls_back_to_the_console_chat(tmp_path: Path) -
     done = subprocess.run([sys.executable, "-m", "assistant"] + _base(tmp_path) + ["run"],
                           input="现在几点\n", capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
     assert done.returncode == 0
-    assert "no microphone found" in done.stderr and "falling back to the console chat" in done.stderr
+    # here: no microphone; on a machine with one: no Chinese model in the empty model dir
+    assert "falling back to the console chat" in done.stderr
     assert "小巢：现在是" in done.stdout

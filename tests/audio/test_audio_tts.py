@@ -10,7 +10,7 @@ import pytest
 
 from assistant.config import VoiceSettings
 from audio import tts
-from audio.errors import SpeechError
+from audio.errors import DeviceError, SpeechError
 from audio.tts import Speaker, split_sentences
 from audio.wav import Audio, WavFolderSink, read_wav
 
@@ -28,6 +28,16 @@ class _SilentEngine:
         return Audio(b"", 22050)
 
 
+class _NoSpeaker:
+    """The loudspeaker edge, for tests that only synthesise."""
+
+    def play(self, audio: Audio) -> None:
+        raise AssertionError("nothing should be played")
+
+    def stop(self) -> None:
+        """Nothing plays."""
+
+
 def _broken_pyttsx3(voice: str) -> tts.Backend:
     raise RuntimeError("no espeak driver")
 
@@ -37,7 +47,7 @@ def test_split_sentences_keeps_punctuation() -> None:
 
 
 def test_mandarin_answer_has_plausible_length_and_loudness() -> None:
-    audio = Audio.from_wav(Speaker(VoiceSettings()).synthesize(ANSWER))
+    audio = Audio.from_wav(Speaker(VoiceSettings(), _NoSpeaker()).synthesize(ANSWER))
     assert audio.rate == tts.OUTPUT_RATE and audio.channels == 1
     # 23 syllables at 130 wpm, espeak-ng cmn: about 0.4 s each
     assert 5.0 < audio.seconds < 16.0
@@ -46,7 +56,7 @@ def test_mandarin_answer_has_plausible_length_and_loudness() -> None:
 
 def test_slower_rate_gives_longer_speech(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tts, "_make_pyttsx3", _broken_pyttsx3)  # deterministic: espeak-ng only
-    speaker = Speaker(VoiceSettings())
+    speaker = Speaker(VoiceSettings(), _NoSpeaker())
     slow = Audio.from_wav(speaker.synthesize(ANSWER, rate=90)).seconds
     fast = Audio.from_wav(speaker.synthesize(ANSWER, rate=180)).seconds
     assert slow > fast * 1.5
@@ -54,7 +64,7 @@ def test_slower_rate_gives_longer_speech(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_volume_scales_loudness(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tts, "_make_pyttsx3", _broken_pyttsx3)
-    speaker = Speaker(VoiceSettings())
+    speaker = Speaker(VoiceSettings(), _NoSpeaker())
     loud = Audio.from_wav(speaker.synthesize("你好。", volume=1.0)).rms
     quiet = Audio.from_wav(speaker.synthesize("你好。", volume=0.5)).rms
     assert quiet == pytest.approx(loud / 2, rel=0.02)
@@ -62,13 +72,13 @@ def test_volume_scales_loudness(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_fallback_when_pyttsx3_writes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tts, "_make_pyttsx3", lambda voice: _SilentEngine())
-    audio = Audio.from_wav(Speaker(VoiceSettings()).synthesize("你好。"))
+    audio = Audio.from_wav(Speaker(VoiceSettings(), _NoSpeaker()).synthesize("你好。"))
     assert audio.seconds > 0.3 and audio.rms > 500
 
 
 def test_fallback_when_pyttsx3_cannot_start(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tts, "_make_pyttsx3", _broken_pyttsx3)
-    assert Audio.from_wav(Speaker(VoiceSettings()).synthesize("你好。")).seconds > 0.3
+    assert Audio.from_wav(Speaker(VoiceSettings(), _NoSpeaker()).synthesize("你好。")).seconds > 0.3
 
 
 def test_clear_error_when_no_engine_works(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,7 +86,7 @@ def test_clear_error_when_no_engine_works(monkeypatch: pytest.MonkeyPatch) -> No
     missing = "/nonexistent/espeak-ng"
     monkeypatch.setattr(tts, "_make_espeak", lambda voice: tts._EspeakBackend(voice, missing))
     with pytest.raises(SpeechError, match="no speech engine works.*apt install espeak-ng"):
-        Speaker(VoiceSettings()).synthesize("你好。")
+        Speaker(VoiceSettings(), _NoSpeaker()).synthesize("你好。")
 
 
 def test_speak_goes_sentence_by_sentence_to_the_sink(tmp_path: Path) -> None:
@@ -105,3 +115,24 @@ def test_stop_cuts_the_rest_short(tmp_path: Path) -> None:
     speaker.speak("第一句。第二句。第三句。")
     assert len(sink.files()) == 1
     assert not speaker.speaking.is_set()
+
+
+def test_pyttsx3_itself_speaks_mandarin_at_the_requested_rate() -> None:
+    pytest.importorskip("pyttsx3", reason="pyttsx3 not installed")
+    engine = tts._make_pyttsx3("cmn")
+    try:
+        normal = engine.synth("您好，今天下午三点有太极拳活动。", 130)
+        fast = engine.synth("您好，今天下午三点有太极拳活动。", 200)
+    finally:
+        engine.close()  # type: ignore[attr-defined]
+    assert 6.0 < normal.seconds < 10.0 and normal.rms > 1000
+    assert fast.seconds < normal.seconds * 0.8
+
+
+def test_no_loudspeaker_is_a_clear_error_when_the_speaker_is_made() -> None:
+    from audio.capture import list_devices
+
+    if any(d.outputs for d in list_devices()):
+        pytest.skip("this machine has a loudspeaker")
+    with pytest.raises(DeviceError, match="no loudspeaker.*--out FILE.wav"):
+        Speaker(VoiceSettings())
