@@ -21,6 +21,7 @@ _COMMAND_MODULES = (
     "assistant.console",
     "audio.commands",
     "assistant.doctor",
+    "assistant.pairing",
 )
 
 

@@ -71,6 +71,7 @@ class Assistant:
         self._lock = threading.RLock()
         self._queue: "queue.Queue[Optional[Event]]" = queue.Queue()
         self._stop = threading.Event()
+        self._tick_queued = threading.Event()
         self._threads: List[threading.Thread] = []
         self._catalog: Optional[Catalog] = None
         self._catalog_version = 0
@@ -107,10 +108,15 @@ class Assistant:
             thread.start()
         now = self.clock.now()
         self.post(ClockMoved(now, now, jump=True))
+        from .sync import start_for  # paired with a server (token + server_url): sync beside the dialog
+
+        self.sync = start_for(self)
 
     def stop(self) -> None:
         """Finish the event in hand, stop the threads and close the store."""
         self._closed = True
+        if getattr(self, "sync", None) is not None:
+            self.sync.stop()
         self._stop.set()
         self._queue.put(None)
         for thread in self._threads:
@@ -149,6 +155,9 @@ class Assistant:
         # Wake just after each wall-clock second: reminders are due on whole minutes, so this
         # keeps the firing delay at a few milliseconds instead of up to a whole tick.
         while not self._stop.wait(TICK_SECONDS - self.clock.now().microsecond / 1e6 + 0.005):
+            if self._tick_queued.is_set():
+                continue  # the dialog thread is busy (speaking); one queued tick covers the gap
+            self._tick_queued.set()
             now, mono = self.clock.now(), self.clock.monotonic()
             self.post(ClockMoved(self._last_wall, now, jump=self._is_jump(self._last_wall, now, mono)))
 
@@ -157,6 +166,8 @@ class Assistant:
             event = self._queue.get()
             if event is None or self._stop.is_set():
                 return
+            if isinstance(event, ClockMoved):
+                self._tick_queued.clear()
             self._deliver(self.process(event))
 
     def _deliver(self, replies: List[Reply]) -> None:

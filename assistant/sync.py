@@ -1,0 +1,409 @@
+"""Device sync worker: push the outbox, long-poll for changes, apply them, tell the dialog.
+
+Two threads beside the dialog:
+- the *poller* runs one round trip after another (`POST /api/v1/device/sync` with the
+  pending ops, the cursor and `wait` = long-poll seconds) and backs off with jitter while the
+  server is unreachable;
+- the *pusher* waits for new outbox ops (Assistant.outbox_changed) and, while the poller is
+  held in a long poll, sends them at once in a short round trip (wait = 0), so an emergency
+  or a booking never waits for the long poll to end.
+
+Every answer is applied with assistant.changes.apply_changes() in one store transaction. Its
+changes are applied only if it started from the cursor now stored: an older answer that
+arrives late keeps its op results but drops its changes, which the newer answer (or the
+next one) covers, so the store never steps back to older data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
+from zoneinfo import ZoneInfo
+
+from intents.schema import Activity
+
+from .changes import CURSOR_KEY, ReminderChange, ServerChanges, apply_changes
+from .clock import Clock
+from .events import AnnouncementArrived, Event, SyncFinished
+from .records import OutboxOp
+from .store import AssistantError, Store
+
+_LOGGER = logging.getLogger(__name__)
+TOKEN_FILE = "device_token"
+"""The bearer token from pairing, in settings.data_dir, mode 0600."""
+SERVER_KEY = "sync.server_url"
+"""Store setting: the server this device was paired with."""
+OFFSET_KEY = "sync.clock_offset_seconds"
+"""Store setting: server time minus device time at the last sync (seconds)."""
+UNPAIRED_TEXT = "这个音箱需要重新配对，请联系社区工作人员。"
+
+
+class SyncError(AssistantError):
+    """A sync round trip failed (network, server error, bad answer)."""
+
+
+class Unpaired(SyncError):
+    """The server refused the token (revoked or unknown): pair again."""
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    """Timing of the sync worker (seconds)."""
+
+    long_poll: float = 25.0
+    """How long the server may hold a poll open when nothing is new."""
+    backoff_min: float = 1.0
+    backoff_max: float = 60.0
+    """Retry delay grows 1, 2, 4 … up to this, each times a random 0.5–1.0 (jitter)."""
+    batch: int = 50
+    """Most ops per round trip."""
+    connect_timeout: float = 5.0
+
+
+# ---------------------------------------------------------------------- token file
+def token_path(data_dir: Path) -> Path:
+    return Path(data_dir) / TOKEN_FILE
+
+
+def read_token(data_dir: Path) -> Optional[str]:
+    """The stored device token, or None when not paired."""
+    path = token_path(data_dir)
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return token or None
+
+
+def write_token(data_dir: Path, token: str) -> Path:
+    """Store the token atomically with mode 0600 (never readable by other users)."""
+    path = token_path(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(token + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    return path
+
+
+# ---------------------------------------------------------------------- one round trip
+class SyncClient:
+    """HTTP side of one round trip (httpx, blocking)."""
+
+    def __init__(self, server_url: str, token: str, settings: SyncSettings = SyncSettings()) -> None:
+        import httpx
+
+        self.server_url = server_url.rstrip("/")
+        self._settings = settings
+        self._http = httpx.Client(
+            base_url=self.server_url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=httpx.Timeout(settings.long_poll + 15.0, connect=settings.connect_timeout),
+            trust_env=False,
+        )
+
+    def round_trip(self, cursor: Optional[str], ops: List[OutboxOp], wait: float) -> Dict[str, Any]:
+        """POST the ops; returns the answer; Unpaired on 401, SyncError on anything else."""
+        import httpx
+
+        body = {"cursor": cursor, "ops": [op.to_wire() for op in ops], "wait": wait}
+        try:
+            response = self._http.post("/api/v1/device/sync", json=body)
+        except httpx.HTTPError as exc:
+            raise SyncError(f"server unreachable: {exc.__class__.__name__}: {exc}") from exc
+        if response.status_code == 401:
+            raise Unpaired("the server refused the device token")
+        if response.status_code != 200:
+            raise SyncError(f"sync answered {response.status_code}: {response.text[:200]}")
+        try:
+            data = response.json()
+            _ = data["cursor"], data["results"], data["changes"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SyncError(f"malformed sync answer: {exc}") from exc
+        return data  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def server_changes(
+    answer: Mapping[str, Any], sent: List[OutboxOp], with_feed: bool, cancelling: Set[str]
+) -> ServerChanges:
+    """The answer as a ServerChanges.
+
+    with_feed: False keeps only op results (an answer that arrived out of order).
+    cancelling: reminder ids with a voice cancel still waiting for the server; a family
+    edit of them in this answer is ignored (the cancel wins, see docs/sync.md).
+    """
+    types = {op.op_id: op for op in sent}
+    bookings: List[Tuple[str, str, str]] = []
+    services: List[Tuple[str, str, str]] = []
+    acked: List[Tuple[str, Mapping[str, Any]]] = []
+    for result in answer["results"]:
+        op = types.get(str(result.get("op_id")))
+        if op is None:
+            continue
+        acked.append((op.op_id, result))
+        rejected = result.get("status") == "rejected"
+        if op.type == "booking.create":
+            bid = str(op.payload.get("booking_id"))
+            code = str(result.get("code", ""))
+            bookings.append((bid, "rejected", code) if rejected else (bid, "confirmed", ""))
+        elif op.type == "service.request" and rejected:
+            services.append((str(op.payload.get("request_id")), "rejected", str(result.get("code", ""))))
+    if not with_feed:
+        return ServerChanges(bookings=tuple(bookings), services=tuple(services), acknowledged=tuple(acked))
+    feed = answer["changes"]
+    activities = None
+    taken: Dict[str, int] = {}
+    if feed.get("activities") is not None:
+        activities = tuple(
+            Activity(a["id"], a["title"], a["category"], datetime.fromisoformat(a["start"]), a["place"],
+                     a["capacity"])
+            for a in feed["activities"]
+        )
+        taken = {a["id"]: int(a.get("taken", 0)) for a in feed["activities"]}
+    bookings += [(b["id"], b["status"], b.get("reason", "")) for b in feed.get("bookings", [])]
+    services += [(s["id"], s["status"], s.get("reason", "")) for s in feed.get("services", [])]
+    reminders = tuple(
+        ReminderChange(r["id"], r["content"], r["time"], r["date"], r.get("repeat"),
+                       bool(r.get("active", True)))
+        for r in feed.get("reminders", [])
+        if r["id"] not in cancelling
+    )
+    return ServerChanges(
+        cursor=str(answer["cursor"]),
+        activities=activities,
+        taken=taken,
+        bookings=tuple(bookings),
+        services=tuple(services),
+        reminders=reminders,
+        deleted_reminders=tuple(feed.get("deleted_reminders", [])),
+        announcements=tuple(
+            (a["id"], a["text"], bool(a.get("urgent")), datetime.fromisoformat(a["created_at"]))
+            for a in feed.get("announcements", [])
+        ),
+        messages=tuple(
+            (m["id"], m["sender"], m["text"], datetime.fromisoformat(m["created_at"]))
+            for m in feed.get("messages", [])
+        ),
+        points=feed.get("points"),
+        acknowledged=tuple(acked),
+    )
+
+
+def _server_time(answer: Mapping[str, Any]) -> Optional[datetime]:
+    """Server time as a naive local time of the community (the device's clock form)."""
+    try:
+        moment = datetime.fromisoformat(str(answer["server_time"]))
+        zone = ZoneInfo(str(answer.get("timezone") or "Asia/Shanghai"))
+    except (KeyError, ValueError):
+        return None
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
+def _kinds(changes: ServerChanges) -> Tuple[str, ...]:
+    names = []
+    for name in ("activities", "bookings", "services", "reminders", "deleted_reminders", "announcements",
+                 "messages", "points"):
+        value = getattr(changes, name)
+        if value not in (None, (), {}):
+            names.append(name)
+    return tuple(names)
+
+
+# ---------------------------------------------------------------------- the worker
+class SyncWorker:
+    """Keeps one device store in sync with its community server (see the module docstring)."""
+
+    def __init__(self, store: Store, clock: Clock, post: Callable[[Event], None], server_url: str,
+                 data_dir: Path, kick: Optional[threading.Event] = None,
+                 settings: SyncSettings = SyncSettings()) -> None:
+        self.store, self.clock, self._post = store, clock, post
+        self.server_url, self.data_dir, self.settings = server_url, Path(data_dir), settings
+        self._kick = kick if kick is not None else threading.Event()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._polling = threading.Event()
+        self._apply_lock = threading.Lock()
+        self._clients: Dict[str, SyncClient] = {}
+        self._threads: List[threading.Thread] = []
+        self._failing = False
+        self._told_unpaired = False
+        self.rounds = 0
+        """Round trips answered (for tests and logs)."""
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        if self._threads:
+            return
+        self._stop.clear()
+        for target, name in ((self._poll_loop, "sync-poll"), (self._push_loop, "sync-push")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        _LOGGER.info("sync with %s started", self.server_url)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop both threads; a long poll in flight is cut by closing its connection."""
+        self._stop.set()
+        self._wake.set()
+        self._kick.set()
+        for client in list(self._clients.values()):
+            client.close()
+        for thread in self._threads:
+            thread.join(timeout=timeout)
+        self._threads = []
+        self._clients.clear()
+
+    def kick(self) -> None:
+        """New outbox ops: send them now."""
+        self._kick.set()
+
+    # ------------------------------------------------------------------ one round trip
+    def sync_once(self, wait: float = 0.0, role: str = "poll") -> bool:
+        """Push pending ops, fetch and apply changes; True if there is more to fetch at once.
+
+        wait: long-poll seconds, used only when there are no ops to send.
+        Raises Unpaired or SyncError.
+        """
+        client = self._client(role)
+        cursor = self.store.get_setting(CURSOR_KEY)
+        ops = self.store.pending_ops(self.settings.batch)
+        if ops:
+            self.store.mark_sent([op.op_id for op in ops], self.clock.now())
+        answer = client.round_trip(cursor, ops, 0.0 if ops else wait)
+        self._apply(cursor, ops, answer)
+        return bool(ops) or bool(answer.get("more"))
+
+    def _client(self, role: str) -> SyncClient:
+        client = self._clients.get(role)
+        if client is None:
+            token = read_token(self.data_dir)
+            if token is None:
+                raise Unpaired(f"no device token in {token_path(self.data_dir)}")
+            client = self._clients[role] = SyncClient(self.server_url, token, self.settings)
+        return client
+
+    def _apply(self, cursor: Optional[str], sent: List[OutboxOp], answer: Mapping[str, Any]) -> None:
+        with self._apply_lock:
+            in_order = self.store.get_setting(CURSOR_KEY) == cursor
+            cancelling = {str(op.payload.get("reminder_id")) for op in self.store.pending_ops(1000)
+                          if op.type == "reminder.cancel"}
+            changes = server_changes(answer, sent, in_order, cancelling)
+            now = self.clock.now()
+            events = apply_changes(self.store, changes, now)
+            server_time = _server_time(answer)
+            if server_time is not None:
+                self.store.set_setting(OFFSET_KEY, round((server_time - now).total_seconds(), 3))
+            self.rounds += 1
+        self._failing = False
+        self._told_unpaired = False
+        for event in events:
+            self._post(event)
+        self._post(SyncFinished(True, _kinds(changes), "", server_time))
+
+    # ------------------------------------------------------------------ threads
+    def _poll_loop(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            try:
+                self._polling.set()
+                more = self.sync_once(self.settings.long_poll, "poll")
+                failures = 0
+                if more:
+                    continue
+                delay = 0.0
+            except Unpaired as exc:
+                self._on_unpaired(exc)
+                delay = self.settings.backoff_max
+            except Exception as exc:  # network, server, or a bug: log, back off, retry
+                if self._stop.is_set():
+                    return  # stop() closed the connection under a long poll
+                failures += 1
+                delay = self._backoff(failures)
+                self._on_failure(exc, delay)
+            finally:
+                self._polling.clear()
+            if delay > 0 and self._wake.wait(delay):
+                self._wake.clear()
+
+    def _backoff(self, failures: int) -> float:
+        base = min(self.settings.backoff_max, self.settings.backoff_min * 2 ** min(failures - 1, 16))
+        return base * random.uniform(0.5, 1.0)
+
+    def _push_loop(self) -> None:
+        while not self._stop.is_set():
+            if not self._kick.wait(0.5) or self._stop.is_set():
+                continue
+            self._kick.clear()
+            if not self._polling.is_set():
+                self._wake.set()  # the poller is between rounds or backing off: go now
+                continue
+            try:
+                while self.sync_once(0.0, "push") and not self._stop.is_set():
+                    pass
+            except Exception as exc:  # the poller retries with backoff
+                _LOGGER.info("push failed (%s); the poller will retry", exc)
+                self._wake.set()
+
+    def _on_failure(self, exc: Exception, delay: float) -> None:
+        if isinstance(exc, SyncError):
+            _LOGGER.warning("sync failed: %s; retrying in %.1f s", exc, delay)
+        else:
+            _LOGGER.exception("sync crashed; retrying in %.1f s", delay)
+        self._drop_clients()
+        if not self._failing:
+            self._failing = True
+            self._post(SyncFinished(False, (), str(exc)[:200]))
+
+    def _on_unpaired(self, exc: Exception) -> None:
+        _LOGGER.warning("%s: pair again with `python -m assistant pair`", exc)
+        self._drop_clients()
+        if self._told_unpaired:
+            return
+        self._told_unpaired = True
+        now = self.clock.now()
+        self._post(SyncFinished(False, (), "unpaired"))
+        self._post(AnnouncementArrived(f"unpaired-{now:%Y%m%d%H%M%S}", UNPAIRED_TEXT, False, now))
+
+    def _drop_clients(self) -> None:
+        for role in list(self._clients):
+            self._clients.pop(role).close()
+
+
+def sync_target(settings: Any, store: Store) -> Optional[Tuple[str, Path]]:
+    """(server_url, data_dir) when this device is paired with a server, else None."""
+    server = settings.server_url or store.get_setting(SERVER_KEY)
+    if not server or read_token(settings.data_dir) is None:
+        return None
+    return str(server), Path(settings.data_dir)
+
+
+def start_for(assistant: Any, settings: SyncSettings = SyncSettings()) -> Optional[SyncWorker]:
+    """Start syncing an Assistant if it is paired; None (offline only) otherwise."""
+    target = sync_target(assistant.settings, assistant.store)
+    if target is None:
+        _LOGGER.info("not paired with a community server: offline only")
+        return None
+    worker = SyncWorker(assistant.store, assistant.clock, assistant.post, target[0], target[1],
+                        kick=assistant.outbox_changed, settings=settings)
+    worker.start()
+    return worker
+
+
+def describe(answer: Mapping[str, Any]) -> str:
+    """One log line for an answer (used by the pair command)."""
+    return json.dumps({"cursor": answer.get("cursor"), "results": len(answer.get("results", []))},
+                      ensure_ascii=False)
