@@ -391,14 +391,18 @@ def sync_target(settings: Any, store: Store) -> Optional[Tuple[str, Path]]:
     return str(server), Path(settings.data_dir)
 
 
-def start_for(assistant: Any, settings: SyncSettings = SyncSettings()) -> Optional[SyncWorker]:
+DEFAULT_SETTINGS = SyncSettings()
+"""What Assistant.start() uses (tests set shorter polls and backoff here)."""
+
+
+def start_for(assistant: Any, settings: Optional[SyncSettings] = None) -> Optional[SyncWorker]:
     """Start syncing an Assistant if it is paired; None (offline only) otherwise."""
     target = sync_target(assistant.settings, assistant.store)
     if target is None:
         _LOGGER.info("not paired with a community server: offline only")
         return None
     worker = SyncWorker(assistant.store, assistant.clock, assistant.post, target[0], target[1],
-                        kick=assistant.outbox_changed, settings=settings)
+                        kick=assistant.outbox_changed, settings=settings or DEFAULT_SETTINGS)
     worker.start()
     return worker
 

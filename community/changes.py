@@ -9,6 +9,7 @@ from typing import Optional
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from . import wakeup  # noqa: F401  (installs the commit hooks that wake long polls, issue 7)
 from .models import Change, ChangeOp, Entity
 
 _LOGGER = logging.getLogger(__name__)

@@ -156,7 +156,6 @@ def hub_for(url: str) -> ChangeHub:
         hub = _HUBS.get(url)
         if hub is None:
             hub = _HUBS[url] = ChangeHub(url)
-            _install_listeners()
         return hub
 
 
@@ -214,3 +213,8 @@ def _after_commit(session: Session) -> None:
 
 def _after_rollback(session: Session, _previous: Any) -> None:
     session.info.pop(_INFO_KEY, None)
+
+
+# Installed on import: every process that writes changes (server workers, CLI, tests) then
+# sends pg_notify with its commits, so long polls in other processes wake up.
+_install_listeners()
