@@ -98,6 +98,9 @@ def run_chat(settings: Settings, *, db: Optional[Path] = None, now: Union[str, d
         return 2
     fired: List[Reply] = []
     assistant = Assistant.open(settings, clock, fired.append, db_path=db)
+    if not clock.is_trusted():
+        print("时钟还没有校准，提醒暂不响 / the clock is not trusted yet (no NTP sync): reminders wait. "
+              "Use --now, or --set clock_trust=always", file=sys.stderr)
     printer = _Printer(stdout, jsonl, clock, _make_speaker(settings) if speak else None)
     try:
         _background(assistant, printer, fired, "/start", assistant.tick)

@@ -54,9 +54,10 @@ def messages(parse: Parse, store: Store, clock: Clock) -> Answer:
 def send_message(parse: Parse, store: Store, clock: Clock) -> Answer:
     """'告诉女儿我今天不回去吃饭' → an outbox op for the family page."""
     slots = dict(parse.slots)
-    if not slots.get("content"):
-        return Answer(phrase("message.ask_content"), Ask(SLOT, IntentId.MESSAGE_SEND, slots, "content"))
     to = str(slots.get("to") or phrase("message.default_to"))
+    if not slots.get("content"):
+        ask = Ask(SLOT, IntentId.MESSAGE_SEND, slots, "content")
+        return Answer(phrase("message.ask_content", to=to), ask)
     text = str(slots["content"])
     store.send_message(to, text, clock.now())
     return Answer(phrase("message.sent", to=to, text=text))

@@ -57,12 +57,13 @@ def test_bad_now_exits_2(tmp_path):
     assert code == 2
 
 
-def test_chat_subprocess_pipes(tmp_path):
-    script = ("import sys; from assistant.config import Settings; from assistant.console import run_chat; "
-              f"sys.exit(run_chat(Settings(data_dir=__import__('pathlib').Path({str(tmp_path)!r})), "
-              "now='2026-11-30T10:00', jsonl=True))")
-    done = subprocess.run([sys.executable, "-c", script], input="我有多少积分\n", capture_output=True,
-                          text=True, encoding="utf-8", cwd=ROOT, timeout=60)
+def test_python_m_assistant_chat(tmp_path):
+    command = [sys.executable, "-m", "assistant", "--data-dir", str(tmp_path), "chat",
+               "--now", "2026-11-30T10:00", "--jsonl"]
+    done = subprocess.run(command, input="我有多少积分\n", capture_output=True, text=True, encoding="utf-8",
+                          cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.splitlines()[-1])["reply"] == "还没有您的积分记录，连上社区以后就能查。"
+    turn = json.loads(done.stdout.splitlines()[-1])
+    assert (turn["heard"], turn["intent"]) == ("我有多少积分", "points.query")
+    assert turn["reply"] == "还没有您的积分记录，连上社区以后就能查。"
     assert (tmp_path / "assistant.db").exists()

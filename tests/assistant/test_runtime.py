@@ -55,3 +55,13 @@ def test_alternatives_family_reminders_and_messages(tmp_path):
     assert w.say("有没有留言") == "儿子给您留言：早点休息。"
     assert w.say("有没有留言") == "没有新留言。"
     w.close()
+
+
+def test_low_confidence_recognition_asks_again(tmp_path):
+    from tests.assistant.conftest import World
+
+    w = World(tmp_path)
+    assert [r.text for r in w.assistant.process(UtteranceHeard("报名太极拳", confidence=0.3))] == [
+        "我没听清，请再说一次。"]
+    assert w.store.bookings() == []
+    w.close()

@@ -110,3 +110,38 @@ def test_repeat_stop_help_and_unknown(world):
     assert stop.stop_speaking is True
     assert world.say("你能做什么").startswith("您可以这样说：明天有什么活动")
     assert world.say("啊啊啊") == "我没听懂。您可以说：明天有什么活动，或者：提醒我吃药。"
+
+
+def test_follow_ups_for_cancel_service_and_message(world):
+    world.say("报名明天的太极拳")
+    world.say("好的")
+    world.say("报名明天的书法班")
+    world.say("好的")
+    assert world.say("取消报名") in ("您想取消哪个活动？",)
+    assert world.say("书法班") == "您要取消明天上午九点半的书法班，对吗？"
+    assert world.say("好的") == "好的，书法班已经取消了。"
+    assert world.say("我想预约服务") == "您想预约什么服务？可以约体检、送餐、用车、理发或者保洁。"
+    assert world.say("理发") == "您想约哪天？"
+    assert world.say("后天下午") == "您要预约后天下午的理发，对吗？"
+    assert world.say("好的") == "好的，理发的预约已提交，等社区确认。"
+    assert world.say("给女儿留言") == "您想跟女儿说什么？"
+    assert world.say("晚上早点回家") == "好的，我会转告女儿：晚上早点回家。"
+
+
+def test_reminder_cancel_asks_which_when_several(world):
+    world.say("每天早上八点提醒我吃降压药")
+    world.say("好的")
+    world.say("明天下午三点提醒我去医院")
+    world.say("好的")
+    assert world.say("取消提醒") == "您想取消哪个提醒？"
+    assert world.say("去医院") == "您要取消明天下午三点去医院的提醒，对吗？"
+    assert world.say("对") == "好的，去医院的提醒取消了。"
+
+
+def test_content_follow_up_takes_free_text(world):
+    assert world.say("明天下午三点提醒我") == "要提醒您什么？"
+    assert world.say("给孙子打电话") == "明天下午三点提醒您给孙子打电话，对吗？"
+
+
+def test_one_shot_in_the_past_is_refused(world):
+    assert world.say("今天早上八点提醒我吃药") == "今天早上八点已经过了，请换一个时间。"
