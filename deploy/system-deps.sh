@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages 越巢 needs, when missing. As root it runs apt-get itself;
+# Installs the Debian packages 越巢 needs to run and to be tested, when missing. As root it runs apt-get itself;
 # otherwise it prints the one command to run and carries on (tests that need a missing
 # package skip with a reason).
 set -euo pipefail
 
-want=(espeak-ng libportaudio2 sox chromium)
+# Run time: speech, sound, audio tools. Tests: the browser the web tests drive, and the tools
+# the deployment tests check their scripts and units with (shellcheck, systemd-analyze, nginx -t,
+# pg_dump/pg_restore, sqlite3, openssl for a throw-away TLS certificate).
+want=(espeak-ng libportaudio2 sox chromium shellcheck systemd sqlite3 openssl postgresql-client nginx-light)
 missing=()
 for pkg in "${want[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
