@@ -8,14 +8,15 @@ import uuid
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from sqlalchemy import create_engine, delete, event, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from intents.schema import Activity
+if TYPE_CHECKING:
+    from intents.schema import Activity
 
 from .records import Announcement, Booking, Message, Occurrence, OutboxOp, Reminder, ServiceRequest
 from .tables import (
@@ -50,7 +51,10 @@ def _uuid() -> str:
     return str(uuid.uuid4())
 
 
-def _activity(row: ActivityRow) -> Activity:
+def _activity(row: ActivityRow) -> "Activity":
+    # Imported here so that tools needing only the store (crash tests, sync) skip the NLU's start-up.
+    from intents.schema import Activity
+
     return Activity(id=row.id, title=row.title, category=row.category, start=row.start,
                     place=row.place, capacity=row.capacity)
 

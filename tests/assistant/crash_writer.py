@@ -4,18 +4,30 @@ from __future__ import annotations
 
 import random
 import sys
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from assistant.store import Store
-from intents.schema import Activity
+
+
+@dataclass(frozen=True)
+class _Activity:
+    """What Store.replace_activities reads (intents.schema.Activity's fields) without the NLU import."""
+
+    id: str
+    title: str
+    category: str
+    start: datetime
+    place: str
+    capacity: int
 
 
 def main(path: str, seed: int) -> None:
     rng = random.Random(seed)
     store = Store.open(Path(path))
     start = datetime(2026, 12, 1, 8)
-    store.replace_activities([Activity(f"a{i}", "太极拳", "运动", start + timedelta(hours=i), "广场", 30)
+    store.replace_activities([_Activity(f"a{i}", "太极拳", "运动", start + timedelta(hours=i), "广场", 30)
                               for i in range(20)], "server")
     now = datetime(2026, 11, 30, 10)
     print("ready", flush=True)
