@@ -20,7 +20,7 @@ _EXPORTS = {
     "MessageArrived": "events", "ReminderAdded": "events", "ReminderDue": "events", "SyncFinished": "events",
     "UtteranceHeard": "events", "event_from_dict": "events",
     "Assistant": "runtime", "Turn": "runtime",
-    "AssistantError": "store", "Store": "store", "StoreError": "store",
+    "AssistantError": "errors", "Store": "store", "StoreError": "errors",
     "ReminderChange": "changes", "ServerChanges": "changes", "apply_changes": "changes",
 }
 

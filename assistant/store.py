@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 if TYPE_CHECKING:
     from intents.schema import Activity
 
+from .errors import AssistantError, StoreError
 from .records import Announcement, Booking, Message, Occurrence, OutboxOp, Reminder, ServiceRequest
 from .tables import (
     MIGRATIONS,
@@ -37,14 +38,7 @@ from .tables import (
 _LOGGER = logging.getLogger(__name__)
 
 OPEN_BOOKING = ("pending", "confirmed")
-
-
-class AssistantError(Exception):
-    """Base class for errors of the assistant package."""
-
-
-class StoreError(AssistantError):
-    """The store cannot be opened or is from a newer release."""
+__all__ = ["AssistantError", "OPEN_BOOKING", "Store", "StoreError"]
 
 
 def _uuid() -> str:
