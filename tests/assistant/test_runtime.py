@@ -65,3 +65,65 @@ def test_low_confidence_recognition_asks_again(tmp_path):
         "我没听清，请再说一次。"]
     assert w.store.bookings() == []
     w.close()
+
+
+def test_announcement_waits_for_the_running_answer(tmp_path):
+    import threading
+
+    speaking = threading.Event()
+    release = threading.Event()
+    said: "queue.Queue[str]" = queue.Queue()
+
+    def on_reply(reply: Reply) -> None:  # the audio side blocks while it speaks
+        said.put(reply.text)
+        if not speaking.is_set():
+            speaking.set()
+            assert release.wait(TIMEOUT)
+
+    clock = FakeClock(datetime(2026, 11, 30, 10, 0))
+    assistant = Assistant.open(Settings(data_dir=tmp_path), clock, on_reply)
+    assistant.start()
+    try:
+        assistant.post(UtteranceHeard("现在几点"))
+        assert speaking.wait(TIMEOUT)
+        assistant.post(AnnouncementArrived("n1", "明天停水"))
+        assert said.get(timeout=TIMEOUT) == "现在是上午十点，11月30号 星期一。"
+        try:
+            early = said.get(timeout=0.3)  # a negative assertion: this timeout is expected to fire
+        except queue.Empty:
+            early = None
+        assert early is None
+        release.set()
+        assert said.get(timeout=TIMEOUT) == "社区通知：明天停水"
+    finally:
+        release.set()
+        assistant.stop()
+
+
+def test_sync_thread_and_dialog_write_concurrently(tmp_path):
+    import threading
+
+    from assistant.changes import ServerChanges, apply_changes
+    from tests.assistant.conftest import World
+
+    w = World(tmp_path)
+    errors = []
+
+    def sync_side() -> None:
+        try:
+            for i in range(100):
+                apply_changes(w.store, ServerChanges(cursor=f"c{i}", points=i), w.clock.now())
+        except Exception as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    thread = threading.Thread(target=sync_side)
+    thread.start()
+    for _ in range(30):
+        w.say("报名明天的太极拳")
+        w.say("不要")
+        w.say("告诉女儿我很好")
+    thread.join(timeout=60)
+    assert errors == [] and not thread.is_alive()
+    assert w.store.points() == 99
+    assert len([op for op in w.store.outbox() if op.type == "message.send"]) == 30
+    w.close()
