@@ -78,6 +78,8 @@ class Assistant:
         self._at: Optional[datetime] = None
         self._last_wall, self._last_mono = clock.now(), clock.monotonic()
         self._closed = False
+        self.sync: Optional[Any] = None
+        """The assistant.sync worker while paired and started (None: offline only)."""
         self._announced: Set[Tuple[str, str]] = set()
         """(booking id, status) or (reminder id, edit time) already said: a replayed event stays silent."""
         self.outbox_changed = threading.Event()
@@ -115,8 +117,9 @@ class Assistant:
     def stop(self) -> None:
         """Finish the event in hand, stop the threads and close the store."""
         self._closed = True
-        if getattr(self, "sync", None) is not None:
+        if self.sync is not None:
             self.sync.stop()
+            self.sync = None
         self._stop.set()
         self._queue.put(None)
         for thread in self._threads:

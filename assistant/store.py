@@ -8,9 +8,21 @@ import uuid
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    cast,
+)
 
-from sqlalchemy import create_engine, delete, event, func, select, update
+from sqlalchemy import CursorResult, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -354,11 +366,11 @@ class Store:
             if not fresh:
                 return []
             # Core executemany: one statement for a thousand reminders due on the same minute.
-            s.execute(OccurrenceRow.__table__.insert(), [
+            s.execute(insert(OccurrenceRow), [
                 {"reminder_id": rid, "due_at": due, "status": status, "attempts": int(status == "fired"),
                  "last_prompt_at": at if status == "fired" else None, "updated_at": at}
                 for (rid, due), status in fresh.items()])
-            s.execute(OutboxRow.__table__.insert(), [
+            s.execute(insert(OutboxRow), [
                 {"op_id": _uuid(), "type": f"reminder.{status}", "urgent": False, "created_at": at,
                  "state": "pending", "attempts": 0,
                  "payload": json.dumps({"reminder_id": rid, "due_at": due.isoformat(), "at": at.isoformat()},
@@ -404,7 +416,7 @@ class Store:
             result = s.execute(sqlite_insert(AnnouncementRow).values(
                 id=announcement_id, text=text, urgent=urgent, status="held", created_at=created_at)
                 .on_conflict_do_nothing(index_elements=["id"]))
-            return result.rowcount > 0
+            return cast(CursorResult, result).rowcount > 0
 
     def announcements(self, status: Optional[str] = None, limit: int = 20) -> List[Announcement]:
         """Newest first (held ones: oldest first, in the order they should be spoken)."""
@@ -431,7 +443,7 @@ class Store:
             result = s.execute(sqlite_insert(MessageRow).values(
                 id=message_id, direction="in", peer=sender, text=text, heard=False, created_at=at)
                 .on_conflict_do_nothing(index_elements=["id"]))
-            return result.rowcount > 0
+            return cast(CursorResult, result).rowcount > 0
 
     def unheard_messages(self) -> List[Message]:
         with self._tx() as s:
