@@ -291,6 +291,10 @@ def main(argv: List[str] | None = None) -> int:
         data = _seed(database)
         database.dispose()
         proc, base = _start_server(url, args.workers, folder)
+        print(
+            json.dumps({"load_average_1m_before": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}),
+            flush=True,
+        )
         for label, who, make in _scenarios(data):
             result = asyncio.run(_load(base, data[who], make, args.seconds, args.concurrency))
             print(

@@ -42,6 +42,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level="debug" if args.debug else "info",
         access_log=args.access_log,
+        http="community.serving:NoDelayH11Protocol",
     )
     return 0
 
