@@ -134,6 +134,8 @@ class Dialog:
         intent = parse.intent
         if intent is IntentId.UNKNOWN and parse.text.strip("。！!，, ") in ACK_WORDS:
             intent = IntentId.DIALOG_YES
+        if self._pending is not None and intent in _KEEP_QUESTION:
+            return [_CONTROL[intent](self)]  # '再说一遍' / '大声一点' keep the question open
         if self._pending is not None:
             reply = self._answer_pending(self._pending, parse, intent)
             if reply is not None:
@@ -207,25 +209,28 @@ class Dialog:
     def _repeat(self) -> Reply:
         if not self._last_text:
             return self.reply(phrase("dialog.nothing_to_repeat"), remember=False)
+        if self._pending is not None:
+            self._asked_at = self._clock.monotonic()  # asked again: another 30 s to answer
         return self.reply(self._last_text, expects_answer=self._pending is not None)
 
     def _volume(self, step: float) -> Reply:
         current = self._voice[1]
         wanted = round(min(VOLUME_MAX, max(VOLUME_MIN, current + step)), 2)
         if wanted == current:
-            return self.reply(phrase("dialog.loudest" if step > 0 else "dialog.quietest"))
+            return self.reply(phrase("dialog.loudest" if step > 0 else "dialog.quietest"), remember=False)
         self._store.set_setting("voice.volume", wanted)
         self._voice = (self._voice[0], wanted)
-        return self.reply(phrase("dialog.louder" if step > 0 else "dialog.quieter"))
+        # Not remembered: '再说一遍' after '大声一点' repeats the answer itself, now louder.
+        return self.reply(phrase("dialog.louder" if step > 0 else "dialog.quieter"), remember=False)
 
     def _slower(self) -> Reply:
         current = self._voice[0]
         wanted = max(RATE_MIN, current - RATE_STEP)
         if wanted == current:
-            return self.reply(phrase("dialog.slowest"))
+            return self.reply(phrase("dialog.slowest"), remember=False)
         self._store.set_setting("voice.rate", wanted)
         self._voice = (wanted, self._voice[1])
-        return self.reply(phrase("dialog.slower"))
+        return self.reply(phrase("dialog.slower"), remember=False)
 
     def _stop(self) -> Reply:
         self._pending = None
@@ -246,3 +251,5 @@ _CONTROL: Dict[IntentId, Callable[[Dialog], Reply]] = {
     IntentId.DIALOG_HELP: Dialog._help,
 }
 """Dialog-control intents answered by the dialog itself, dispatched through this table."""
+_KEEP_QUESTION = (IntentId.DIALOG_REPEAT, IntentId.DIALOG_LOUDER, IntentId.DIALOG_QUIETER,
+                  IntentId.DIALOG_SLOWER)

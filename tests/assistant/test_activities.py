@@ -132,3 +132,16 @@ def test_pending_question_expires_after_30_seconds(world):
     world.say("报名明天的太极拳")
     world.advance(seconds=29)
     assert world.say("好的") == "好的，太极拳的报名已提交，等社区确认。"
+
+
+def test_repeat_and_louder_keep_the_question_open(world):
+    question = "您要报名明天早上八点在社区广场的太极拳，对吗？"
+    assert world.say("报名明天的太极拳") == question
+    world.advance(seconds=25)
+    again = world.replies("再说一遍")[0]
+    assert (again.text, again.expects_answer) == (question, True)
+    world.advance(seconds=25)  # 50 s after the first asking, 25 s after the second
+    assert world.say("大声一点") == "好的，我大声一点。"
+    louder = world.replies("再说一遍")[0]
+    assert (louder.text, louder.voice_volume) == (question, 1.0)
+    assert world.say("好的") == "好的，太极拳的报名已提交，等社区确认。"
