@@ -50,10 +50,13 @@ def _make_speaker(settings: Settings) -> Optional[Callable[[Reply], None]]:
         return None
 
     def speak(reply: Reply) -> None:
-        if reply.stop_speaking:
-            speaker.stop()
-        if reply.text:
-            speaker.speak(reply.text, rate=reply.voice_rate, volume=reply.voice_volume)
+        try:
+            if reply.stop_speaking:
+                speaker.stop()
+            if reply.text:
+                speaker.speak(reply.text, rate=reply.voice_rate, volume=reply.voice_volume)
+        except Exception as exc:  # a failing loudspeaker must not end the text chat
+            _LOGGER.warning("--speak: %s", exc)
 
     return speak
 
