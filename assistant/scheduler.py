@@ -23,6 +23,9 @@ LATE = timedelta(seconds=60)
 """Found due later than this (device off, clock jumped) → missed rather than fired."""
 CATCH_UP = timedelta(hours=12)
 """Missed occurrences this recent are spoken once ('您有一个错过的提醒…'); older ones only recorded."""
+RECORD_BACK = timedelta(days=7)
+"""Occurrences further back are not even recorded: a reminder made while the clock said 2024
+would otherwise fill the outbox with two years of 'missed' the moment the clock is set right."""
 
 
 def _hhmm(text: str) -> time:
@@ -83,7 +86,7 @@ class Scheduler:
         reminders = self._store.reminders()
         anchors = self._anchors(reminders)
         for r in reminders:
-            due = next(dues(r, anchors[r.id], after + timedelta(days=8)), None)
+            due = next(dues(r, max(anchors[r.id], after - RECORD_BACK), after + timedelta(days=8)), None)
             if due is not None:
                 candidates.append(due)
         for occ in self._store.occurrences(statuses=("fired",)):
@@ -112,7 +115,7 @@ class Scheduler:
         reminders = {r.id: r for r in self._store.reminders()}
         anchors = self._anchors(list(reminders.values()))
         found = [(r.id, due, "fired" if at - due <= LATE else "missed")
-                 for r in reminders.values() for due in dues(r, anchors[r.id], at)]
+                 for r in reminders.values() for due in dues(r, max(anchors[r.id], at - RECORD_BACK), at)]
         if not found:
             return []
         events: List[Event] = []

@@ -153,3 +153,13 @@ def test_quiet_hours_hold_announcements_but_not_reminders(tmp_path):
     assert w.advance(hours=1) == []
     assert w.post(AnnouncementArrived("n1", "明天上午停水")) == []  # delivered twice by sync: once only
     w.close()
+
+
+def test_reminder_made_on_a_wrong_clock_does_not_flood_the_outbox(tmp_path):
+    w = World(tmp_path, now=datetime(2024, 1, 1, 9, 0), trusted=False)
+    w.store.add_reminder("吃降压药", time(8, 0), date(2024, 1, 1), "daily", w.clock.now())
+    w.ops()
+    said = w.reopen(datetime(2026, 11, 30, 10, 0))
+    assert said == ["您有一个错过的提醒：今天早上八点，吃降压药。"]
+    assert [op.type for op in w.ops()] == ["reminder.missed"] * 7
+    w.close()
