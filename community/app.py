@@ -29,6 +29,7 @@ from .security import Throttle
 from .web import family as web_family
 from .web import pages as web_pages
 from .web import staff as web_staff
+from .web import staff_homes as web_staff_homes
 from .web.render import render_error
 
 _LOGGER = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ def create_app(
         web_pages,
         web_family,
         web_staff,
+        web_staff_homes,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Dict, List, Optional, Tuple
@@ -83,7 +83,6 @@ class Occurrence:
     fired_at: Optional[datetime] = None
     acknowledged_at: Optional[datetime] = None
     missed: bool = False
-    extra: Dict[str, str] = field(default_factory=dict)
 
 
 def _today(session: Session, community_id: str, now: datetime) -> date:

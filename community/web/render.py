@@ -17,7 +17,7 @@ from ..api import deps
 from ..clock import to_local
 from ..domain.accounts import actor_from_session
 from ..errors import CsrfFailed, InvalidInput, NotAuthenticated
-from ..models import ActivityCategory, Dialect, Repeat
+from ..models import ActivityCategory, Dialect, Origin, Repeat
 from ..security import same_secret
 
 _LOGGER = logging.getLogger(__name__)
@@ -44,6 +44,11 @@ LABELS: Dict[str, Dict[str, str]] = {
         Dialect.HAKKA.value: "客家话",
         Dialect.WU.value: "吴语",
         Dialect.OTHER.value: "其他",
+    },
+    "origin": {
+        Origin.FAMILY.value: "家属设置",
+        Origin.STAFF.value: "社区设置",
+        Origin.DEVICE.value: "老人用音箱设置",
     },
     "weekday": {"1": "一", "2": "二", "3": "三", "4": "四", "5": "五", "6": "六", "7": "日"},
 }

@@ -1,4 +1,4 @@
-"""Staff pages: activities, announcements, households, devices and volunteer points."""
+"""Staff pages: dashboard with open alerts, activities and announcements."""
 
 from __future__ import annotations
 
@@ -13,13 +13,12 @@ from sqlalchemy.orm import Session
 from ..actors import Actor, community_zone
 from ..api import deps
 from ..clock import to_local
-from ..config import Settings
-from ..domain import accounts, activities, announcements, devices, messages, points
+from ..domain import activities, announcements, messages
 from ..domain.activities import ActivityInput
 from ..domain.announcements import AnnouncementInput
-from ..domain.households import HouseholdInput, create_household, list_households
+from ..domain.households import list_households
 from ..errors import CommunityError, Forbidden, InvalidInput
-from ..models import Activity, ActivityCategory, AnnouncementTarget, Dialect
+from ..models import Activity, ActivityCategory, AnnouncementTarget
 from .render import check_csrf, form_int, form_local_datetime, page_actor, posted_form, redirect, render
 
 _LOGGER = logging.getLogger(__name__)
@@ -33,7 +32,7 @@ def staff_actor(who: Actor = Depends(page_actor)) -> Actor:
     return who
 
 
-def _page(
+def page(
     request: Request,
     session: Session,
     who: Actor,
@@ -54,7 +53,7 @@ def dashboard(
 ) -> Response:
     alerts = messages.list_alerts(session, who, open_only=True)
     soon = activities.list_activities(session, who, start=at, end=at + timedelta(days=7))
-    return _page(
+    return page(
         request, session, who, "staff/dashboard.html", {"alerts": alerts, "soon": soon, "tab": "home"}
     )
 
@@ -84,7 +83,7 @@ def activity_list(
     items = activities.list_activities(
         session, who, start=at - timedelta(days=1), end=at + timedelta(days=62)
     )
-    return _page(request, session, who, "staff/activities.html", {"activities": items, "tab": "activities"})
+    return page(request, session, who, "staff/activities.html", {"activities": items, "tab": "activities"})
 
 
 def _activity_input(fields: Dict[str, str], session: Session, who: Actor) -> ActivityInput:
@@ -112,7 +111,7 @@ def _activity_form(
     error: str = "",
     status: int = 200,
 ) -> Response:
-    return _page(
+    return page(
         request,
         session,
         who,
@@ -174,7 +173,7 @@ def activity_detail(
 ) -> Response:
     item = activities.get_activity(session, who, activity_id)
     rows = activities.signups(session, who, activity_id)
-    return _page(
+    return page(
         request,
         session,
         who,
@@ -250,7 +249,7 @@ def _announcements(
 ) -> Response:
     items = announcements.list_announcements(session, who, at)
     groups = sorted({h.group_name for h in list_households(session, who) if h.group_name})
-    return _page(
+    return page(
         request,
         session,
         who,
@@ -326,200 +325,3 @@ def delete_announcement(
     announcements.delete_announcement(session, who, announcement_id, at)
     session.commit()
     return redirect("/staff/announcements")
-
-
-def _households(
-    request: Request, session: Session, who: Actor, fields: Dict[str, str], error: str = "", status: int = 200
-) -> Response:
-    homes = list_households(session, who)
-    return _page(
-        request,
-        session,
-        who,
-        "staff/households.html",
-        {
-            "homes": homes,
-            "balances": points.balances(session, who),
-            "f": fields,
-            "error": error,
-            "dialects": [d.value for d in Dialect],
-            "tab": "households",
-        },
-        status,
-    )
-
-
-@router.get("/households")
-def household_list(
-    request: Request, who: Actor = Depends(staff_actor), session: Session = Depends(deps.db_session)
-) -> Response:
-    return _households(request, session, who, {"dialect": "mandarin"})
-
-
-@router.post("/households")
-def add_household(
-    request: Request,
-    who: Actor = Depends(staff_actor),
-    session: Session = Depends(deps.db_session),
-    at: datetime = Depends(deps.now),
-    fields: Dict[str, str] = Depends(posted_form),
-) -> Response:
-    check_csrf(fields, who)
-    try:
-        dialect = fields.get("dialect", "")
-        if dialect not in {d.value for d in Dialect}:
-            raise InvalidInput("请选择方言")
-        create_household(
-            session,
-            who,
-            HouseholdInput(
-                fields.get("elder_name", ""),
-                fields.get("address_as", ""),
-                Dialect(dialect),
-                fields.get("group_name", ""),
-            ),
-            at,
-        )
-    except CommunityError as exc:
-        session.rollback()
-        return _households(request, session, who, fields, exc.message, exc.status)
-    session.commit()
-    return redirect("/staff/households")
-
-
-def _devices(
-    request: Request, session: Session, who: Actor, context: Dict[str, object], status: int = 200
-) -> Response:
-    homes = {h.id: h for h in list_households(session, who)}
-    return _page(
-        request,
-        session,
-        who,
-        "staff/devices.html",
-        {
-            "devices": devices.list_devices(session, who),
-            "homes": homes,
-            "tab": "devices",
-            "code": None,
-            "error": "",
-            **context,
-        },
-        status,
-    )
-
-
-@router.get("/devices")
-def device_list(
-    request: Request, who: Actor = Depends(staff_actor), session: Session = Depends(deps.db_session)
-) -> Response:
-    return _devices(request, session, who, {})
-
-
-@router.post("/pairing-codes")
-def make_code(
-    request: Request,
-    who: Actor = Depends(staff_actor),
-    session: Session = Depends(deps.db_session),
-    at: datetime = Depends(deps.now),
-    settings: Settings = Depends(deps.settings),
-    fields: Dict[str, str] = Depends(posted_form),
-) -> Response:
-    check_csrf(fields, who)
-    issued = devices.create_pairing_code(
-        session, who, fields.get("household_id", "")[:36], at, settings.pairing_minutes
-    )
-    session.commit()
-    return _devices(request, session, who, {"code": issued})
-
-
-@router.post("/devices/{device_id}/revoke")
-def revoke(
-    request: Request,
-    device_id: str,
-    who: Actor = Depends(staff_actor),
-    session: Session = Depends(deps.db_session),
-    at: datetime = Depends(deps.now),
-    fields: Dict[str, str] = Depends(posted_form),
-) -> Response:
-    check_csrf(fields, who)
-    devices.revoke_device(session, who, device_id, at)
-    session.commit()
-    return redirect("/staff/devices")
-
-
-def _points(
-    request: Request, session: Session, who: Actor, fields: Dict[str, str], error: str = "", status: int = 200
-) -> Response:
-    homes = {h.id: h for h in list_households(session, who)}
-    return _page(
-        request,
-        session,
-        who,
-        "staff/points.html",
-        {
-            "ledger": points.ledger(session, who),
-            "balances": points.balances(session, who),
-            "homes": homes,
-            "f": fields,
-            "error": error,
-            "tab": "points",
-        },
-        status,
-    )
-
-
-@router.get("/points")
-def points_page(
-    request: Request, who: Actor = Depends(staff_actor), session: Session = Depends(deps.db_session)
-) -> Response:
-    return _points(request, session, who, {})
-
-
-@router.post("/points")
-def add_points(
-    request: Request,
-    who: Actor = Depends(staff_actor),
-    session: Session = Depends(deps.db_session),
-    at: datetime = Depends(deps.now),
-    fields: Dict[str, str] = Depends(posted_form),
-) -> Response:
-    check_csrf(fields, who)
-    try:
-        points.add_points(
-            session,
-            who,
-            fields.get("household_id", "")[:36],
-            form_int(fields, "points", "积分"),
-            fields.get("reason", ""),
-            at,
-        )
-    except CommunityError as exc:
-        session.rollback()
-        return _points(request, session, who, fields, exc.message, exc.status)
-    session.commit()
-    return redirect("/staff/points")
-
-
-@router.post("/family")
-def add_family(
-    request: Request,
-    who: Actor = Depends(staff_actor),
-    session: Session = Depends(deps.db_session),
-    fields: Dict[str, str] = Depends(posted_form),
-) -> Response:
-    check_csrf(fields, who)
-    try:
-        accounts.invite_family(
-            session,
-            who,
-            fields.get("household_id", "")[:36],
-            fields.get("username", ""),
-            fields.get("display_name", ""),
-            fields.get("password", ""),
-            fields.get("relation", ""),
-        )
-    except CommunityError as exc:
-        session.rollback()
-        return _households(request, session, who, fields, exc.message, exc.status)
-    session.commit()
-    return redirect("/staff/households")
