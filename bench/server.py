@@ -16,6 +16,7 @@ import itertools
 import json
 import logging
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -67,6 +68,7 @@ def _session_row(session: sa.orm.Session, user_id: str, now: datetime) -> Dict[s
 
 
 def _seed(database: Database) -> Dict[str, Any]:
+    """400 households, 60 roomy activities, 6 reminders for the family's home, 5 race activities."""
     now = datetime.now(timezone.utc)
     with database.write() as session:
         community = get_or_create_community(session, "压测社区")
@@ -94,50 +96,8 @@ def _seed(database: Database) -> Dict[str, Any]:
         session.add_all(homes)
         session.flush()
         session.add(FamilyLink(user_id=family.id, household_id=homes[0].id))
-        staff_actor = Actor(ActorKind.STAFF, staff.id, "staff", frozenset({community.id}))
-        activities = []
-        for i in range(ACTIVITIES):
-            start = now + timedelta(days=1 + i // 2, hours=i % 2)
-            activities.append(
-                create_activity(
-                    session,
-                    staff_actor,
-                    ActivityInput(
-                        f"活动{i}",
-                        ActivityCategory.CULTURE,
-                        "活动室",
-                        start,
-                        start + timedelta(hours=1),
-                        10_000,
-                    ),
-                    now,
-                ).id
-            )
-        for hour in range(6, 22, 3):
-            create_reminder(
-                session,
-                staff_actor,
-                homes[0].id,
-                ReminderInput(f"提醒{hour}", f"{hour:02d}:00", Repeat.DAILY, (), None),
-                now,
-            )
-        race_start = now + timedelta(days=2)
-        races = [
-            create_activity(
-                session,
-                staff_actor,
-                ActivityInput(
-                    f"抢位{i}",
-                    ActivityCategory.HEALTH,
-                    "礼堂",
-                    race_start,
-                    race_start + timedelta(hours=1),
-                    10,
-                ),
-                now,
-            ).id
-            for i in range(5)
-        ]
+        actor = Actor(ActorKind.STAFF, staff.id, "staff", frozenset({community.id}))
+        activities, races = _seed_activities(session, actor, homes[0].id, now)
         return {
             "staff": _session_row(session, staff.id, now),
             "family": _session_row(session, family.id, now),
@@ -148,8 +108,43 @@ def _seed(database: Database) -> Dict[str, Any]:
         }
 
 
+def _seed_activities(
+    session: sa.orm.Session, actor: Actor, home: str, now: datetime
+) -> Tuple[List[str], List[str]]:
+    activities = []
+    for i in range(ACTIVITIES):
+        start = now + timedelta(days=1 + i // 2, hours=i % 2)
+        activities.append(
+            create_activity(
+                session,
+                actor,
+                ActivityInput(
+                    f"活动{i}", ActivityCategory.CULTURE, "活动室", start, start + timedelta(hours=1), 10_000
+                ),
+                now,
+            ).id
+        )
+    for hour in range(6, 22, 3):
+        create_reminder(
+            session, actor, home, ReminderInput(f"提醒{hour}", f"{hour:02d}:00", Repeat.DAILY, (), None), now
+        )
+    race_start = now + timedelta(days=2)
+    races = [
+        create_activity(
+            session,
+            actor,
+            ActivityInput(
+                f"抢位{i}", ActivityCategory.HEALTH, "礼堂", race_start, race_start + timedelta(hours=1), 10
+            ),
+            now,
+        ).id
+        for i in range(5)
+    ]
+    return activities, races
+
+
 def _start_server(url: str, workers: int, folder: Path) -> Tuple[subprocess.Popen, str]:
-    sock = __import__("socket").socket()
+    sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()

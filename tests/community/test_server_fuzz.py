@@ -11,6 +11,15 @@ from community_world import World
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+ACTIVITY = {
+    "title": "t",
+    "category": "health",
+    "place": "p",
+    "starts_at": "2026-03-05T09:00",
+    "ends_at": "2026-03-05T10:00",
+    "capacity": 3,
+}
+REMINDER = {"content": "c", "time_of_day": "08:00", "repeat": "daily"}
 JSON = st.recursive(
     st.none()
     | st.booleans()
@@ -93,10 +102,8 @@ def _operations(world: World) -> List[Tuple[str, str, Dict[str, Any]]]:
     return [(method.upper(), path, op) for path, item in spec["paths"].items() for method, op in item.items()]
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
-def test_no_input_makes_a_server_error(world: World) -> None:
-    spec = world.app.openapi()
-    components = spec.get("components", {}).get("schemas", {})
+def _callers(world: World) -> Tuple[Dict[str, Any], List[str]]:
+    """Five callers and the ids worth trying (real ones of every scope)."""
     clients = {
         "staff": world.client("staff1"),
         "family": world.client("fam_ab"),
@@ -104,23 +111,24 @@ def test_no_input_makes_a_server_error(world: World) -> None:
         "anonymous": world.client(),
         "other": world.client("staff2"),
     }
-    staff = clients["staff"]
-    activity = staff.post(
-        "/api/v1/activities",
-        json={
-            "title": "t",
-            "category": "health",
-            "place": "p",
-            "starts_at": "2026-03-05T09:00",
-            "ends_at": "2026-03-05T10:00",
-            "capacity": 3,
-        },
-    ).json()["id"]
-    reminder = staff.post(
-        f"/api/v1/households/{world.ids['a']}/reminders",
-        json={"content": "c", "time_of_day": "08:00", "repeat": "daily"},
-    ).json()["id"]
-    known = [world.ids["a"], world.ids["b"], world.ids["c"], activity, reminder, world.ids["device_a"]]
+    activity = clients["staff"].post("/api/v1/activities", json=ACTIVITY).json()["id"]
+    reminder = (
+        clients["staff"].post(f"/api/v1/households/{world.ids['a']}/reminders", json=REMINDER).json()["id"]
+    )
+    return clients, [
+        world.ids["a"],
+        world.ids["b"],
+        world.ids["c"],
+        activity,
+        reminder,
+        world.ids["device_a"],
+    ]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_no_input_makes_a_server_error(world: World) -> None:
+    components = world.app.openapi().get("components", {}).get("schemas", {})
+    clients, known = _callers(world)
     operations = _operations(world)
     bodies = {
         (m, p): _strategy(op["requestBody"]["content"]["application/json"]["schema"], components)
@@ -178,21 +186,8 @@ def _template(path: str, operations: List[Tuple[str, str, Dict[str, Any]]]) -> s
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_no_form_makes_a_server_error(world: World) -> None:
     staff, family = world.client("staff1"), world.client("fam_a")
-    reminder = family.post(
-        f"/api/v1/households/{world.ids['a']}/reminders",
-        json={"content": "c", "time_of_day": "08:00", "repeat": "daily"},
-    ).json()["id"]
-    activity = staff.post(
-        "/api/v1/activities",
-        json={
-            "title": "t",
-            "category": "health",
-            "place": "p",
-            "starts_at": "2026-03-05T09:00",
-            "ends_at": "2026-03-05T10:00",
-            "capacity": 3,
-        },
-    ).json()["id"]
+    reminder = family.post(f"/api/v1/households/{world.ids['a']}/reminders", json=REMINDER).json()["id"]
+    activity = staff.post("/api/v1/activities", json=ACTIVITY).json()["id"]
     names = [
         "title",
         "body",
