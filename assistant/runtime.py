@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from intents.schema import Catalog, Parse
 
@@ -27,10 +27,9 @@ from .events import (
     SyncFinished,
     UtteranceHeard,
 )
-from .phrases import name
+from .news import News
 from .phrases import say as phrase
-from .scheduler import Scheduler, in_quiet_hours
-from .skills.reminders import spoken_when
+from .scheduler import Scheduler
 from .store import Store
 
 _LOGGER = logging.getLogger(__name__)
@@ -80,12 +79,11 @@ class Assistant:
         self._closed = False
         self.sync: Optional[Any] = None
         """The assistant.sync worker while paired and started (None: offline only)."""
-        self._announced: Set[Tuple[str, str]] = set()
-        """(booking id, status) or (reminder id, edit time) already said: a replayed event stays silent."""
         self.outbox_changed = threading.Event()
         """Set whenever an event wrote outbox ops (assistant.sync waits on it)."""
         self._dialog = Dialog(store, clock, settings, self.catalog, parser)
         self._scheduler = Scheduler(store, clock, settings.dialog)
+        self._news = News(store, settings.dialog, self._dialog.reply)
         self._refresh_demo_catalog()
         if hasattr(clock, "on_advance"):
             clock.on_advance(self._on_clock)
@@ -271,7 +269,7 @@ class Assistant:
         return replies
 
     def _poll(self, at: datetime) -> List[Reply]:
-        replies: List[Reply] = []
+        replies: List[Reply] = self._news.release(at)
         self._at = at
         try:
             for due in self._scheduler.poll(at):
@@ -289,62 +287,16 @@ class Assistant:
         return [self._dialog.reply(phrase(key, content=event.content), expects_answer=True)]
 
     def _on_announcement(self, event: AnnouncementArrived) -> List[Reply]:
-        now = self._now()
-        self.store.add_announcement(event.announcement_id, event.text, event.urgent, event.created_at or now)
-        if self.store.announcement_status(event.announcement_id) != "held":
-            return []
-        if in_quiet_hours(now, self.settings.dialog) and not event.urgent:
-            return []
-        self.store.mark_announcement_spoken(event.announcement_id, now)
-        key = "announce.urgent" if event.urgent else "announce.new"
-        return [self._dialog.reply(phrase(key, text=event.text), urgent=event.urgent)]
+        return self._news.announcement(event, self._now())
 
     def _on_message(self, event: MessageArrived) -> List[Reply]:
-        now = self._now()
-        self.store.add_message_in(event.message_id, event.sender, event.text, now)
-        if event.message_id not in {m.id for m in self.store.unheard_messages()}:
-            return []  # delivered twice: said once
-        if in_quiet_hours(now, self.settings.dialog):
-            return []  # kept unheard; '有没有留言' reads it in the morning
-        self.store.mark_heard([event.message_id])
-        return [self._dialog.reply(phrase("message.new", sender=event.sender, text=event.text))]
+        return self._news.message(event, self._now())
 
     def _on_booking_resolved(self, event: BookingResolved) -> List[Reply]:
-        now = self._now()
-        if event.kind == "service":
-            found = [s for s in self.store.services(("pending", "confirmed", "rejected"))
-                     if s.id == event.booking_id]
-            if not found or (event.booking_id, event.status) in self._announced:
-                return []
-            self._announced.add((event.booking_id, event.status))
-            self.store.resolve_service(event.booking_id, event.status, now, event.reason)
-            service = name("service.names", found[0].service)
-            from .skills.services import spoken_when as service_when
-
-            when = service_when(found[0].day, found[0].time, now)
-            return [self._dialog.reply(phrase(f"service.{event.status}", when=when, service=service))]
-        booking = self.store.booking(event.booking_id)
-        if booking is None or (event.booking_id, event.status) in self._announced:
-            return []
-        self._announced.add((event.booking_id, event.status))
-        self.store.resolve_booking(event.booking_id, event.status, now, event.reason)
-        act = self.store.activity(booking.activity_id)
-        title = act.title if act else ""
-        moment = say.moment(act.start, now) if act else ""
-        reason = phrase("booking.reason_full") if event.reason == "full" else ""
-        return [self._dialog.reply(phrase(f"booking.{event.status}", moment=moment, title=title,
-                                          reason=reason))]
+        return self._news.booking_resolved(event, self._now())
 
     def _on_reminder_added(self, event: ReminderAdded) -> List[Reply]:
-        reminder = self.store.reminder(event.reminder_id)
-        key = (event.reminder_id, str(reminder.updated_at) if reminder else "")
-        if reminder is None or not reminder.active or event.source != "family" or key in self._announced:
-            return []
-        self._announced.add(key)
-        if in_quiet_hours(self._now(), self.settings.dialog):
-            return []  # '我有哪些提醒' lists it; the reminder itself still fires on time
-        when = spoken_when(reminder, None, self._now())
-        return [self._dialog.reply(phrase("reminder.family", when=when, content=reminder.content))]
+        return self._news.reminder_added(event, self._now())
 
     def _on_sync_finished(self, event: SyncFinished) -> List[Reply]:
         if "activities" in event.changed:

@@ -40,7 +40,7 @@ def test_posted_events_are_answered_in_order_on_the_dialog_thread(tmp_path):
 
 
 def test_alternatives_family_reminders_and_messages(tmp_path):
-    from assistant.events import MessageArrived, ReminderAdded
+    from assistant.events import BookingResolved, MessageArrived, ReminderAdded
     from tests.assistant.conftest import World
 
     w = World(tmp_path)
@@ -53,6 +53,15 @@ def test_alternatives_family_reminders_and_messages(tmp_path):
     w.clock.set(datetime(2026, 11, 30, 22, 0))
     assert w.post(MessageArrived("m1", "儿子", "早点休息")) == []  # quiet hours: kept for the morning
     assert w.say("有没有留言") == "儿子给您留言：早点休息。"
+    assert w.say("有没有留言") == "没有新留言。"
+    assert w.post(MessageArrived("m2", "女儿", "明天来看您")) == []
+    assert w.post(MessageArrived("m2", "女儿", "明天来看您")) == []
+    w.store.add_booking("taiji-1201", w.clock.now())
+    [booking] = w.store.bookings()
+    assert w.post(BookingResolved(booking.id, "confirmed")) == []
+    assert w.advance(hours=9, minutes=29) == []
+    assert w.advance(minutes=1) == ["女儿给您发来一条留言：明天来看您",
+                                    "好消息，您报名的今天早上八点太极拳，社区已经确认了。"]
     assert w.say("有没有留言") == "没有新留言。"
     w.close()
 

@@ -1,0 +1,112 @@
+"""What the speaker tells unasked — announcements, family messages and reminders, booking verdicts —
+kept back during quiet hours and worded when finally said (so '明天' is still right next morning)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Callable, List, Optional, Set, Tuple
+
+from . import say
+from .config import DialogSettings
+from .dialog import Reply
+from .events import AnnouncementArrived, BookingResolved, MessageArrived, ReminderAdded
+from .phrases import name
+from .phrases import say as phrase
+from .scheduler import in_quiet_hours
+from .skills.reminders import spoken_when
+from .skills.services import spoken_when as service_when
+from .store import Store
+
+_LOGGER = logging.getLogger(__name__)
+
+Render = Callable[[datetime], str]
+"""Words for a piece of news, given the time it is said."""
+
+
+class News:
+    """Per-process state of unasked news; called from the dialog thread only."""
+
+    def __init__(self, store: Store, settings: DialogSettings, reply: Callable[..., Reply]) -> None:
+        self._store = store
+        self._settings = settings
+        self._reply = reply
+        self._held: List[Tuple[Render, Optional[str]]] = []
+        """News that came in quiet hours, with the message id to mark heard once said."""
+        self._told: Set[Tuple[str, str]] = set()
+        """(booking id, status) or (reminder id, edit time) already told: a replayed event stays silent."""
+
+    def _tell(self, now: datetime, render: Render, message_id: Optional[str] = None) -> List[Reply]:
+        if not in_quiet_hours(now, self._settings):
+            if message_id is not None:
+                self._store.mark_heard([message_id])
+            return [self._reply(render(now))]
+        if message_id is None or message_id not in {m for _, m in self._held}:
+            self._held.append((render, message_id))
+        return []
+
+    def release(self, at: datetime) -> List[Reply]:
+        """At the end of quiet hours: everything held, worded for now (messages heard meanwhile skipped)."""
+        if not self._held or in_quiet_hours(at, self._settings):
+            return []
+        held, self._held = self._held, []
+        unheard = {m.id for m in self._store.unheard_messages()}
+        held = [(render, m) for render, m in held if m is None or m in unheard]
+        self._store.mark_heard([m for _, m in held if m is not None])
+        return [self._reply(render(at)) for render, _ in held]
+
+    def announcement(self, event: AnnouncementArrived, now: datetime) -> List[Reply]:
+        """Spoken now; held (status 'held' in the store, so it survives a restart) in quiet hours."""
+        self._store.add_announcement(event.announcement_id, event.text, event.urgent, event.created_at or now)
+        if self._store.announcement_status(event.announcement_id) != "held":
+            return []
+        if in_quiet_hours(now, self._settings) and not event.urgent:
+            return []
+        self._store.mark_announcement_spoken(event.announcement_id, now)
+        key = "announce.urgent" if event.urgent else "announce.new"
+        return [self._reply(phrase(key, text=event.text), urgent=event.urgent)]
+
+    def message(self, event: MessageArrived, now: datetime) -> List[Reply]:
+        self._store.add_message_in(event.message_id, event.sender, event.text, now)
+        if event.message_id not in {m.id for m in self._store.unheard_messages()}:
+            return []  # delivered twice: said once
+        # Unheard until said: after a restart in the night, '有没有留言' still finds it.
+        text = phrase("message.new", sender=event.sender, text=event.text)
+        return self._tell(now, lambda _at: text, event.message_id)
+
+    def booking_resolved(self, event: BookingResolved, now: datetime) -> List[Reply]:
+        key = (event.booking_id, event.status)
+        if key in self._told:
+            return []
+        if event.kind == "service":
+            found = [s for s in self._store.services(("pending", "confirmed", "rejected"))
+                     if s.id == event.booking_id]
+            if not found:
+                return []
+            self._told.add(key)
+            self._store.resolve_service(event.booking_id, event.status, now, event.reason)
+            req = found[0]
+            return self._tell(now, lambda at: phrase(
+                f"service.{event.status}", when=service_when(req.day, req.time, at),
+                service=name("service.names", req.service)))
+        booking = self._store.booking(event.booking_id)
+        if booking is None:
+            return []
+        self._told.add(key)
+        self._store.resolve_booking(event.booking_id, event.status, now, event.reason)
+        act = self._store.activity(booking.activity_id)
+        reason = phrase("booking.reason_full") if event.reason == "full" else ""
+        return self._tell(now, lambda at: phrase(
+            f"booking.{event.status}", moment=say.moment(act.start, at) if act else "",
+            title=act.title if act else "", reason=reason))
+
+    def reminder_added(self, event: ReminderAdded, now: datetime) -> List[Reply]:
+        reminder = self._store.reminder(event.reminder_id)
+        if reminder is None or not reminder.active or event.source != "family":
+            return []
+        key = (event.reminder_id, str(reminder.updated_at))
+        if key in self._told:
+            return []
+        self._told.add(key)
+        return self._tell(now, lambda at: phrase("reminder.family", when=spoken_when(reminder, None, at),
+                                                 content=reminder.content))
