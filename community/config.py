@@ -37,7 +37,7 @@ class Settings:
     cookie_secure: bool = False
     """Set the Secure flag on cookies (turn on behind HTTPS)."""
     login_max_failures: int = 5
-    """Failed logins per user name or client address within the window before 429."""
+    """Failed logins per user name within the window before 429 (per client address: 4×)."""
     login_window_seconds: int = 900
     """Throttle window and lock-out time, seconds."""
     pairing_minutes: int = 10

@@ -61,18 +61,25 @@ def new_pairing_code() -> str:
 class Throttle:
     """Counts failures per key (user name, client address) in a fixed window, in the database.
 
-    Kept in the database so that several worker processes share the count.
+    Kept in the database so that several worker processes share the count. Keys for a
+    client address ("ip:…", "pair:…") allow `address_factor` times more failures than a user
+    name, because a whole community centre may share one address behind NAT.
     """
 
-    def __init__(self, max_failures: int, window_seconds: int) -> None:
+    def __init__(self, max_failures: int, window_seconds: int, address_factor: int = 4) -> None:
         self.max_failures = max_failures
         self.window = timedelta(seconds=window_seconds)
+        self.address_factor = address_factor
+
+    def limit(self, key: str) -> int:
+        """Failures allowed for this key within the window."""
+        return self.max_failures * (1 if key.startswith("user:") else self.address_factor)
 
     def check(self, session: Session, keys: list[str], now: datetime) -> None:
         """Raise TooManyAttempts if any key is over the limit."""
         rows = session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))).all()
         for row in rows:
-            if row.window_start + self.window > now and row.failures >= self.max_failures:
+            if row.window_start + self.window > now and row.failures >= self.limit(row.key):
                 minutes = max(1, int((row.window_start + self.window - now).total_seconds() // 60) + 1)
                 raise TooManyAttempts(f"尝试次数过多，请 {minutes} 分钟后再试")
 

@@ -272,8 +272,8 @@ def test_pairing_codes_are_single_use_and_expire(world: World) -> None:
 
 def test_pairing_guesses_are_throttled(world: World) -> None:
     anon = world.client()
-    codes = [anon.post("/api/v1/devices/pair", json={"code": f"{n:06d}"}).status_code for n in range(6)]
-    assert codes == [400, 400, 400, 400, 400, 429]
+    codes = [anon.post("/api/v1/devices/pair", json={"code": f"{n:06d}"}).status_code for n in range(21)]
+    assert codes == [400] * 20 + [429]
 
 
 def test_login_sets_safe_cookie_and_is_throttled(world: World) -> None:
@@ -298,6 +298,8 @@ def test_login_sets_safe_cookie_and_is_throttled(world: World) -> None:
     assert statuses == [401, 401, 401, 401, 401, 429]
     locked = other.post("/api/v1/auth/login", json={"username": "fam_c", "password": PASSWORD})
     assert locked.status_code == 429 and "分钟后再试" in locked.json()["error"]["message"]
+    neighbour = other.post("/api/v1/auth/login", json={"username": "fam_a", "password": PASSWORD})
+    assert neighbour.status_code == 200  # same address, other user: not locked out
     world.clock.advance(minutes=16)
     assert (
         other.post("/api/v1/auth/login", json={"username": "fam_c", "password": PASSWORD}).status_code == 200
@@ -362,3 +364,14 @@ def test_staff_invite_family_for_their_households_only(world: World) -> None:
     anon = world.client()
     me = anon.post("/api/v1/auth/login", json={"username": "XiaoHong", "password": "long-password"})
     assert me.status_code == 200 and me.json()["household_ids"] == [world.ids["a"]]
+
+
+def test_one_address_guessing_many_names_is_throttled_at_four_times_the_user_limit(world: World) -> None:
+    client = world.client()
+    guesses = [
+        client.post("/api/v1/auth/login", json={"username": f"guess{n}", "password": "x"}).status_code
+        for n in range(21)
+    ]
+    assert guesses == [401] * 20 + [429]
+    blocked = client.post("/api/v1/auth/login", json={"username": "fam_a", "password": PASSWORD})
+    assert blocked.status_code == 429
