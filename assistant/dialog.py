@@ -156,15 +156,17 @@ class Dialog:
 
     def _fill_slot(self, pending: Ask, parse: Parse, intent: IntentId) -> Optional[Reply]:
         filled = {k: v for k, v in parse.slots.items() if v not in (None, "", [])}
+        if intent not in (IntentId.UNKNOWN, pending.intent) and pending.slot not in filled:
+            # '太极拳' (parsed as a query naming activity_id) answers '您想报名哪个活动？';
+            # '明天下午有什么活动' does not: it is a new question.
+            return None
         keys = _SLOT_KEYS.get(pending.slot or "", (pending.slot,))
-        if not any(k in filled for k in keys) and intent in (IntentId.UNKNOWN, pending.intent):
+        if not any(k in filled for k in keys):
             filled.update(self._carrier_slots(pending, parse.text))
         if not any(k in filled for k in keys):
-            free_text = intent in (IntentId.UNKNOWN, pending.intent)
-            if pending.slot == "content" and free_text:
-                filled["content"] = parse.text.strip("。！!，, ")
-            else:
+            if pending.slot != "content":
                 return None
+            filled["content"] = parse.text.strip("。！!，, ")
         slots = dict(pending.slots)
         slots.update(filled)
         return self._run(pending.intent, Parse(parse.text, pending.intent, slots, parse.confidence))

@@ -45,12 +45,15 @@ def _matching(store: Store, slots: Dict[str, Any], now: datetime,
               text: str = "") -> Tuple[List[Activity], str]:
     """Activities matching the slots; titles named in text (八段锦) narrow the list further."""
     start, end, label = _window(slots, now)
+    # '有太极拳吗' names one session (activity_id); the question is about all sessions of it.
+    named = store.activity(str(slots["activity_id"])) if slots.get("activity_id") else None
     category = slots.get("category")
     at = slot_time(slots)
     found = [a for a in store.activities(since=start, until=end)
              if (not category or a.category == category)
              and in_part_of_day(a.start, slots.get("part_of_day"))
-             and (at is None or a.start.time() == at)]
+             and (at is None or a.start.time() == at)
+             and (named is None or a.title == named.title)]
     if text:
         named = {title for title in store.activity_titles(since=now) if title in text}
         if named:
@@ -79,11 +82,13 @@ def query(parse: Parse, store: Store, clock: Clock) -> Answer:
     """'明天上午有什么活动' → the soonest three with time and place."""
     now = clock.now()
     found, label = _matching(store, parse.slots, now)
-    what = parse.slots.get("category") or ""
+    named = store.activity(str(parse.slots["activity_id"])) if parse.slots.get("activity_id") else None
+    what = named.title if named is not None else parse.slots.get("category") or ""
     if not found:
-        return Answer(phrase("activity.none", when=label, what=what))
+        return Answer(phrase("activity.none_named" if named else "activity.none", when=label, what=what))
     offset = int(parse.slots.get("offset") or 0)
-    head = "" if offset else phrase("activity.intro", when=label, count=len(found), what=what)
+    intro = "activity.intro_named" if named is not None else "activity.intro"
+    head = "" if offset else phrase(intro, when=label, count=len(found), what=what)
     items = [_item(a, now) for a in found]
     return page(items, offset, IntentId.ACTIVITY_QUERY, dict(parse.slots), head)
 

@@ -124,6 +124,13 @@ def test_missing_activity_gets_one_follow_up(world):
     assert world.say("好") == "好的，太极拳的报名已提交，等社区确认。"
 
 
+def test_a_new_question_instead_of_an_answer_is_answered(world):
+    assert world.say("我要报名") == "您想报名哪个活动？"
+    assert world.say("明天下午有什么活动") == (
+        "明天有2个活动：明天下午两点，象棋，在棋牌室；明天下午三点，中医养生课，在活动中心一楼。")
+    assert world.store.bookings() == []
+
+
 def test_pending_question_expires_after_30_seconds(world):
     world.say("报名明天的太极拳")
     world.advance(seconds=31)
@@ -145,3 +152,10 @@ def test_repeat_and_louder_keep_the_question_open(world):
     louder = world.replies("再说一遍")[0]
     assert (louder.text, louder.voice_volume) == (question, 1.0)
     assert world.say("好的") == "好的，太极拳的报名已提交，等社区确认。"
+
+
+def test_query_naming_an_activity_lists_its_sessions(world):
+    assert world.say("明天有书法班吗") == "明天有1场书法班：明天上午九点半，书法班，在活动中心二楼书画室。"
+    assert world.say("有太极拳吗") == (
+        "最近有7场太极拳：明天早上八点，太极拳，在社区广场；后天早上八点，太极拳，在社区广场；"
+        "12月3号 星期四 早上八点，太极拳，在社区广场。还有4个，要继续听吗？")
