@@ -15,7 +15,7 @@ from ..phrases import say as phrase
 from ..records import Booking
 from ..store import Store
 from .answer import CONFIRM, MORE, SLOT, Answer, Ask, in_part_of_day, slot_date, slot_time
-from .services import spoken_when
+from .services import sort_time, spoken_when
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -213,7 +213,7 @@ def schedule(parse: Parse, store: Store, clock: Clock) -> Answer:
     for req in store.services():
         if req.day >= now.date():
             when = spoken_when(req.day, req.time, now)
-            entries.append((datetime.combine(req.day, datetime.min.time()), phrase(
+            entries.append((datetime.combine(req.day, sort_time(req.time)), phrase(
                 "schedule.service", when=when, service=name("service.names", req.service),
                 status=phrase(f"status.{req.status}"))))
     if not entries:

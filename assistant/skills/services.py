@@ -13,7 +13,7 @@ from ..clock import Clock
 from ..phrases import name
 from ..phrases import say as phrase
 from ..store import Store
-from .answer import CONFIRM, SLOT, Answer, Ask, slot_date
+from .answer import CONFIRM, PART_HOURS, SLOT, Answer, Ask, slot_date
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -29,6 +29,13 @@ def spoken_when(day: date, when: Optional[str], now: datetime) -> str:
     if ":" in when:
         return spoken + sep + say.clock_time(time.fromisoformat(when))
     return spoken + sep + name("part_of_day", when)
+
+
+def sort_time(when: Optional[str]) -> time:
+    """Where a request sorts within its day: its HH:MM, the start of its part of day, or midnight."""
+    if when and ":" in when:
+        return time.fromisoformat(when)
+    return time(PART_HOURS[when][0]) if when in PART_HOURS else time(0)
 
 
 def request(parse: Parse, store: Store, clock: Clock) -> Answer:

@@ -145,3 +145,16 @@ def test_content_follow_up_takes_free_text(world):
 
 def test_one_shot_in_the_past_is_refused(world):
     assert world.say("今天早上八点提醒我吃药") == "今天早上八点已经过了，请换一个时间。"
+
+
+def test_schedule_orders_bookings_and_services_by_time(world):
+    world.say("报名明天的书法班")
+    world.say("好的")
+    world.say("我要预约明天上午的送餐")
+    world.say("好的")
+    world.say("帮我叫车")
+    world.say("明天下午两点")
+    world.say("好的")
+    assert world.say("我报了哪些活动") == (
+        "您有3项安排：明天上午，送餐，等社区确认；明天上午九点半，书法班，等社区确认；"
+        "明天下午两点，用车，等社区确认。")
