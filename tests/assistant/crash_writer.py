@@ -44,10 +44,14 @@ def main(path: str, seed: int) -> None:
                 store.cancel_booking(rng.choice(open_).id, now)
         elif choice < 0.8:
             store.add_reminder(f"提醒{step}", time(8), date(2026, 12, 1), "daily", now)
-        else:
+        elif choice < 0.9:
             reminders = store.reminders()
             if reminders:
                 store.record_occurrence(rng.choice(reminders).id, now, "fired", now)
+        else:
+            fired = store.occurrences(statuses=("fired",))
+            if fired:
+                store.close_occurrence(rng.choice(fired).id, "acknowledged", now)
 
 
 if __name__ == "__main__":

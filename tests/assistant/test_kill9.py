@@ -37,6 +37,11 @@ def _check(path: Path) -> int:
         fired = sorted((p["reminder_id"], p["due_at"].replace("T", " "))
                        for p in ops.get("reminder.fired", []))
         assert [(r, d[:19]) for r, d in occurrences] == fired
+        acked = sorted(conn.execute(
+            "SELECT reminder_id, due_at FROM reminder_events WHERE status = 'acknowledged'"))
+        acked_ops = sorted((p["reminder_id"], p["due_at"].replace("T", " "))
+                           for p in ops.get("reminder.acknowledged", []))
+        assert [(r, d[:19]) for r, d in acked] == acked_ops
         op_ids = [r[0] for r in conn.execute("SELECT op_id FROM outbox")]
         assert len(op_ids) == len(set(op_ids))
         return len(bookings)
