@@ -134,7 +134,7 @@ def _background(assistant: Any, printer: _Printer, fired: List[Reply], heard: st
     replies = list(fired)
     fired.clear()
     ops = [op.to_wire() for op in assistant.store.outbox(before)]
-    if not replies and not ops and heard != "/advance":
+    if not replies and not ops and not heard.startswith("/advance"):
         return
     printer.replies(replies)
     printer.record({"heard": heard, "intent": None, "slots": {}, "reply": "".join(r.text for r in replies),
@@ -152,7 +152,7 @@ def _command(line: str, assistant: Any, clock: Clock, printer: _Printer, fired: 
         except ValueError as exc:
             print(str(exc), file=sys.stderr)
             return
-        _background(assistant, printer, fired, "/advance", lambda: clock.advance(span))
+        _background(assistant, printer, fired, line, lambda: clock.advance(span))
         printer.note(f"（现在是 {clock.now():%Y-%m-%d %H:%M}）")
         return
     print(f"unknown command {name!r}; expected /advance 30m|2h|1d or /quit", file=sys.stderr)

@@ -48,7 +48,7 @@ def test_jsonl_turns(tmp_path):
     assert second["intent"] == "dialog.yes"
     assert [e["type"] for e in second["events"]] == ["booking.create"]
     assert second["events"][0]["payload"]["activity_id"] == "taiji-1201"
-    assert (third["heard"], third["now"], third["replies"]) == ("/advance", "2026-11-30T10:30:00", [])
+    assert (third["heard"], third["now"], third["replies"]) == ("/advance 30m", "2026-11-30T10:30:00", [])
 
 
 def test_bad_now_exits_2(tmp_path):
