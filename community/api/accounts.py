@@ -47,26 +47,20 @@ def api_login(
     body: LoginIn,
     request: Request,
     response: Response,
-    session: Session = Depends(deps.db_session),
     at: datetime = Depends(deps.now),
     throttle: Throttle = Depends(deps.throttle),
     settings: Settings = Depends(deps.settings),
 ) -> MeOut:
     """Open a session: sets the HttpOnly cookie; send `csrf_token` as X-CSRF-Token on writes."""
-    try:
-        result = accounts.login(
-            session,
-            throttle,
-            body.username,
-            body.password,
-            deps.client_address(request),
-            at,
-            settings.session_hours,
-        )
-    except Exception:
-        session.commit()  # keep the failure count
-        raise
-    session.commit()
+    result = accounts.login(
+        request.app.state.database,
+        throttle,
+        body.username,
+        body.password,
+        deps.client_address(request),
+        at,
+        settings.session_hours,
+    )
     set_session_cookie(response, result.token, settings)
     return me_out(result.actor)
 

@@ -51,7 +51,6 @@ def login_form(request: Request) -> Response:
 @router.post("/login")
 def login_post(
     request: Request,
-    session: Session = Depends(deps.db_session),
     at: datetime = Depends(deps.now),
     throttle: Throttle = Depends(deps.throttle),
     settings: Settings = Depends(deps.settings),
@@ -63,7 +62,7 @@ def login_post(
     username = fields.get("username", "")[:40]
     try:
         result = accounts.login(
-            session,
+            request.app.state.database,
             throttle,
             username,
             fields.get("password", "")[:128],
@@ -72,9 +71,7 @@ def login_post(
             settings.session_hours,
         )
     except CommunityError as exc:
-        session.commit()
         return _login_page(request, exc.message, exc.status, username)
-    session.commit()
     response = redirect("/staff" if result.actor.is_staff else "/family")
     set_session_cookie(response, result.token, settings)
     return response
