@@ -54,7 +54,7 @@ class Actor:
         return next(iter(self.community_ids))
 
 
-def households_query(actor: Actor) -> Select[tuple[Household]]:
+def households_query(actor: Actor) -> Select[Household]:
     """Households visible to the actor."""
     query = select(Household)
     if actor.is_staff:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, cast
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import Executable
 
 from .config import Settings
 
@@ -98,3 +99,9 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
         self._write_engine.dispose()
+
+
+def rows_changed(session: Session, statement: Executable) -> int:
+    """Run an UPDATE/DELETE and return how many rows it touched (the atomic-check idiom)."""
+    result = cast("CursorResult[Any]", session.execute(statement))
+    return result.rowcount

@@ -8,6 +8,7 @@ from typing import Dict, List
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from .actors import Actor, ActorKind
 from .clock import SystemClock, to_local
@@ -110,7 +111,7 @@ def seed_demo(database: Database, settings: Settings, days: int = 30) -> List[Di
 
 
 def _seed_activities(
-    session: object, actor: Actor, today: date, days: int, zone: ZoneInfo, now: datetime
+    session: Session, actor: Actor, today: date, days: int, zone: ZoneInfo, now: datetime
 ) -> None:
     for offset in range(days):
         day = today + timedelta(days=offset + 1)
@@ -119,7 +120,7 @@ def _seed_activities(
             activities.create_activity(
                 session,
                 actor,
-                ActivityInput(  # type: ignore[arg-type]
+                ActivityInput(
                     title,
                     category,
                     place,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..actors import Actor
 from ..changes import record_change
+from ..db import rows_changed
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Activity, ActivityCategory, ActivityStatus, Booking, BookingStatus, Entity, Household
 from . import checks
@@ -108,7 +109,8 @@ def update_activity(
     _ = actor.staff_community
     data = data.checked(now)
     activity = get_activity(session, actor, activity_id)
-    result = session.execute(
+    changed = rows_changed(
+        session,
         update(Activity)
         .where(Activity.id == activity.id, Activity.booked <= data.capacity)
         .values(
@@ -121,9 +123,9 @@ def update_activity(
             capacity=data.capacity,
             updated_at=now,
         )
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if result.rowcount != 1:
+    if changed != 1:
         raise Conflict(f"capacity {data.capacity} is below the {activity.booked} places already booked")
     session.refresh(activity)
     record_change(session, activity.community_id, None, Entity.ACTIVITY, activity.id, now)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..actors import Actor, default_household, get_household, households_query
 from ..changes import record_change
+from ..db import rows_changed
 from ..errors import Conflict, Full, NotFound
 from ..models import Activity, ActivityStatus, Booking, BookingStatus, Entity, Household, Origin
 from .activities import get_activity
@@ -49,7 +50,8 @@ def book(
     )
     if existing is not None and existing.status is BookingStatus.CONFIRMED:
         raise Conflict("已经报名了")
-    taken = session.execute(
+    taken = rows_changed(
+        session,
         update(Activity)
         .where(
             Activity.id == activity.id,
@@ -57,9 +59,9 @@ def book(
             Activity.status == ActivityStatus.SCHEDULED,
         )
         .values(booked=Activity.booked + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if taken.rowcount != 1:
+    if taken != 1:
         raise Full("名额已满")
     if existing is not None:
         existing.status, existing.origin, existing.updated_at = BookingStatus.CONFIRMED, origin, now
@@ -94,13 +96,14 @@ def get_booking(session: Session, actor: Actor, booking_id: str) -> Booking:
 def cancel_booking(session: Session, actor: Actor, booking_id: str, now: datetime) -> Booking:
     """Give the place back; cancelling twice is a Conflict, never a double refund."""
     booking = get_booking(session, actor, booking_id)
-    done = session.execute(
+    done = rows_changed(
+        session,
         update(Booking)
         .where(Booking.id == booking.id, Booking.status == BookingStatus.CONFIRMED)
         .values(status=BookingStatus.CANCELLED, updated_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if done.rowcount != 1:
+    if done != 1:
         raise Conflict("报名已经取消了")
     session.execute(
         update(Activity)

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..actors import Actor, ActorKind, get_household
+from ..db import rows_changed
 from ..errors import Conflict, NotAuthenticated, NotFound, PairingFailed
 from ..models import Device, Household, PairingCode
 from ..security import Throttle, new_pairing_code, new_token, token_hash
@@ -81,18 +82,21 @@ def pair(session: Session, throttle: Throttle, code: str, name: str, client: str
         )
     claimed = (
         row is not None
-        and session.execute(
+        and rows_changed(
+            session,
             update(PairingCode)
             .where(PairingCode.id == row.id, PairingCode.used_at.is_(None))
             .values(used_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+            .execution_options(synchronize_session=False),
+        )
         == 1
     )
     if row is None or not claimed:
         throttle.fail(session, keys, now)
         raise PairingFailed("配对码无效、已使用或已过期")
     household = session.get(Household, row.household_id)
+    if household is None:  # deleted after the code was made
+        raise PairingFailed("配对码对应的住户已不存在")
     token = new_token()
     device = Device(
         community_id=household.community_id,

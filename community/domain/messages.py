@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..actors import Actor, ActorKind, default_household, get_household, households_query
 from ..changes import record_change
+from ..db import rows_changed
 from ..errors import Conflict, Forbidden, NotFound
 from ..models import EmergencyAlert, Entity, Household, Message, MessageDirection
 from . import checks
@@ -93,13 +94,14 @@ def acknowledge_alert(session: Session, actor: Actor, alert_id: str, now: dateti
     if alert is None:
         raise NotFound(f"alert {alert_id!r} not found")
     household = get_household(session, actor, alert.household_id)
-    done = session.execute(
+    done = rows_changed(
+        session,
         update(EmergencyAlert)
         .where(EmergencyAlert.id == alert.id, EmergencyAlert.acknowledged_at.is_(None))
         .values(acknowledged_at=now, acknowledged_by=actor.id)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if done.rowcount != 1:
+    if done != 1:
         raise Conflict("已经有人处理了")
     session.refresh(alert)
     record_change(session, household.community_id, household.id, Entity.ALERT, alert.id, now)

@@ -145,7 +145,9 @@ def update_reminder(
     data = data.checked(_today(session, household.community_id, now))
     reminder.content, reminder.time_of_day, reminder.repeat = data.content, data.time_of_day, data.repeat
     reminder.weekdays = ",".join(str(d) for d in data.weekdays)
-    reminder.start_date, reminder.updated_at = data.start_date, now
+    reminder.updated_at = now
+    if data.start_date is not None:  # always set by checked()
+        reminder.start_date = data.start_date
     record_change(session, household.community_id, household.id, Entity.REMINDER, reminder.id, now)
     return reminder
 
