@@ -5,9 +5,35 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from enum import Enum
 from typing import Any, Dict, Optional
 
 _LOGGER = logging.getLogger(__name__)
+
+
+class BookingStatus(str, Enum):
+    """Life of a booking or service request; the value is what the store and the server use."""
+
+    PENDING = "pending"
+    """Made on the device, not yet answered by the server (等社区确认)."""
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class OccurrenceStatus(str, Enum):
+    """Life of one reminder occurrence."""
+
+    FIRED = "fired"
+    """Said, repeated every 5 minutes until acknowledged."""
+    ACKNOWLEDGED = "acknowledged"
+    MISSED = "missed"
+
+
+class AnnouncementStatus(str, Enum):
+    HELD = "held"
+    """Arrived in quiet hours (or not yet said)."""
+    SPOKEN = "spoken"
 
 
 @dataclass(frozen=True)
@@ -16,7 +42,7 @@ class Booking:
 
     id: str
     activity_id: str
-    status: str
+    status: BookingStatus
     created_at: datetime
     reason: str = ""
 
@@ -29,7 +55,7 @@ class ServiceRequest:
     service: str
     day: date
     time: Optional[str]
-    status: str
+    status: BookingStatus
     created_at: datetime
 
 
@@ -61,7 +87,7 @@ class Occurrence:
     id: int
     reminder_id: str
     due_at: datetime
-    status: str
+    status: OccurrenceStatus
     attempts: int
     last_prompt_at: Optional[datetime]
 
@@ -73,7 +99,7 @@ class Announcement:
     id: str
     text: str
     urgent: bool
-    status: str
+    status: AnnouncementStatus
     created_at: datetime
 
 

@@ -32,6 +32,14 @@ if TYPE_CHECKING:
 
 from .errors import AssistantError, StoreError
 from .records import Announcement, Booking, Message, Occurrence, OutboxOp, Reminder, ServiceRequest
+from .rows import activity_of as _activity
+from .rows import announcement_of as _announcement
+from .rows import booking_of as _booking
+from .rows import message_of as _message
+from .rows import occurrence_of as _occurrence
+from .rows import op_of as _op
+from .rows import reminder_of as _reminder
+from .rows import service_of as _service
 from .tables import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -55,33 +63,6 @@ __all__ = ["AssistantError", "OPEN_BOOKING", "Store", "StoreError"]
 
 def _uuid() -> str:
     return str(uuid.uuid4())
-
-
-def _activity(row: ActivityRow) -> "Activity":
-    # Imported here so that tools needing only the store (crash tests, sync) skip the NLU's start-up.
-    from intents.schema import Activity
-
-    return Activity(id=row.id, title=row.title, category=row.category, start=row.start,
-                    place=row.place, capacity=row.capacity)
-
-
-def _booking(row: BookingRow) -> Booking:
-    return Booking(row.id, row.activity_id, row.status, row.created_at, row.reason)
-
-
-def _reminder(row: ReminderRow) -> Reminder:
-    return Reminder(id=row.id, content=row.content, at=time.fromisoformat(row.time),
-                    start_date=row.start_date, repeat=row.repeat, active=row.active,
-                    created_at=row.created_at, source=row.source, updated_at=row.updated_at)
-
-
-def _occurrence(row: OccurrenceRow) -> Occurrence:
-    return Occurrence(row.id, row.reminder_id, row.due_at, row.status, row.attempts, row.last_prompt_at)
-
-
-def _op(row: OutboxRow) -> OutboxOp:
-    return OutboxOp(row.seq, row.op_id, row.type, json.loads(row.payload), row.created_at,
-                    row.urgent, row.state)
 
 
 class Store:
@@ -275,13 +256,13 @@ class Store:
             s.add(row)
             self._add_op(s, "service.request", {"request_id": request_id, "service": service,
                                                 "date": day.isoformat(), "time": when}, at)
-            return ServiceRequest(row.id, row.service, row.day, row.time, row.status, row.created_at)
+            return _service(row)
 
     def services(self, statuses: Sequence[str] = OPEN_BOOKING) -> List[ServiceRequest]:
         with self._tx() as s:
             rows = s.scalars(select(ServiceRow).where(ServiceRow.status.in_(list(statuses)))
                              .order_by(ServiceRow.day, ServiceRow.created_at))
-            return [ServiceRequest(r.id, r.service, r.day, r.time, r.status, r.created_at) for r in rows]
+            return [_service(r) for r in rows]
 
     def resolve_service(self, request_id: str, status: str, at: datetime, reason: str = "") -> bool:
         with self._tx() as s:
@@ -426,8 +407,7 @@ class Store:
                 query = query.where(AnnouncementRow.status == status).order_by(AnnouncementRow.created_at)
             else:
                 query = query.order_by(AnnouncementRow.created_at.desc())
-            return [Announcement(r.id, r.text, r.urgent, r.status, r.created_at)
-                    for r in s.scalars(query.limit(limit))]
+            return [_announcement(r) for r in s.scalars(query.limit(limit))]
 
     def announcement_status(self, announcement_id: str) -> Optional[str]:
         with self._tx() as s:
@@ -450,7 +430,7 @@ class Store:
             rows = s.scalars(select(MessageRow).where(MessageRow.direction == "in",
                                                       MessageRow.heard.is_(False))
                              .order_by(MessageRow.created_at))
-            return [Message(r.id, r.direction, r.peer, r.text, r.heard, r.created_at) for r in rows]
+            return [_message(r) for r in rows]
 
     def mark_heard(self, message_ids: Iterable[str]) -> None:
         with self._tx() as s:

@@ -55,9 +55,9 @@ def _matching(store: Store, slots: Dict[str, Any], now: datetime,
              and (at is None or a.start.time() == at)
              and (named is None or a.title == named.title)]
     if text:
-        named = {title for title in store.activity_titles(since=now) if title in text}
-        if named:
-            found = [a for a in found if a.title in named]
+        titles = {title for title in store.activity_titles(since=now) if title in text}
+        if titles:
+            found = [a for a in found if a.title in titles]
     return found, label
 
 
@@ -207,7 +207,7 @@ def schedule(parse: Parse, store: Store, clock: Clock) -> Answer:
     entries: List[Tuple[datetime, str]] = []
     for booking, act in _open_bookings(store, now):
         if act.start >= now:
-            status = phrase(f"status.{booking.status}")
+            status = phrase(f"status.{booking.status.value}")
             entries.append((act.start, phrase("schedule.booking", moment=say.moment(act.start, now),
                                               title=act.title, status=status)))
     for req in store.services():
@@ -215,7 +215,7 @@ def schedule(parse: Parse, store: Store, clock: Clock) -> Answer:
             when = spoken_when(req.day, req.time, now)
             entries.append((datetime.combine(req.day, sort_time(req.time)), phrase(
                 "schedule.service", when=when, service=name("service.names", req.service),
-                status=phrase(f"status.{req.status}"))))
+                status=phrase(f"status.{req.status.value}"))))
     if not entries:
         return Answer(phrase("schedule.none"))
     entries.sort(key=lambda e: e[0])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from enum import Enum
 from typing import Any, Callable, Dict, Optional
 
 from intents.schema import IntentId, Parse
@@ -14,19 +15,25 @@ from ..store import Store
 
 _LOGGER = logging.getLogger(__name__)
 
-CONFIRM = "confirm"
-"""Ask.kind: a yes/no question; yes re-runs the skill with slots + {'confirmed': True}."""
-SLOT = "slot"
-"""Ask.kind: a follow-up for a missing slot; the next utterance fills it and the skill re-runs."""
-MORE = "more"
-"""Ask.kind: '还有N个，要继续听吗？'; yes re-runs the skill with the next offset."""
+class AskKind(str, Enum):
+    """What kind of question a skill left open."""
+
+    CONFIRM = "confirm"
+    """A yes/no question; yes re-runs the skill with slots + {'confirmed': True}."""
+    SLOT = "slot"
+    """A follow-up for a missing slot; the next utterance fills it and the skill re-runs."""
+    MORE = "more"
+    """'还有N个，要继续听吗？'; yes re-runs the skill with the next offset."""
+
+
+CONFIRM, SLOT, MORE = AskKind.CONFIRM, AskKind.SLOT, AskKind.MORE
 
 
 @dataclass(frozen=True)
 class Ask:
     """The question a skill leaves open for the next utterance (expires after 30 s)."""
 
-    kind: str
+    kind: AskKind
     intent: IntentId
     slots: Dict[str, Any] = field(default_factory=dict)
     slot: Optional[str] = None
