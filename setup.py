@@ -14,6 +14,7 @@ setup(
     package_data={
         "intents": ["data/zh/*.yaml"],
         "models": ["catalog.json"],
+        "audio": ["data/*.json"],
         "assistant": ["replies/*.yaml"],
         "community": ["templates/*.html", "templates/**/*.html", "static/*", "migrations/*.py",
                       "migrations/versions/*.py", "alembic.ini"],
@@ -47,6 +48,8 @@ setup(
             "python-multipart>=0.0.9",
             "itsdangerous>=2.1",
         ],
+        # push-to-talk button on a Raspberry Pi GPIO pin (`run --gpio PIN`)
+        "pi": ["gpiozero>=2.0"],
         "dev": [
             "pytest>=8.0",
             "pytest-timeout>=2.3",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import threading
 from typing import Any, List, Optional
@@ -16,11 +17,38 @@ _LOGGER = logging.getLogger(__name__)
 
 
 def _fallback(settings: Settings, reason: str) -> int:
+    """No microphone, model or loudspeaker: chat on a terminal, or wait for the hardware under systemd.
+
+    Under systemd (NOTIFY_SOCKET set) stdin is /dev/null, so a console chat would end at once and
+    the unit would restart every few seconds. Instead we tell systemd why we are waiting, keep the
+    watchdog fed, and exit 1 after `_HARDWARE_WAIT_SECONDS` so Restart=always tries again with the
+    hardware re-detected (a USB microphone plugged in later is then picked up).
+    """
+    if os.environ.get("NOTIFY_SOCKET") and not (sys.stdin and sys.stdin.isatty()):
+        return _wait_for_hardware(reason)
     print(f"{reason}\n→ 改用文字对话 / falling back to the console chat (type a sentence, Enter)",
           file=sys.stderr)
     from assistant.console import run_chat
 
     return run_chat(settings)
+
+
+_HARDWARE_WAIT_SECONDS = 60.0
+
+
+def _wait_for_hardware(reason: str) -> int:
+    from assistant.watchdog import Watchdog
+
+    _LOGGER.error("%s; waiting %.0f s before systemd restarts us", reason, _HARDWARE_WAIT_SECONDS)
+    watchdog = Watchdog()
+    watchdog.ready(f"waiting: {reason}")
+    watchdog.start()
+    try:
+        threading.Event().wait(_HARDWARE_WAIT_SECONDS)
+    finally:
+        watchdog.stopping()
+        watchdog.stop()
+    return 1
 
 
 def run_speaker(args: argparse.Namespace, settings: Settings) -> int:
