@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from ..actors import Actor, ActorKind, get_household
 from ..clock import SystemClock
+from ..config import check_timezone
 from ..db import Database
-from ..errors import Conflict, InvalidInput, NotAuthenticated
+from ..errors import ConfigError, Conflict, InvalidInput, NotAuthenticated
 from ..models import Community, FamilyLink, Household, Role, User, WebSession
 from ..security import Throttle, hash_password, new_token, token_hash, verify_password
 
@@ -49,6 +50,10 @@ def get_or_create_community(session: Session, name: str, zone: str = "Asia/Shang
         raise InvalidInput("community: expected 1–80 characters")
     community = session.scalar(select(Community).where(Community.name == name))
     if community is None:
+        try:
+            check_timezone(zone)
+        except ConfigError as exc:
+            raise InvalidInput(f"timezone: {exc.message}") from exc
         community = Community(name=name, timezone=zone, created_at=SystemClock().now())
         session.add(community)
         session.flush()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from community_world import PASSWORD, World, activity_body
 
+from community.domain.accounts import get_or_create_community
 from community.domain.devices import device_actor
 from community.domain.messages import raise_alert
 from community.domain.reminders import record_reminder_event
+from community.errors import InvalidInput
 from community.models import ReminderEventKind
 
 SHANGHAI_TOMORROW_9 = "2026-03-03T09:00:00+08:00"
@@ -375,3 +378,12 @@ def test_one_address_guessing_many_names_is_throttled_at_four_times_the_user_lim
     assert guesses == [401] * 20 + [429]
     blocked = client.post("/api/v1/auth/login", json={"username": "fam_a", "password": PASSWORD})
     assert blocked.status_code == 429
+
+
+def test_a_community_needs_a_real_time_zone(world: World) -> None:
+    with world.database.write() as session, pytest.raises(InvalidInput) as info:
+        get_or_create_community(session, "火星社区", "Mars/Olympus")
+    assert (
+        info.value.message
+        == "timezone: unknown time zone 'Mars/Olympus'; expected an IANA name like Asia/Shanghai"
+    )
