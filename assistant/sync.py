@@ -16,11 +16,14 @@ next one) covers, so the store never steps back to older data.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import os
 import random
+import socket
 import threading
+import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -99,42 +102,71 @@ def write_token(data_dir: Path, token: str) -> Path:
 
 # ---------------------------------------------------------------------- one round trip
 class SyncClient:
-    """HTTP side of one round trip (httpx, blocking)."""
+    """HTTP side of the round trips: one keep-alive connection (http.client, blocking).
+
+    The standard library client is used because its socket is reachable: close() from
+    another thread shuts the socket down, which ends a long poll at once (on both sides).
+    """
 
     def __init__(self, server_url: str, token: str, settings: SyncSettings = SyncSettings()) -> None:
-        import httpx
-
+        parts = urllib.parse.urlsplit(server_url.rstrip("/"))
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SyncError(f"server_url {server_url!r}: expected http://host[:port] or https://…")
         self.server_url = server_url.rstrip("/")
-        self._settings = settings
-        self._http = httpx.Client(
-            base_url=self.server_url,
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=httpx.Timeout(settings.long_poll + 15.0, connect=settings.connect_timeout),
-            trust_env=False,
-        )
+        self._https = parts.scheme == "https"
+        self._host, self._port, self._path = parts.hostname, parts.port, parts.path + "/api/v1/device/sync"
+        self._headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self._timeout = settings.long_poll + 15.0
+        self._conn: Optional[http.client.HTTPConnection] = None
+        self._closed = False
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if self._closed:
+            raise SyncError("sync client closed")
+        if self._conn is None:
+            cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+            self._conn = cls(self._host, self._port, timeout=self._timeout)
+        return self._conn
 
     def round_trip(self, cursor: Optional[str], ops: List[OutboxOp], wait: float) -> Dict[str, Any]:
         """POST the ops; returns the answer; Unpaired on 401, SyncError on anything else."""
-        import httpx
-
-        body = {"cursor": cursor, "ops": [op.to_wire() for op in ops], "wait": wait}
+        body = json.dumps({"cursor": cursor, "ops": [op.to_wire() for op in ops], "wait": wait},
+                          ensure_ascii=False).encode("utf-8")
         try:
-            response = self._http.post("/api/v1/device/sync", json=body)
-        except httpx.HTTPError as exc:
+            conn = self._connection()
+            conn.request("POST", self._path, body, self._headers)
+            response = conn.getresponse()
+            raw = response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            self._drop()
             raise SyncError(f"server unreachable: {exc.__class__.__name__}: {exc}") from exc
-        if response.status_code == 401:
+        if response.status == 401:
             raise Unpaired("the server refused the device token")
-        if response.status_code != 200:
-            raise SyncError(f"sync answered {response.status_code}: {response.text[:200]}")
+        if response.status != 200:
+            raise SyncError(f"sync answered {response.status}: {raw[:200].decode('utf-8', 'replace')}")
         try:
-            data = response.json()
+            data = json.loads(raw)
             _ = data["cursor"], data["results"], data["changes"]
         except (ValueError, KeyError, TypeError) as exc:
             raise SyncError(f"malformed sync answer: {exc}") from exc
         return data  # type: ignore[no-any-return]
 
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
     def close(self) -> None:
-        self._http.close()
+        """Close; safe from another thread, where it cuts a long poll in flight."""
+        self._closed = True
+        conn = self._conn
+        sock = getattr(conn, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._drop()
 
 
 def server_changes(
@@ -284,6 +316,8 @@ class SyncWorker:
         if ops:
             self.store.mark_sent([op.op_id for op in ops], self.clock.now())
         answer = client.round_trip(cursor, ops, 0.0 if ops else wait)
+        if self._stop.is_set():
+            return False  # stopping: the store may be closing; the ops are resent next time
         self._apply(cursor, ops, answer)
         return bool(ops) or bool(answer.get("more"))
 
@@ -354,7 +388,9 @@ class SyncWorker:
             try:
                 while self.sync_once(0.0, "push") and not self._stop.is_set():
                     pass
-            except Exception as exc:  # the poller retries with backoff
+            except Unpaired as exc:
+                self._on_unpaired(exc)
+            except Exception as exc:  # the poller retries with backoff; this thread lives on
                 _LOGGER.info("push failed (%s); the poller will retry", exc)
                 self._wake.set()
 
@@ -380,7 +416,9 @@ class SyncWorker:
 
     def _drop_clients(self) -> None:
         for role in list(self._clients):
-            self._clients.pop(role).close()
+            client = self._clients.pop(role, None)  # both threads may get here at once
+            if client is not None:
+                client.close()
 
 
 def sync_target(settings: Any, store: Store) -> Optional[Tuple[str, Path]]:

@@ -104,6 +104,27 @@ def _read(database: Database, scope: DeviceScope, cursor: Cursor, now: datetime,
         return read_feed(session, scope, cursor, now, limit)
 
 
+async def _gone(request: Request) -> None:
+    """Returns when the client hangs up (the body is read already, so only a disconnect comes)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _wait(
+    request: Request, hub: ChangeHub, community_id: str, household_id: str, seen: int, timeout: float
+) -> bool:
+    """hub.wait(), cut short when the speaker hangs up (its poll is then no longer held)."""
+    waiting = asyncio.ensure_future(hub.wait(community_id, household_id, seen, timeout))
+    gone = asyncio.ensure_future(_gone(request))
+    try:
+        await asyncio.wait({waiting, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        gone.cancel()
+        if not waiting.done():
+            waiting.cancel()
+    return waiting.done() and not waiting.cancelled() and waiting.result()
+
+
 @router.post("/device/sync")
 async def sync(body: SyncIn, request: Request, who: Actor = Depends(deps.device)) -> JSONResponse:
     """One round trip: results of the ops (first results for replays) and the changes since the cursor."""
@@ -121,7 +142,7 @@ async def sync(body: SyncIn, request: Request, who: Actor = Depends(deps.device)
         await run_in_threadpool(notify_all, notice)
     while page.empty and not page.more and not body.ops:
         remaining = body.wait - (asyncio.get_running_loop().time() - started)
-        if remaining <= 0 or not await hub.wait(community_id, scope.household_id, seen, remaining):
+        if remaining <= 0 or not await _wait(request, hub, community_id, scope.household_id, seen, remaining):
             break
         seen = hub.generation(community_id)
         page = await run_in_threadpool(_read, database, scope, page.cursor, clock.now(), body.limit)

@@ -1,7 +1,7 @@
 """The change feed a speaker syncs from: rows of `changes` after its cursor, as device objects.
 
 A cursor is the text "<seq>:<watermark>": the last change seq the device has seen and the
-server time (epoch seconds) of that read. The watermark lets announcements scheduled for
+server time (epoch microseconds) of that read. The watermark lets announcements scheduled for
 later (publish_at in the future when they were created) reach the device once they are due.
 Times sent to the device are naive local times in the community's zone, as the device
 stores them.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Set, Tuple
 from zoneinfo import ZoneInfo
 
@@ -81,7 +81,8 @@ class DeviceScope:
 class Cursor:
     seq: int = 0
     watermark: int = 0
-    """Epoch seconds of the server time of the read that produced this cursor."""
+    """Server time of the read that produced this cursor, epoch microseconds (exact, so an
+    announcement published in the same second is neither lost nor sent twice)."""
 
     @staticmethod
     def parse(value: Any) -> "Cursor":
@@ -121,6 +122,13 @@ def device_scope(session: Session, actor: Actor) -> DeviceScope:
     return DeviceScope(actor.id, household.community_id, household.id, household.group_name, zone)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
 def _local(value: datetime, zone: ZoneInfo) -> str:
     return to_local(value, zone).replace(tzinfo=None).isoformat(timespec="seconds")
 
@@ -138,7 +146,7 @@ def read_feed(
     order (see community.changes), so nothing below it can still appear later.
     """
     top = top_seq(session)
-    mark = int(now.timestamp())
+    mark = _micros(now)
     if cursor.seq > top or cursor.seq == 0:
         if cursor.seq > top:
             _LOGGER.info(
@@ -380,7 +388,7 @@ def _due_announcements(
     """Announcements whose publish time passed since the last read (scheduled ones)."""
     if watermark <= 0:
         return []
-    since = datetime.fromtimestamp(watermark, timezone.utc)
+    since = _EPOCH + timedelta(microseconds=watermark)
     return _announcements(session, scope, now, Announcement.publish_at > since)
 
 
