@@ -9,11 +9,13 @@ from typing import Dict, List, Optional
 from .clock import Clock
 from .config import DialogSettings
 from .events import AnnouncementArrived, Event, ReminderDue
-from .records import Reminder
+from .records import AnnouncementStatus, OccurrenceStatus, Reminder
 from .recurrence import dues
 from .store import Store
 
 _LOGGER = logging.getLogger(__name__)
+
+FIRED, MISSED = OccurrenceStatus.FIRED, OccurrenceStatus.MISSED
 
 REPROMPT = timedelta(minutes=5)
 """A fired reminder is said again this often until acknowledged …"""
@@ -51,8 +53,8 @@ def quiet_end_after(at: datetime, settings: DialogSettings) -> datetime:
 def acknowledge_open(store: Store, at: datetime) -> int:
     """'知道了': every fired, unacknowledged occurrence becomes acknowledged; returns how many."""
     count = 0
-    for occ in store.occurrences(statuses=("fired",)):
-        count += store.close_occurrence(occ.id, "acknowledged", at)
+    for occ in store.occurrences(statuses=(FIRED,)):
+        count += store.close_occurrence(occ.id, OccurrenceStatus.ACKNOWLEDGED, at)
     return count
 
 
@@ -89,9 +91,9 @@ class Scheduler:
             due = next(dues(r, max(anchors[r.id], after - RECORD_BACK), after + timedelta(days=8)), None)
             if due is not None:
                 candidates.append(due)
-        for occ in self._store.occurrences(statuses=("fired",)):
+        for occ in self._store.occurrences(statuses=(FIRED,)):
             candidates.append((occ.last_prompt_at or occ.due_at) + REPROMPT)
-        if self._store.announcements(status="held", limit=1):
+        if self._store.announcements(status=AnnouncementStatus.HELD, limit=1):
             candidates.append(quiet_end_after(after, self._settings))
         return min(candidates) if candidates else None
 
@@ -107,21 +109,21 @@ class Scheduler:
         events.extend(self._new_occurrences(at))
         events.extend(self._open_occurrences(at))
         if not in_quiet_hours(at, self._settings):
-            for ann in self._store.announcements(status="held", limit=50):
+            for ann in self._store.announcements(status=AnnouncementStatus.HELD, limit=50):
                 events.append(AnnouncementArrived(ann.id, ann.text, ann.urgent, ann.created_at))
         return events
 
     def _new_occurrences(self, at: datetime) -> List[Event]:
         reminders = {r.id: r for r in self._store.reminders()}
         anchors = self._anchors(list(reminders.values()))
-        found = [(r.id, due, "fired" if at - due <= LATE else "missed")
+        found = [(r.id, due, FIRED if at - due <= LATE else MISSED)
                  for r in reminders.values() for due in dues(r, max(anchors[r.id], at - RECORD_BACK), at)]
         if not found:
             return []
         events: List[Event] = []
         for occ in self._store.record_occurrences(found, at):
             content = reminders[occ.reminder_id].content
-            if occ.status == "fired":
+            if occ.status is FIRED:
                 events.append(ReminderDue(occ.reminder_id, occ.due_at, content, attempt=1))
             elif at - occ.due_at <= CATCH_UP:
                 events.append(ReminderDue(occ.reminder_id, occ.due_at, content, missed=True))
@@ -132,16 +134,16 @@ class Scheduler:
 
     def _open_occurrences(self, at: datetime) -> List[Event]:
         events: List[Event] = []
-        for occ in self._store.occurrences(statuses=("fired",)):
+        for occ in self._store.occurrences(statuses=(FIRED,)):
             last = occ.last_prompt_at or occ.due_at
             if at < last + REPROMPT:
                 continue
             if occ.attempts >= MAX_ATTEMPTS or at - last > REPROMPT + LATE:
-                self._store.close_occurrence(occ.id, "missed", at)
+                self._store.close_occurrence(occ.id, MISSED, at)
                 continue
             reminder = self._store.reminder(occ.reminder_id)
             if reminder is None or not reminder.active:  # cancelled while it was being repeated
-                self._store.close_occurrence(occ.id, "missed", at)
+                self._store.close_occurrence(occ.id, MISSED, at)
                 continue
             self._store.prompted_again(occ.id, at)
             events.append(ReminderDue(occ.reminder_id, occ.due_at, reminder.content,

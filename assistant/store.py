@@ -343,7 +343,9 @@ class Store:
             query = select(OccurrenceRow.reminder_id, OccurrenceRow.due_at).where(
                 OccurrenceRow.reminder_id.in_(ids))
             known = {(row[0], row[1]) for row in s.execute(query)}
-            fresh = {(rid, due): status for rid, due, status in items if (rid, due) not in known}
+            # Plain strings from here: an f-string of a str Enum gives 'OccurrenceStatus.FIRED' on 3.11+.
+            fresh = {(rid, due): str(getattr(status, "value", status))
+                     for rid, due, status in items if (rid, due) not in known}
             if not fresh:
                 return []
             # Core executemany: one statement for a thousand reminders due on the same minute.
@@ -380,6 +382,7 @@ class Store:
 
     def close_occurrence(self, occurrence_id: int, status: str, at: datetime) -> bool:
         """fired → acknowledged or missed, with its outbox op; False if it was not open."""
+        status = str(getattr(status, "value", status))
         with self._tx() as s:
             row = s.get(OccurrenceRow, occurrence_id)
             if row is None or row.status != "fired":
