@@ -13,6 +13,7 @@ from .clock import Clock
 from .config import Settings
 from .phrases import carrier, name
 from .phrases import say as phrase
+from .scheduler import acknowledge_open
 from .skills import CONFIRM, MORE, SKILLS, Answer, Ask
 from .store import Store
 
@@ -52,15 +53,9 @@ class Reply:
 
 
 def _default_parser() -> Parser:
-    try:
-        from intents import parse  # type: ignore[attr-defined]
-    except ImportError as exc:  # intents.parse not built yet: everything is 'unknown'
-        _LOGGER.warning("intents.parse unavailable (%s); every sentence is unknown", exc)
+    from intents import parse  # the NLU loads its templates on import: only when a dialog is made
 
-        def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
-            return Parse(text=text, intent=IntentId.UNKNOWN)
-
-    return parse  # type: ignore[no-any-return]
+    return parse
 
 
 class Dialog:
@@ -199,8 +194,6 @@ class Dialog:
 
     # ------------------------------------------------------------------ dialog control
     def _yes(self) -> Reply:
-        from .scheduler import acknowledge_open
-
         if acknowledge_open(self._store, self._clock.now()):
             return self.reply(phrase("reminder.ack"))
         return self.reply(phrase("dialog.ok"))
