@@ -145,13 +145,16 @@ class World:
     ids: Dict[str, str] = field(default_factory=dict)
 
     @staticmethod
-    def create(tmp: Path, database_url: Optional[str] = None, workers: int = 1) -> "World":
+    def create(
+        tmp: Path, database_url: Optional[str] = None, workers: int = 1, serve: bool = True
+    ) -> "World":
         url = database_url or f"sqlite:///{tmp / 'community.db'}"
         database = Database(url)
         database.migrate()
         world = World(database, Server(url, tmp, workers))
         world._populate()
-        world.server.start()
+        if serve:
+            world.server.start()
         return world
 
     def _populate(self) -> None:
