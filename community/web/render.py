@@ -17,7 +17,7 @@ from ..api import deps
 from ..clock import to_local
 from ..domain.accounts import actor_from_session
 from ..errors import CsrfFailed, InvalidInput, NotAuthenticated
-from ..models import ActivityCategory, Dialect, Origin, Repeat
+from ..models import ActivityCategory, Dialect, Origin, Repeat, ServiceKind, ServiceStatus
 from ..security import same_secret
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,6 +49,20 @@ LABELS: Dict[str, Dict[str, str]] = {
         Origin.FAMILY.value: "家属设置",
         Origin.STAFF.value: "社区设置",
         Origin.DEVICE.value: "老人用音箱设置",
+    },
+    "service": {
+        ServiceKind.HEALTH_CHECK.value: "体检",
+        ServiceKind.MEAL.value: "送餐",
+        ServiceKind.CAR.value: "用车",
+        ServiceKind.REPAIR.value: "维修",
+        ServiceKind.OTHER.value: "其他",
+    },
+    "service_status": {
+        ServiceStatus.PENDING.value: "待处理",
+        ServiceStatus.CONFIRMED.value: "已确认",
+        ServiceStatus.REJECTED.value: "已拒绝",
+        ServiceStatus.DONE.value: "已完成",
+        ServiceStatus.CANCELLED.value: "已取消",
     },
     "weekday": {"1": "一", "2": "二", "3": "三", "4": "四", "5": "五", "6": "六", "7": "日"},
 }

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from ..actors import Actor
 from ..api import deps
 from ..config import Settings
-from ..domain import accounts, devices, points
+from ..domain import accounts, devices, points, service_requests
 from ..domain.households import HouseholdInput, create_household, list_households
 from ..errors import CommunityError, InvalidInput
-from ..models import Dialect
+from ..models import Dialect, ServiceStatus
 from .render import check_csrf, form_int, posted_form, redirect
 from .staff import page, staff_actor
 
@@ -219,3 +219,32 @@ def add_family(
         return _households(request, session, who, fields, exc.message, exc.status)
     session.commit()
     return redirect("/staff/households")
+
+
+@router.get("/services")
+def services_page(
+    request: Request, who: Actor = Depends(staff_actor), session: Session = Depends(deps.db_session)
+) -> Response:
+    homes = {h.id: h for h in list_households(session, who)}
+    items = service_requests.list_requests(session, who)
+    return page(
+        request, session, who, "staff/services.html", {"items": items, "homes": homes, "tab": "services"}
+    )
+
+
+@router.post("/services/{request_id}/{status}")
+def set_service_status(
+    request: Request,
+    request_id: str,
+    status: str,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+    fields: Dict[str, str] = Depends(posted_form),
+) -> Response:
+    check_csrf(fields, who)
+    if status not in {s.value for s in ServiceStatus}:
+        raise InvalidInput(f"unknown status {status!r}")
+    service_requests.set_request_status(session, who, request_id, ServiceStatus(status), at)
+    session.commit()
+    return redirect("/staff/services")

@@ -201,3 +201,23 @@ def test_staff_manages_homes_devices_and_points(world: World) -> None:
         _post(staff, "/staff/points", household_id=world.ids["c"], points="5", reason="x").status_code == 404
     )
     assert _post(staff, "/staff/points", household_id=world.ids["a"], points="5").status_code == 422
+
+
+def test_staff_handles_service_requests(world: World) -> None:
+    staff = world.client("staff1")
+    made = world.client("fam_a").post(
+        "/api/v1/service-requests",
+        json={
+            "household_id": world.ids["a"],
+            "kind": "meal",
+            "details": "午餐",
+            "wanted_at": "2026-03-03T11:30",
+        },
+    )
+    assert made.status_code == 201
+    listing = _text(staff.get("/staff/services").text)
+    assert "老人a 送餐（03月03日 11:30） 午餐 待处理 确认 拒绝" in listing
+    assert _post(staff, f"/staff/services/{made.json()['id']}/confirmed").status_code == 303
+    assert "午餐 已确认 完成 取消" in _text(staff.get("/staff/services").text)
+    assert _post(staff, f"/staff/services/{made.json()['id']}/pending").status_code == 409
+    assert _post(world.client("staff2"), f"/staff/services/{made.json()['id']}/done").status_code == 404
