@@ -45,6 +45,11 @@ class News:
             self._held.append((render, message_id))
         return []
 
+    @property
+    def holding(self) -> bool:
+        """Whether some news waits for the end of quiet hours."""
+        return bool(self._held)
+
     def release(self, at: datetime) -> List[Reply]:
         """At the end of quiet hours: everything held, worded for now (messages heard meanwhile skipped)."""
         if not self._held or in_quiet_hours(at, self._settings):

@@ -256,6 +256,8 @@ class Assistant:
         while True:
             wake = self._scheduler.next_wake(cursor)
             if wake is None or wake > event.new:
+                if not self._news.holding:
+                    return replies  # nothing falls due up to event.new: the idle tick ends here
                 break
             if wake <= cursor:
                 if stalled:

@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.clock import FakeClock  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.dialog import Reply  # noqa: E402
+from assistant.events import ClockMoved  # noqa: E402
 from assistant.runtime import Assistant  # noqa: E402
 from intents.schema import Activity  # noqa: E402
 
@@ -76,10 +77,19 @@ def bench_turns(turns: int, activities: int, reminders: int) -> None:
             begin = time.perf_counter()
             assistant.handle_text(SENTENCES[i % len(SENTENCES)])
             took.append((time.perf_counter() - begin) * 1000)
+        ticks: List[float] = []
+        night = START.replace(hour=23)  # nothing due: the cost of the once-a-second idle tick
+        for i in range(200):
+            old, new = night + timedelta(seconds=i), night + timedelta(seconds=i + 1)
+            begin = time.perf_counter()
+            assistant.process(ClockMoved(old, new))
+            ticks.append((time.perf_counter() - begin) * 1000)
         assistant.stop()
     print(f"turn latency ({activities} activities, {reminders} reminders, {turns} turns): "
           f"p50 {statistics.median(took):.1f} ms, p99 {_percentile(took, 0.99):.1f} ms, "
           f"max {max(took):.1f} ms")
+    print(f"idle scheduler tick ({reminders} reminders): median {statistics.median(ticks):.1f} ms "
+          f"(≈ {statistics.median(ticks) / 10:.2f} % of one core at one tick per second)")
 
 
 class _ShiftedClock:
