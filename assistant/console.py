@@ -89,11 +89,16 @@ class _Printer:
 
 
 def run_chat(settings: Settings, *, db: Optional[Path] = None, now: Union[str, datetime, None] = None,
-             jsonl: bool = False, speak: bool = False, stdin: IO[str] = sys.stdin,
-             stdout: IO[str] = sys.stdout) -> int:
-    """The chat loop; returns the exit code (0 ok, 2 bad --now)."""
+             jsonl: bool = False, speak: bool = False, stdin: Optional[IO[str]] = None,
+             stdout: Optional[IO[str]] = None) -> int:
+    """The chat loop; returns the exit code (0 ok, 2 bad --now).
+
+    stdin, stdout: default sys.stdin / sys.stdout as they are at call time.
+    """
     from .runtime import Assistant
 
+    stdin = stdin if stdin is not None else sys.stdin
+    stdout = stdout if stdout is not None else sys.stdout
     try:
         clock = _make_clock(settings, now)
     except ValueError:
