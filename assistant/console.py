@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Callable, Dict, List, Optional, Union
@@ -104,14 +105,31 @@ def run_chat(settings: Settings, *, db: Optional[Path] = None, now: Union[str, d
     except ValueError:
         print(f"--now {now!r}: expected YYYY-MM-DDTHH:MM", file=sys.stderr)
         return 2
+    # A fake clock only moves on '/advance', so everything runs in this thread and the output is
+    # deterministic. On the real clock the dialog thread runs (reminders, announcements and sync
+    # arrive while the user is typing) and prints as things happen.
+    live = not isinstance(clock, FakeClock)
+    printer = _Printer(stdout, jsonl, clock, _make_speaker(settings) if speak else None)
+    lock = threading.Lock()
     fired: List[Reply] = []
-    assistant = Assistant.open(settings, clock, fired.append, db_path=db)
+
+    def on_reply(reply: Reply) -> None:
+        if not live:
+            fired.append(reply)
+            return
+        with lock:
+            printer.replies([reply])
+            printer.record({"heard": None, "intent": None, "slots": {}, "reply": reply.text, "events": []})
+
+    assistant = Assistant.open(settings, clock, on_reply, db_path=db)
     if not clock.is_trusted():
         print("时钟还没有校准，提醒暂不响 / the clock is not trusted yet (no NTP sync): reminders wait. "
               "Use --now, or --set clock_trust=always", file=sys.stderr)
-    printer = _Printer(stdout, jsonl, clock, _make_speaker(settings) if speak else None)
     try:
-        _background(assistant, printer, fired, "/start", assistant.tick)
+        if live:
+            assistant.start()
+        else:
+            _background(assistant, printer, fired, "/start", assistant.tick)
         for raw in stdin:
             line = raw.strip()
             if not line or line.startswith("#"):
@@ -121,10 +139,10 @@ def run_chat(settings: Settings, *, db: Optional[Path] = None, now: Union[str, d
             if line.startswith("/"):
                 _command(line, assistant, clock, printer, fired)
                 continue
-            _background(assistant, printer, fired, "/tick", assistant.tick)
             turn = assistant.turn(line)
-            printer.replies(list(turn.replies))
-            printer.record(turn.to_dict())
+            with lock:
+                printer.replies(list(turn.replies))
+                printer.record(turn.to_dict())
     finally:
         assistant.stop()
     return 0

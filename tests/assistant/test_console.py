@@ -67,3 +67,12 @@ def test_python_m_assistant_chat(tmp_path):
     assert (turn["heard"], turn["intent"]) == ("我有多少积分", "points.query")
     assert turn["reply"] == "还没有您的积分记录，连上社区以后就能查。"
     assert (tmp_path / "assistant.db").exists()
+
+
+def test_live_chat_on_the_real_clock_runs_the_dialog_thread(tmp_path):
+    out = io.StringIO()
+    settings = Settings(data_dir=tmp_path, clock_trust="always")
+    code = run_chat(settings, stdin=io.StringIO("我有多少积分\n/advance 1h\n"), stdout=out)
+    assert code == 0
+    assert out.getvalue().splitlines() == ["小巢：还没有您的积分记录，连上社区以后就能查。"]
+    assert (tmp_path / "assistant.db").exists()
