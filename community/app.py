@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .api import accounts as api_accounts
@@ -75,6 +75,12 @@ def _install_handlers(app: FastAPI) -> None:
     async def _integrity(request: Request, exc: IntegrityError) -> Response:
         _LOGGER.info("integrity conflict: %s", exc.orig)
         return _error(request, 409, "conflict", "与已有数据冲突 (duplicate or concurrent change)")
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> Response:
+        # e.g. PostgreSQL refuses NUL bytes in text ("a\x00b" as an id or a user name).
+        _LOGGER.info("data refused by the database: %s", exc.orig)
+        return _error(request, 422, "invalid", "输入含有无效字符或超出范围 (value refused by the database)")
 
     @app.exception_handler(OperationalError)
     async def _busy(request: Request, exc: OperationalError) -> Response:

@@ -344,6 +344,10 @@ def test_bad_input_is_a_4xx_with_reason_and_writes_nothing(world: World) -> None
         == 404
     )
     assert staff.get("/api/v1/nowhere").json()["error"]["code"] == "not_found"
+    # NUL bytes: SQLite simply finds nothing; PostgreSQL refuses them, which must be a 422, not a 500.
+    assert staff.get("/api/v1/activities/a%00b").status_code in (404, 422)
+    nul_login = world.client().post("/api/v1/auth/login", json={"username": "fam\x00a", "password": "x"})
+    assert nul_login.status_code in (401, 422)
 
 
 def test_staff_invite_family_for_their_households_only(world: World) -> None:

@@ -6,7 +6,6 @@ import json
 from typing import Any, Dict, List, Tuple
 from urllib.parse import quote
 
-import pytest
 from community_world import World
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -46,6 +45,8 @@ NASTY = st.sampled_from(
         "00000000-0000-0000-0000-000000000000",
         "1e309",
         "2026-02-30T25:61",
+        "\x00",
+        "a\x00b",
     ]
 )
 WEB_FORMS = [
@@ -125,7 +126,6 @@ def _callers(world: World) -> Tuple[Dict[str, Any], List[str]]:
     ]
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
 def test_no_input_makes_a_server_error(world: World) -> None:
     components = world.app.openapi().get("components", {}).get("schemas", {})
     clients, known = _callers(world)
@@ -155,7 +155,7 @@ def test_no_input_makes_a_server_error(world: World) -> None:
             body = draw(st.none() | JSON)
         return draw(st.sampled_from(sorted(clients))), method, path, query, body
 
-    @settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(call=calls(), raw=st.booleans())
     def check(call: Tuple[str, str, str, Dict[str, str], Any], raw: bool) -> None:
         who, method, path, query, body = call
@@ -183,7 +183,6 @@ def _template(path: str, operations: List[Tuple[str, str, Dict[str, Any]]]) -> s
     return path
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
 def test_no_form_makes_a_server_error(world: World) -> None:
     staff, family = world.client("staff1"), world.client("fam_a")
     reminder = family.post(f"/api/v1/households/{world.ids['a']}/reminders", json=REMINDER).json()["id"]
