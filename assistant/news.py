@@ -10,7 +10,7 @@ from typing import Callable, List, Optional, Set, Tuple
 from . import say
 from .config import DialogSettings
 from .dialog import Reply
-from .events import AnnouncementArrived, BookingResolved, MessageArrived, ReminderAdded
+from .events import AnnouncementArrived, BookingResolved, MessageArrived, ReminderAdded, ReminderDue
 from .phrases import name
 from .phrases import say as phrase
 from .scheduler import in_quiet_hours
@@ -104,6 +104,10 @@ class News:
         return self._tell(now, lambda at: phrase(
             f"booking.{event.status}", moment=say.moment(act.start, at) if act else "",
             title=act.title if act else "", reason=reason))
+
+    def missed_reminder(self, event: ReminderDue, now: datetime) -> List[Reply]:
+        return self._tell(now, lambda at: phrase("reminder.missed", when=say.moment(event.due_at, at),
+                                                 content=event.content))
 
     def reminder_added(self, event: ReminderAdded, now: datetime) -> List[Reply]:
         reminder = self._store.reminder(event.reminder_id)

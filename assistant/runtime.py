@@ -12,7 +12,6 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from intents.schema import Catalog, Parse
 
-from . import say
 from .clock import Clock
 from .config import Settings
 from .dialog import Dialog, Parser, Reply
@@ -281,9 +280,8 @@ class Assistant:
         return replies
 
     def _on_reminder_due(self, event: ReminderDue) -> List[Reply]:
-        if event.missed:
-            when = say.moment(event.due_at, self._now())
-            return [self._dialog.reply(phrase("reminder.missed", when=when, content=event.content))]
+        if event.missed:  # after a reboot in the night: said in the morning, as '昨天晚上九点…'
+            return self._news.missed_reminder(event, self._now())
         key = "reminder.due" if event.attempt <= 1 else "reminder.again"
         self._dialog.ask(None)  # '知道了' now acknowledges the reminder, not an older question
         return [self._dialog.reply(phrase(key, content=event.content), expects_answer=True)]

@@ -163,3 +163,13 @@ def test_reminder_made_on_a_wrong_clock_does_not_flood_the_outbox(tmp_path):
     assert said == ["您有一个错过的提醒：今天早上八点，吃降压药。"]
     assert [op.type for op in w.ops()] == ["reminder.missed"] * 7
     w.close()
+
+
+def test_missed_notice_after_a_night_reboot_waits_for_morning(tmp_path):
+    w = World(tmp_path, now=datetime(2026, 11, 30, 20, 0))
+    w.store.add_reminder("吃降压药", time(21, 0), date(2026, 11, 30), "daily", w.clock.now())
+    w.assistant.stop()
+    assert w.reopen(datetime(2026, 12, 1, 3, 0)) == []  # power came back at 3 a.m.
+    assert w.advance(hours=4, minutes=29) == []
+    assert w.advance(minutes=1) == ["您有一个错过的提醒：昨天晚上九点，吃降压药。"]
+    w.close()
