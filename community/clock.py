@@ -31,7 +31,10 @@ def to_utc(value: datetime, zone: ZoneInfo) -> datetime:
     """Aware UTC datetime; a naive value is read as local time in `zone`."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
-    return value.astimezone(timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError as exc:  # e.g. 9999-12-31T23:00-05:00 is past year 9999 in UTC
+        raise InvalidInput(f"time {value.isoformat()}: out of range") from exc
 
 
 def to_local(value: datetime, zone: ZoneInfo) -> datetime:

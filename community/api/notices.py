@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..actors import Actor
 from ..clock import to_utc
-from ..domain import announcements, messages, points, service_requests
+from ..domain import announcements, checks, messages, points, service_requests
 from ..domain.announcements import AnnouncementInput
 from . import deps
 from .schemas import (
@@ -49,6 +49,7 @@ def create_announcement(
 ) -> object:
     zone = deps.zone_of(session, who)
     publish = to_utc(body.publish_at, zone) if body.publish_at else at
+    checks.moment("publish_at", publish, at)
     expires = to_utc(body.expires_at, zone) if body.expires_at else publish + timedelta(days=7)
     data = AnnouncementInput(
         body.title, body.body, body.target, publish, expires, body.urgent, body.group_name

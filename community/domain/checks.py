@@ -46,7 +46,11 @@ def moment(field: str, value: datetime, now: datetime) -> datetime:
     """An aware datetime between 2000 and five years from now."""
     if value.tzinfo is None:
         raise InvalidInput(f"{field}: a time zone is required")
-    if not EARLIEST <= value <= now + timedelta(days=365 * LATEST_YEARS):
+    try:
+        in_range = EARLIEST <= value <= now + timedelta(days=365 * LATEST_YEARS)
+    except OverflowError:
+        in_range = False
+    if not in_range:
         raise InvalidInput(f"{field}: expected a time between 2000 and {LATEST_YEARS} years from now")
     return value
 

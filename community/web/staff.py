@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..actors import Actor, community_zone
 from ..api import deps
 from ..clock import to_local
-from ..domain import activities, announcements, messages
+from ..domain import activities, announcements, checks, messages
 from ..domain.activities import ActivityInput
 from ..domain.announcements import AnnouncementInput
 from ..domain.households import list_households
@@ -290,6 +290,7 @@ def create_announcement(
         publish = (
             form_local_datetime(fields, "publish_at", "发布时间", zone) if fields.get("publish_at") else at
         )
+        checks.moment("publish_at", publish, at)
         days = form_int(fields, "days", "有效天数")
         if not 1 <= days <= 365:
             raise InvalidInput("有效天数：1–365")

@@ -344,6 +344,18 @@ def test_bad_input_is_a_4xx_with_reason_and_writes_nothing(world: World) -> None
         == 404
     )
     assert staff.get("/api/v1/nowhere").json()["error"]["code"] == "not_found"
+    for extreme in ("9999-12-31T23:00:00-05:00", "0001-01-01T00:30:00+05:00"):  # overflow UTC
+        assert staff.get("/api/v1/activities", params={"from": extreme}).status_code == 422
+        assert (
+            staff.post(
+                "/api/v1/announcements", json={"title": "t", "body": "b", "publish_at": extreme}
+            ).status_code
+            == 422
+        )
+    late = staff.post(
+        "/api/v1/announcements", json={"title": "t", "body": "b", "publish_at": "9999-12-31T23:59:59"}
+    )
+    assert late.status_code == 422 and "publish_at" in late.json()["error"]["message"]
     # NUL bytes: SQLite simply finds nothing; PostgreSQL refuses them, which must be a 422, not a 500.
     assert staff.get("/api/v1/activities/a%00b").status_code in (404, 422)
     nul_login = world.client().post("/api/v1/auth/login", json={"username": "fam\x00a", "password": "x"})
