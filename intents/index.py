@@ -26,7 +26,7 @@ from intents.templates import (
 
 _LOGGER = logging.getLogger(__name__)
 
-_NUMERAL_CHARS = set("零〇一二两三四五六七八九十百0123456789")
+_NUMERAL_CHARS = set("零〇一二两三四五六七八九十百半0123456789")
 _ALIAS_SUFFIX = re.compile(r"(课堂|讲座|比赛|活动|小组|班|课|团|队|会|拳)$")
 _CHANGE_COST = 1.5
 _SLOT_SPLIT = re.compile(r"\{[a-z_]+\}")

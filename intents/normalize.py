@@ -6,9 +6,11 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable
+from functools import lru_cache
+from typing import Callable, List, Pattern, Tuple
 
 from intents.numerals import convert
+from intents.templates import load_lexicon
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -21,7 +23,7 @@ _FILLERS = re.compile(r"(嗯+|呃+|额|唉|哎呀|哎|那个|就是说|就是|�
 _POLITE = re.compile(
     r"(麻烦你|麻烦您|麻烦|请你|请您|请(?![人假客])|帮我们|(?<!帮)帮我|帮忙|能不能|可不可以|能否|你能|您能|你可以|我能)"
 )
-_TRAILING = re.compile(r"[吗呢吧啊呀啦哦嘛哈]+$")
+_TRAILING = re.compile(r"[吗呢吧啊呀啦哦嘛哈喔噢嘞咧哇]+$")
 _THANKS = re.compile(r"(谢谢你|谢谢您|谢谢|谢啦|多谢)$")
 _LEADING = re.compile(r"^[啊哦噢喂]+")
 
@@ -50,6 +52,24 @@ def _same(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=1)
+def _colloquial() -> Tuple[Tuple[Pattern[str], str], ...]:
+    rules: List[Tuple[Pattern[str], str]] = []
+    for pattern, replacement in load_lexicon().get("colloquial") or ():
+        rules.append((re.compile(str(pattern)), str(replacement)))
+    return tuple(rules)
+
+
+def colloquial(text: str) -> str:
+    """Southern/colloquial words → the words the templates use: 有冇 → 有没有, 俾我 → 给我, 讲 → 说.
+
+    text: cleaned text (no spaces). The rules are data: lexicon.yaml, key "colloquial".
+    """
+    for pattern, replacement in _colloquial():
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def normalize(text: str, repair: Callable[[str], str] = _same) -> Normalized:
     """Normalise one recogniser result.
 
@@ -60,7 +80,7 @@ def normalize(text: str, repair: Callable[[str], str] = _same) -> Normalized:
     cleaned = clean(text)
     if len(cleaned) > MAX_CHARS:
         return Normalized(heard="", plain=cleaned[:MAX_CHARS], core="")
-    heard = repair(cleaned)
+    heard = colloquial(repair(cleaned))
     plain = convert(heard)
     core = _FILLERS.sub("", plain)
     stripped = _POLITE.sub("", core)

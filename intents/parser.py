@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Tuple
@@ -142,10 +143,9 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
         return Parse(text=norm.plain, intent=IntentId.UNKNOWN)
     canon = norm.core
     model = _model()
-    for candidate in (canon, norm.plain, norm.heard):
-        whole = model.whole.get(_answer_key(candidate))
-        if whole is not None:
-            return Parse(text=canon, intent=whole, confidence=1.0)
+    whole = _whole(model, (canon, norm.plain, norm.heard))
+    if whole is not None:
+        return Parse(text=canon, intent=whole, confidence=1.0)
     spec = parse_time(canon, now)
     entities = index.find(canon, spec.spans)
     skeleton, spans = _skeleton(canon, spec, entities)
@@ -167,7 +167,24 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
     return Parse(text=canon, intent=intent, slots=slots, confidence=round(confidence, 3))
 
 
-_PARTICLE_KEYS = ("ba", "ma", "a", "ya", "wa", "o", "ou")
+_PARTICLE_KEYS = ("ba", "ma", "a", "ya", "wa", "o", "ou", "la", "lie", "lei")
+
+
+def _whole(model: _Model, candidates: Tuple[str, ...]) -> Optional[IntentId]:
+    """The dialog answer the whole utterance is, if any: as said (取消吧), without final particles
+    (好啊 → 好), or with a word said over and over counted once (行行行 → 行, 停停停 → 停)."""
+    for candidate in candidates:
+        for key in (spelled(candidate), _answer_key(candidate), _answer_key(_collapse(candidate))):
+            whole = model.whole.get(key)
+            if whole is not None:
+                return whole
+    return None
+
+
+def _collapse(text: str) -> str:
+    """A run of one repeated character or pair once: 好好好 → 好, 对对对 → 对, 停停停 → 停."""
+    out = re.sub(r"(.)\1+", r"\1", text)
+    return re.sub(r"(..)\1+", r"\1", out)
 
 
 def _answer_key(text: str) -> str:
