@@ -80,6 +80,9 @@ class Assistant:
         """The assistant.sync worker while paired and started (None: offline only)."""
         self.outbox_changed = threading.Event()
         """Set whenever an event wrote outbox ops (assistant.sync waits on it)."""
+        self.heartbeat: Callable[[], None] = lambda: None
+        """Called by the dialog thread for every event it takes (at least once a second on a real
+        clock); `run` points it at the systemd watchdog so a hung dialog gets the service restarted."""
         self._dialog = Dialog(store, clock, settings, self.catalog, parser)
         self._scheduler = Scheduler(store, clock, settings.dialog)
         self._news = News(store, settings.dialog, self._dialog.reply)
@@ -166,6 +169,7 @@ class Assistant:
             event = self._queue.get()
             if event is None or self._stop.is_set():
                 return
+            self.heartbeat()
             if isinstance(event, ClockMoved):
                 self._tick_queued.clear()
             self._deliver(self.process(event))

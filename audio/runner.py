@@ -89,6 +89,7 @@ def _open_sink(args: argparse.Namespace, settings: Settings) -> Any:
 def _run(args: argparse.Namespace, settings: Settings, model: Any, sink: Any) -> int:
     from assistant.clock import SystemClock
     from assistant.runtime import Assistant
+    from assistant.watchdog import Watchdog
 
     from .commands import _open_source
     from .speaker import SpeakerLoop, answer_phrases
@@ -106,6 +107,10 @@ def _run(args: argparse.Namespace, settings: Settings, model: Any, sink: Any) ->
             early.append(reply)
 
     assistant = Assistant.open(settings, clock, on_reply, db_path=getattr(args, "db", None))
+    # systemd (Type=notify, WatchdogSec): READY once listening; pings only while both the capture
+    # loop and the dialog thread keep beating, so a hang in either gets the service restarted.
+    watchdog = Watchdog(parts=("capture", "dialog"))
+    assistant.heartbeat = lambda: watchdog.beat("dialog")
     source = _open_source(args, settings)
     try:
         loop = SpeakerLoop(
@@ -113,17 +118,21 @@ def _run(args: argparse.Namespace, settings: Settings, model: Any, sink: Any) ->
             settings.dialog.wake_phrases,
             grammar_phrases=lambda: _phrases(assistant), grammar_version=assistant.catalog_version,
             answers=answer_phrases("zh"), intent_of=_intent_of(clock, assistant),
-            push_to_talk=_push_to_talk(args))
+            push_to_talk=_push_to_talk(args), heartbeat=lambda: watchdog.beat("capture"))
         holder.append(loop)
         for reply in early:
             loop.say(reply)
         assistant.start()
+        watchdog.start()
+        watchdog.ready("listening")
         phrases = " / ".join(loop.wake_phrases)
         print(f"在听 / listening for {phrases} (Enter = push-to-talk)", file=sys.stderr)
         loop.run()
     except KeyboardInterrupt:
         return 0
     finally:
+        watchdog.stopping()
+        watchdog.stop()
         assistant.stop()
         source.close()
     return 0

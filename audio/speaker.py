@@ -92,13 +92,16 @@ class SpeakerLoop:
                  grammar_phrases: Callable[[], Sequence[str]] = tuple,
                  grammar_version: Callable[[], int] = lambda: 0,
                  answers: Sequence[str] = (), intent_of: Optional[IntentOf] = None,
-                 timing: LoopTiming = LoopTiming(), push_to_talk: Optional[threading.Event] = None) -> None:
+                 timing: LoopTiming = LoopTiming(), push_to_talk: Optional[threading.Event] = None,
+                 heartbeat: Callable[[], None] = lambda: None) -> None:
         self.source = source
         self.model = model
         self.speaker = speaker
         self.respond = respond
         self.timing = timing
         self.push_to_talk = push_to_talk or threading.Event()
+        self.heartbeat = heartbeat
+        """Called for every audio chunk taken from the source (the systemd watchdog's "capture")."""
         self.state = State.IDLE
         self.heard: List[Heard] = []
         """Every utterance passed to respond(), in order (for logs and tests)."""
@@ -135,6 +138,7 @@ class SpeakerLoop:
         for chunk in self.source:
             if self._stop.is_set():
                 break
+            self.heartbeat()
             if self.speaker.speaking.is_set():
                 self._was_speaking = True  # never listen to ourselves
                 continue

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Callable, Iterator, List
 
 import pytest
+from speech_samples import RATE, espeak, silence
 
-from audio.wav import Audio, read_wav, write_wav
-
-RATE = 16000
+from audio.wav import Audio, write_wav
 
 
 def _ko_model_dir() -> Path:
@@ -41,17 +39,6 @@ def speech_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("speech")
 
 
-def espeak(text: str, voice: str = "ko", wpm: int = 140) -> Audio:
-    """Speech for text from the espeak-ng program, as 16 kHz mono."""
-    done = subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "--stdout", text],
-                          capture_output=True, check=True, timeout=30)
-    return Audio.from_wav(done.stdout).to_mono16(RATE)
-
-
-def silence(seconds: float) -> Audio:
-    return Audio(bytes(int(seconds * RATE) * 2), RATE)
-
-
 @pytest.fixture(scope="session")
 def make_wav(speech_dir: Path) -> Callable[[str, List[object]], Path]:
     """make_wav(name, ["text", 0.8, "more text"]): Korean speech and pauses (seconds) in one WAV."""
@@ -71,6 +58,3 @@ def cn_model_dir() -> Iterator[Path]:
     if not path:
         pytest.skip("VOSK_MODEL_CN is not set (point it to an unpacked vosk-model-small-cn-0.22)")
     yield Path(path)
-
-
-__all__ = ["espeak", "silence", "read_wav", "RATE"]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, List
 
 import pytest
-from conftest import RATE, espeak, silence
+from speech_samples import RATE, espeak, silence
 
 from audio.recognizer import CommandRecognizer, Heard, SpeechModel
 from audio.wakeword import WakeWordDetector

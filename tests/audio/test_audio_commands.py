@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import List
 
 import pytest
-from conftest import RATE, espeak, silence
+from speech_samples import RATE, espeak, silence
 
 from assistant.__main__ import main
 from audio.speaker import earcon
@@ -111,3 +111,21 @@ def test_run_without_microphone_falls_back_to_the_console_chat(tmp_path: Path) -
     # here: no microphone; on a machine with one: no Chinese model in the empty model dir
     assert "falling back to the console chat" in done.stderr
     assert "小巢：现在是" in done.stdout
+
+
+def test_run_tells_systemd_it_is_listening(ko_model_dir: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # Type=notify unit: READY=1 once the speaker listens, STOPPING=1 when the source ends.
+    import socket
+
+    wav = _wav(tmp_path / "in.wav", 0.5)
+    address = str(tmp_path / "notify.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+        server.bind(address)
+        server.settimeout(5)
+        monkeypatch.setenv("NOTIFY_SOCKET", address)
+        code = main(_base(tmp_path) + ["--set", f"dialog.wake_phrases={WAKE}", "run", "--input-wav", str(wav),
+                                       "--output-dir", str(tmp_path / "o"), "--model", str(ko_model_dir)])
+        messages = [server.recv(4096).decode("utf-8") for _ in range(2)]
+    assert code == 0
+    assert messages == ["READY=1\nSTATUS=listening", "STOPPING=1"]

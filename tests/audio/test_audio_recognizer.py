@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import pytest
-from conftest import RATE, espeak, silence
+from speech_samples import RATE, espeak, silence
 
 from audio.errors import ModelMissingError
 from audio.recognizer import (

@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Sequence
 
-from conftest import RATE, espeak, silence
+from speech_samples import RATE, espeak, silence
 
 from assistant.config import VoiceSettings
 from assistant.dialog import Reply

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import List
 
 import pytest
-from conftest import RATE, espeak, silence
+from speech_samples import RATE, espeak, silence
 
 from audio.errors import ModelMissingError
 from audio.recognizer import SpeechModel
