@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable, Dict, List, Optional, Sequence
@@ -26,6 +27,9 @@ ACK_WORDS = ("知道了", "知道", "好的", "好", "吃了", "吃过了", "收
 _SLOT_KEYS = {"activity_id": ("activity_id", "category", "date", "time", "part_of_day"),
               "content": ("content",), "service": ("service",), "date": ("date", "date_range"),
               "time": ("time",)}
+SELF_CHECK = re.compile(r"(设备|机器|音箱|小巢)?自检|检查一下?(设备|机器|音箱)")
+"""'设备自检': a volunteer asks the speaker to check itself; not an NLU intent (it is for helpers,
+not part of the seniors' contract), so it is matched here before parsing."""
 VOLUME_STEP, VOLUME_MIN, VOLUME_MAX = 0.15, 0.3, 1.0
 RATE_STEP, RATE_MIN = 15, 80
 
@@ -101,6 +105,8 @@ class Dialog:
         text = text.strip()
         if not text:
             return []
+        if SELF_CHECK.search(re.sub(r"\s+", "", text)):
+            return [self.reply(self._self_check())]
         now, catalog = self._clock.now(), self._catalog()
         parse = self._parser(text, now, catalog)
         if parse.intent is IntentId.UNKNOWN and self._pending is None:
@@ -116,6 +122,12 @@ class Dialog:
             self.last_parse = parse
             return [self.reply(phrase("dialog.low_confidence"), remember=False)]
         return self.handle(parse)
+
+    def _self_check(self) -> str:
+        """Run the doctor's checks (microphone, speaker, model, voice, store, server, …) and sum up."""
+        from .doctor import run_checks, summary_text
+
+        return summary_text(run_checks(self._settings))
 
     def handle(self, parse: Parse) -> List[Reply]:
         """Answer one parse, taking the open question (if any, and not expired) into account."""
