@@ -28,6 +28,9 @@ _LOGGER = logging.getLogger(__name__)
 
 _NUMERAL_CHARS = set("零〇一二两三四五六七八九十百半0123456789")
 _ALIAS_SUFFIX = re.compile(r"(课堂|讲座|比赛|活动|小组|班|课|团|队|会|拳)$")
+# A short name said with a generic word after it still names the title: 书法课 / 书法班 → 书法班,
+# 手机班 → 手机课堂, 合唱团 ← 合唱.
+_GENERIC_TAIL = re.compile(r"(课堂|课程|讲座|活动|小组|学习班|培训班|班|课|团|队|会)")
 _CHANGE_COST = 1.5
 _SLOT_SPLIT = re.compile(r"\{[a-z_]+\}")
 FUZZY_CUTOFF = 80.0
@@ -111,14 +114,20 @@ class Vocabulary:
 
 
 def _aliases(titles: List[str], categories: Set[str]) -> Dict[str, str]:
-    """Short names: 太极拳 → 太极, 书法班 → 书法, unless they clash with a category or another title."""
-    counts: Dict[str, List[str]] = {}
+    """Short names: 太极拳 → 太极, 书法班 → 书法, and without a leading modifier: 新年联欢会 → 联欢会,
+    中医养生课 → 养生课; unless they clash with a category, another title or another short name."""
+    counts: Dict[str, Set[str]] = {}
     for title in titles:
         short = _ALIAS_SUFFIX.sub("", title)
-        if len(short) >= 2 and short != title:
-            counts.setdefault(short, []).append(title)
-    return {short: owners[0] for short, owners in counts.items()
-            if len(owners) == 1 and short not in categories and short not in titles}
+        names = [short]
+        if len(title) >= 5:
+            names += [title[2:], _ALIAS_SUFFIX.sub("", title[2:])]
+        for name in names:
+            if len(name) >= 2 and name != title:
+                counts.setdefault(name, set()).add(title)
+    return {short: next(iter(owners)) for short, owners in counts.items()
+            if len(owners) == 1 and short not in categories and short not in titles
+            and not _GENERIC_TAIL.fullmatch(short)}
 
 
 class CatalogIndex:
@@ -138,6 +147,8 @@ class CatalogIndex:
         self.services: Dict[str, str] = {
             word: sid for sid, words in lexicon["services"].items() for word in words}
         self.family: List[str] = list(lexicon["family"])
+        self.category_of: Dict[str, str] = {title: acts[0].category for title, acts in self.sessions.items()}
+        self.kinds = _kinds([str(w) for w in lexicon.get("activity_kinds") or ()], self.category_of)
         self._exact: List[Tuple[str, str, str]] = sorted(
             [("activity", name, title) for name, title in self.names.items()]
             + [("category", cat, cat) for cat in self.categories]
@@ -196,7 +207,34 @@ class CatalogIndex:
             fuzzy = self._fuzzy_title(text, busy)
             if fuzzy is not None:
                 found.append(fuzzy)
-        return sorted(found, key=lambda e: e.span)
+                kinds.add("activity")
+        if "activity" not in kinds and "category" not in kinds:
+            found.extend(self._kind_word(text, busy))
+        return sorted((self._with_tail(text, e, busy) for e in found), key=lambda e: e.span)
+
+    def _with_tail(self, text: str, ent: Entity, busy: List[bool]) -> Entity:
+        """A title's short name takes the generic word said after it: 书法 + 课 → one entity 书法课."""
+        if ent.kind != "activity":
+            return ent
+        end = ent.span[1]
+        tail = _GENERIC_TAIL.match(text, end)
+        if tail is None or text[ent.span[0]:end] == ent.value and ent.value[-1:] in "班课团队会堂座":
+            return ent
+        if any(busy[end:tail.end()]):
+            return ent
+        for i in range(end, tail.end()):
+            busy[i] = True
+        return Entity(ent.kind, ent.value, (ent.span[0], tail.end()))
+
+    def _kind_word(self, text: str, busy: List[bool]) -> List[Entity]:
+        """A kind of activity said alone (讲座): the one title of that kind, else their one category."""
+        for word, (kind, value) in self.kinds.items():
+            pos = text.find(word)
+            if pos >= 0 and not any(busy[pos:pos + len(word)]):
+                for i in range(pos, pos + len(word)):
+                    busy[i] = True
+                return [Entity(kind, value, (pos, pos + len(word)))]
+        return []
 
     def _fuzzy_title(self, text: str, busy: List[bool]) -> Optional[Entity]:
         text_keys = keys(text)
@@ -233,6 +271,19 @@ class CatalogIndex:
         elif part is not None:
             pool = [a for a in pool if _part_of(a.start.hour) == part] or pool
         return pool[0] if pool else None
+
+
+def _kinds(words: List[str], category_of: Dict[str, str]) -> Dict[str, Tuple[str, str]]:
+    """Kind word → ("activity", title) when one title has it, ("category", c) when all such titles share
+    category c; kind words that fit nothing or several categories are left out."""
+    out: Dict[str, Tuple[str, str]] = {}
+    for word in sorted(words, key=len, reverse=True):
+        titles = [title for title in category_of if word in title]
+        if len(titles) == 1:
+            out[word] = ("activity", titles[0])
+        elif titles and len({category_of[t] for t in titles}) == 1:
+            out[word] = ("category", category_of[titles[0]])
+    return out
 
 
 def _part_of(hour: int) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Tuple
 
+from intents.cues import match_cues
 from intents.demo import demo_catalog
 from intents.index import CatalogIndex, Entity, index_for
 from intents.normalize import normalize, strip_particles
@@ -85,7 +86,25 @@ def _skeleton(text: str, spec: TimeSpec, entities: List[Entity]) -> Tuple[str, L
     return "".join(chars), spans
 
 
-def _match(skeleton: str) -> Tuple[Optional[Template], Any, float]:
+def _understand(raw: str) -> Tuple[Optional[IntentId], Optional[Template], Any, float]:
+    """(intent, template, match, confidence) for a skeleton: a template matching all of it, else a cue
+    rule (cues.yaml), else a template inside it; a call for help found inside always counts."""
+    skeleton = strip_particles(raw)
+    template, found, confidence = _match(skeleton, partial=False)
+    if template is not None:
+        return template.intent, template, found, confidence
+    inside = _partial(skeleton) if skeleton else (None, None, 0.0)
+    if inside[0] is not None and inside[0].intent is IntentId.EMERGENCY_HELP:
+        return inside[0].intent, inside[0], inside[1], inside[2]
+    rule = match_cues(raw)
+    if rule is not None:
+        return rule.intent, None, None, rule.confidence
+    if inside[0] is not None:
+        return inside[0].intent, inside[0], inside[1], inside[2]
+    return None, None, None, inside[2]
+
+
+def _match(skeleton: str, partial: bool = True) -> Tuple[Optional[Template], Any, float]:
     """Best template for the skeleton: full matches by literal characters, else partial coverage."""
     best: Tuple[Optional[Template], Any, float] = (None, None, 0.0)
     best_score = -1
@@ -98,7 +117,7 @@ def _match(skeleton: str) -> Tuple[Optional[Template], Any, float]:
         if score > best_score:
             best_score = score
             best = (template, found, min(1.0, 0.8 + 0.05 * score))
-    if best[0] is not None or not skeleton:
+    if best[0] is not None or not skeleton or not partial:
         return best
     return _partial(skeleton)
 
@@ -149,21 +168,19 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
     spec = parse_time(canon, now)
     entities = index.find(canon, spec.spans)
     skeleton, spans = _skeleton(canon, spec, entities)
-    skeleton = strip_particles(skeleton)
-    template, found, confidence = _match(skeleton)
-    if template is None or confidence < MIN_CONFIDENCE:
+    intent, template, found, confidence = _understand(skeleton)
+    if intent is None or confidence < MIN_CONFIDENCE:
         _LOGGER.debug("no intent for %r (skeleton %r, confidence %.2f)", canon, skeleton, confidence)
         # Nothing understood: show the text as heard, not as repaired towards words it does not contain.
         return Parse(text=normalize(text).core, intent=IntentId.UNKNOWN, confidence=round(confidence, 3))
-    intent = template.intent
     source = canon
-    if "content" in template.regex.groupindex:
+    if template is not None and "content" in template.regex.groupindex:
         # Free text is taken as heard: homophone repair is for domain words, and inside a message it
         # could turn 爷爷想 into 爷也想 (也想 is a template word). Positions agree when lengths do.
         heard = normalize(text).core
         source = heard if len(heard) == len(canon) else canon
     slots = _slots(intent, model.specs[intent].slots, canon, now, spec, entities, found, spans, index, source)
-    _LOGGER.debug("%r → %s via %r", canon, intent.value, template.source)
+    _LOGGER.debug("%r → %s via %r", canon, intent.value, template.source if template else "cues")
     return Parse(text=canon, intent=intent, slots=slots, confidence=round(confidence, 3))
 
 
@@ -237,6 +254,9 @@ def _slots(intent: IntentId, allowed: Tuple[str, ...], canon: str, now: datetime
                                 spec.part_of_day, spec.date_range)
             if act is not None:
                 slots["activity_id"] = act.id
+            elif "category" in allowed and ent.value in index.category_of:
+                # 八段锦明天有没有 on a day without one: what is on that day of the same kind.
+                slots.setdefault("category", index.category_of[ent.value])
         elif ent.kind == "category" and "category" in allowed:
             slots.setdefault("category", ent.value)
         elif ent.kind == "service" and "service" in allowed:
