@@ -46,6 +46,7 @@ class BodyLimit:
             return
         seen = 0
         started = False
+        private_ok = str(scope.get("path", "")).startswith("/static/")
 
         async def limited_receive() -> Message:
             nonlocal seen
@@ -62,6 +63,9 @@ class BodyLimit:
                 started = True
                 message.setdefault("headers", [])
                 message["headers"] = list(message["headers"]) + _HEADERS
+                if not private_ok:
+                    # Schedules, health reminders and alerts must not stay in shared caches.
+                    message["headers"].append((b"cache-control", b"no-store"))
             await send(message)
 
         try:

@@ -284,6 +284,7 @@ def test_login_sets_safe_cookie_and_is_throttled(world: World) -> None:
     ok = anon.post("/api/v1/auth/login", json={"username": "fam_a", "password": PASSWORD})
     assert ok.status_code == 200
     cookie = ok.headers["set-cookie"]
+    assert (ok.headers["cache-control"], ok.headers["x-frame-options"]) == ("no-store", "DENY")
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
     no_csrf = anon.post(f"/api/v1/households/{world.ids['a']}/messages", json={"body": "hi"})
     assert (no_csrf.status_code, no_csrf.json()["error"]["code"]) == (403, "csrf")
