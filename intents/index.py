@@ -8,7 +8,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from rapidfuzz import fuzz
 
@@ -33,6 +33,7 @@ _ALIAS_SUFFIX = re.compile(r"(课堂|讲座|比赛|活动|小组|班|课|团|队
 _GENERIC_TAIL = re.compile(r"(课堂|课程|讲座|活动|小组|学习班|培训班|班|课|团|队|会)")
 _CHANGE_COST = 1.5
 _SLOT_SPLIT = re.compile(r"\{[a-z_]+\}")
+_MEASURE = "(?:一个|一次|一下|一份|一辆|个|部|辆|台|次|份|下)"
 FUZZY_CUTOFF = 80.0
 """rapidfuzz ratio (0–100) on folded pinyin above which a window counts as a title."""
 
@@ -57,13 +58,14 @@ class Vocabulary:
                 self._words.setdefault(keys(word), word)
         self.max_len = max((len(k) for k in self._words), default=2)
 
-    def repair(self, text: str) -> str:
+    def repair(self, text: str, locked: FrozenSet[int] = frozenset()) -> str:
         """Replace windows whose folded pinyin equals a known word by that word.
 
         The windows chosen maximise the sum of squared word lengths minus a penalty per changed
         character: 我现在 stays 我 + 现在 rather than 我想 + 在 (after folding 想 xiang and 现 xian
         sound alike), and 书法班我 stays 书法班 + 我 rather than 书法 + 帮我. Numerals never change,
-        so 每周一三五 stays (三五 would fold to 上午).
+        so 每周一三五 stays (三五 would fold to 上午). Characters at locked positions (a catalog title
+        heard exactly) never change: 有没有合唱 must not become 有没有和 + 唱.
         """
         text_keys = keys(text)
         size = len(text)
@@ -76,6 +78,9 @@ class Vocabulary:
                 if word is None or not self._allowed(text[pos:pos + length], word):
                     continue
                 changed = sum(a != b for a, b in zip(text[pos:pos + length], word, strict=True))
+                if changed and locked and any(pos + i in locked and text[pos + i] != word[i]
+                                              for i in range(length)):
+                    continue
                 score = length * length - _CHANGE_COST * changed + best[pos + length]
                 if score > best[pos]:
                     best[pos], choice[pos] = score, word
@@ -147,6 +152,9 @@ class CatalogIndex:
         self.services: Dict[str, str] = {
             word: sid for sid, words in lexicon["services"].items() for word in words}
         self.family: List[str] = list(lexicon["family"])
+        self._split_services = [(re.compile(re.escape(w[0]) + _MEASURE + re.escape(w[1:])), sid)
+                                for w, sid in sorted(self.services.items(), key=lambda i: -len(i[0]))
+                                if len(w) >= 2]
         self.category_of: Dict[str, str] = {title: acts[0].category for title, acts in self.sessions.items()}
         self.kinds = _kinds([str(w) for w in lexicon.get("activity_kinds") or ()], self.category_of)
         self._exact: List[Tuple[str, str, str]] = sorted(
@@ -178,10 +186,23 @@ class CatalogIndex:
                 # such as 说 → 索 can only be told apart inside its run.
                 words.extend(run for text in expand(seq, 60) for run in _SLOT_SPLIT.split(text))
         self.vocabulary = Vocabulary(words)
+        self._locking: Tuple[str, ...] = tuple(w for w in list(self.names) + list(self.categories)
+                                               + list(self.services) if len(w) >= 2)
 
     def repair(self, text: str) -> str:
         """Homophone repair: openers and time units first, then every known word (Vocabulary.repair)."""
-        return self.vocabulary.repair(self.unit_words.repair(self.opening_words.repair_opening(text)))
+        text = self.unit_words.repair(self.opening_words.repair_opening(text))
+        return self.vocabulary.repair(text, self._exact_positions(text))
+
+    def _exact_positions(self, text: str) -> FrozenSet[int]:
+        """Positions of catalog names, categories and service words heard exactly."""
+        locked: Set[int] = set()
+        for word in self._locking:
+            pos = text.find(word)
+            while pos >= 0:
+                locked.update(range(pos, pos + len(word)))
+                pos = text.find(word, pos + 1)
+        return frozenset(locked)
 
     def find(self, text: str, taken: Iterable[Tuple[int, int]]) -> List[Entity]:
         """Entities in text outside the taken spans; titles by exact name, then fuzzy pinyin."""
@@ -203,6 +224,8 @@ class CatalogIndex:
                         busy[i] = True
                     break
                 pos = text.find(word, pos + 1)
+        if "service" not in kinds:
+            found.extend(self._split_service(text, busy))
         if "activity" not in kinds:
             fuzzy = self._fuzzy_title(text, busy)
             if fuzzy is not None:
@@ -211,6 +234,16 @@ class CatalogIndex:
         if "activity" not in kinds and "category" not in kinds:
             found.extend(self._kind_word(text, busy))
         return sorted((self._with_tail(text, e, busy) for e in found), key=lambda e: e.span)
+
+    def _split_service(self, text: str, busy: List[bool]) -> List[Entity]:
+        """A service word with a measure word inside: 叫部车 (叫车), 剪个头发, 送个饭, 订个饭."""
+        for pattern, sid in self._split_services:
+            for found in pattern.finditer(text):
+                if not any(busy[found.start():found.end()]):
+                    for i in range(found.start(), found.end()):
+                        busy[i] = True
+                    return [Entity("service", sid, found.span())]
+        return []
 
     def _with_tail(self, text: str, ent: Entity, busy: List[bool]) -> Entity:
         """A title's short name takes the generic word said after it: 书法 + 课 → one entity 书法课."""

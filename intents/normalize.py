@@ -70,17 +70,19 @@ def colloquial(text: str) -> str:
     return text
 
 
-def normalize(text: str, repair: Callable[[str], str] = _same) -> Normalized:
+def normalize(text: str, repair: Callable[[str], str] = _same, rewrite: bool = True) -> Normalized:
     """Normalise one recogniser result.
 
     text: raw text, e.g. "嗯 那个 明天 下午 三点 有 什么 活动 ？" → core "明天下午3点有什么活动".
     repair: homophone repair, applied before numerals and fillers are read, so that a misheard
     unit (十分棕后 → 十分钟后) or filler (那葛 → 那个) is restored first.
+    rewrite: apply the colloquial rewrites (有冇 → 有没有); off to show an unknown utterance as heard.
     """
     cleaned = clean(text)
     if len(cleaned) > MAX_CHARS:
         return Normalized(heard="", plain=cleaned[:MAX_CHARS], core="")
-    heard = colloquial(repair(cleaned))
+    heard = repair(cleaned)
+    heard = colloquial(heard) if rewrite else heard
     plain = convert(heard)
     core = _FILLERS.sub("", plain)
     stripped = _POLITE.sub("", core)

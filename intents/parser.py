@@ -21,6 +21,8 @@ _LOGGER = logging.getLogger(__name__)
 
 MIN_CONFIDENCE = 0.6
 """Below this the parse is UNKNOWN (weather, jokes and other requests the speaker cannot serve)."""
+_WHOLE_LIMIT = 400
+"""Phrases one whole-utterance template may expand to."""
 _MARKER_OF = {kind: mark for kind, mark in MARKERS.items()}
 _CONTENT_LEAD = ("记得要", "要", "该", "得")
 # When two templates match equally well, the earlier intent in this list wins.
@@ -52,7 +54,7 @@ def _model() -> _Model:
         for spec in specs.values():
             if spec.whole:
                 for sentence in spec.sentences:
-                    for phrase in expand(parse_sentence(sentence, DATA_DIR), 50):
+                    for phrase in expand(parse_sentence(sentence, DATA_DIR), _WHOLE_LIMIT):
                         whole.setdefault(spelled(phrase), spec.intent)
         order = {intent: i for i, intent in enumerate(_PRIORITY)}
         templates = sorted((t for s in specs.values() if not s.whole for t in s.templates),
@@ -141,7 +143,7 @@ def _partial(skeleton: str) -> Tuple[Optional[Template], Any, float]:
             cover = max(cover, 0.8)
         if cover > best_cover:
             best_cover = cover
-            best = (template, found, 0.35 + 0.5 * cover)
+            best = (template, found, 0.3 + 0.5 * cover)
     return best
 
 
@@ -158,13 +160,14 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
         now = now.replace(tzinfo=None)
     index = index_for(catalog if catalog is not None else demo_catalog(now))
     norm = normalize(text, index.repair)
-    if not norm.core:
-        return Parse(text=norm.plain, intent=IntentId.UNKNOWN)
-    canon = norm.core
     model = _model()
-    whole = _whole(model, (canon, norm.plain, norm.heard))
+    canon = norm.core
+    # Before the empty check: 嗯 / 嗯嗯 alone is a filler to strip but, as a whole answer, a yes.
+    whole = _whole(model, (canon, norm.plain, norm.heard) if canon else (norm.plain,))
     if whole is not None:
-        return Parse(text=canon, intent=whole, confidence=1.0)
+        return Parse(text=canon or norm.plain, intent=whole, confidence=1.0)
+    if not canon:
+        return Parse(text=norm.plain, intent=IntentId.UNKNOWN)
     spec = parse_time(canon, now)
     entities = index.find(canon, spec.spans)
     skeleton, spans = _skeleton(canon, spec, entities)
@@ -172,7 +175,8 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
     if intent is None or confidence < MIN_CONFIDENCE:
         _LOGGER.debug("no intent for %r (skeleton %r, confidence %.2f)", canon, skeleton, confidence)
         # Nothing understood: show the text as heard, not as repaired towards words it does not contain.
-        return Parse(text=normalize(text).core, intent=IntentId.UNKNOWN, confidence=round(confidence, 3))
+        return Parse(text=normalize(text, rewrite=False).core, intent=IntentId.UNKNOWN,
+                     confidence=round(confidence, 3))
     source = canon
     if template is not None and "content" in template.regex.groupindex:
         # Free text is taken as heard: homophone repair is for domain words, and inside a message it

@@ -80,7 +80,7 @@ def _parse_seq(text: str, pos: int, path: Path, closers: str) -> Tuple[List[_Seq
             pos = end + 1
             # "(a|b)?" is the same as "[a|b]".
             optional = char == "[" or text.startswith("?", pos)
-            pos += 1 if char == "(" and optional else 0
+            pos += 1 if text.startswith("?", pos) else 0
             items.append(_Alt(tuple(inner), optional=optional))
         elif char == "{":
             end = text.find("}", pos)

@@ -136,3 +136,47 @@ def test_calls_for_help_win_inside_longer_talk(text: str) -> None:
 def test_aware_now_is_taken_as_local_wall_clock() -> None:
     aware = datetime(2025, 3, 5, 10, 0, tzinfo=timezone(timedelta(hours=8)))
     assert parse("我要报名明天的太极拳", aware).slots == {"activity_id": "taiji-0306", "date": "2025-03-06"}
+
+
+LEAD_NOW = datetime(2026, 11, 29, 10, 0)  # a Sunday; the demo catalog starts that day
+
+
+@pytest.mark.parametrize(("text", "intent", "slots"), [
+    # No 书法班 on Wednesdays: the title's category and the spoken day and part of day.
+    ("下周三下午有书法课吗", IntentId.ACTIVITY_QUERY,
+     {"date": "2026-12-02", "part_of_day": "afternoon", "category": "文化"}),
+    ("下周三下午有书发课吗", IntentId.ACTIVITY_QUERY,
+     {"date": "2026-12-02", "part_of_day": "afternoon", "category": "文化"}),
+    ("下周四有书法课吗", IntentId.ACTIVITY_QUERY, {"date": "2026-12-03", "activity_id": "shufa-1203"}),
+    ("下个星期有没有讲座", IntentId.ACTIVITY_QUERY,
+     {"date_range": ["2026-11-30", "2026-12-06"], "activity_id": "jiankang-1204"}),
+    ("报名", IntentId.ACTIVITY_BOOK, {}),
+    ("报个名", IntentId.ACTIVITY_BOOK, {}),
+    ("我要报名", IntentId.ACTIVITY_BOOK, {}),
+    ("取消", IntentId.BOOKING_CANCEL, {}),
+    ("我要取消", IntentId.BOOKING_CANCEL, {}),
+    ("取消吧", IntentId.DIALOG_NO, {}),
+    ("提醒我", IntentId.REMINDER_CREATE, {}),
+    ("我要约个服务", IntentId.SERVICE_BOOK, {}),
+    ("我不去了", IntentId.BOOKING_CANCEL, {}),
+    ("那个活动我不参加了", IntentId.BOOKING_CANCEL, {}),
+    ("要继续", IntentId.DIALOG_YES, {}),
+    ("继续", IntentId.DIALOG_YES, {}),
+    ("继续说", IntentId.DIALOG_YES, {}),
+    ("还要听", IntentId.DIALOG_YES, {}),
+    ("接着说", IntentId.DIALOG_YES, {}),
+    ("嗯", IntentId.DIALOG_YES, {}),
+])
+def test_lead_failures_on_the_demo_catalog(text: str, intent: IntentId, slots: dict) -> None:
+    result = parse(text, LEAD_NOW)
+    assert (result.intent, result.slots) == (intent, slots)
+
+
+@pytest.mark.parametrize("text", ["我年轻时候学过书法", "唱歌跳舞我都喜欢", "帮我买点菜", "我饿了",
+                                  "帮我打电话给儿子", "明天几点日出", "今晚新闻联播几点", "周末我孙子来看我"])
+def test_domain_words_in_chit_chat_stay_unknown(text: str) -> None:
+    assert parse(text, LEAD_NOW).intent is IntentId.UNKNOWN
+
+
+def test_unknown_text_is_shown_as_heard() -> None:
+    assert parse("给我讲个笑话", LEAD_NOW).to_dict()["text"] == "给我讲个笑话"
