@@ -51,7 +51,9 @@ class Entity:
 class Vocabulary:
     """Words whose homophones (same folded pinyin) are repaired to the word itself."""
 
-    def __init__(self, words: Iterable[str]) -> None:
+    def __init__(self, words: Iterable[str], strict: FrozenSet[str] = frozenset()) -> None:
+        self.strict = strict
+        """Two-character words repaired only when one of their characters was heard right."""
         self._words: Dict[Tuple[str, ...], str] = {}
         for word in words:
             if len(word) >= 2:
@@ -78,6 +80,8 @@ class Vocabulary:
                 if word is None or not self._allowed(text[pos:pos + length], word):
                     continue
                 changed = sum(a != b for a, b in zip(text[pos:pos + length], word, strict=True))
+                if changed == length == 2 and word in self.strict:
+                    continue  # 下雨了 must not become 下娱乐: an entity word needs one character as heard
                 if changed and locked and any(pos + i in locked and text[pos + i] != word[i]
                                               for i in range(length)):
                     continue
@@ -185,7 +189,8 @@ class CatalogIndex:
                 # Whole runs between slots too (留言说, 是几点, 类的活动): a misheard one-character word
                 # such as 说 → 索 can only be told apart inside its run.
                 words.extend(run for text in expand(seq, 60) for run in _SLOT_SPLIT.split(text))
-        self.vocabulary = Vocabulary(words)
+        entity_words = list(self.names) + list(self.categories) + list(self.services) + self.family
+        self.vocabulary = Vocabulary(words, frozenset(w for w in entity_words if len(w) == 2))
         self._locking: Tuple[str, ...] = tuple(w for w in list(self.names) + list(self.categories)
                                                + list(self.services) if len(w) >= 2)
 
