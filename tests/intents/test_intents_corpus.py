@@ -56,6 +56,48 @@ def test_heldout_sets_as_regression(text: str, now: str, intent: str, slots: Dic
     _check(text, now, intent, slots)
 
 
+# Misses of the seniors' held-out sets that stay open, with the reason (docs/nlu.md).
+_OPEN = {
+    "我后天有什么活动要去": "schedule question worded like an activity query; answered as a query",
+}
+
+
+def _senior_cases() -> List[Any]:
+    out: List[Any] = []
+    for name in ("heldout_1.yaml", "heldout_2.yaml"):
+        for case in _cases(name):
+            marks = [pytest.mark.xfail(reason=_OPEN[case[0]], strict=True)] if case[0] in _OPEN else []
+            out.append(pytest.param(*case, marks=marks, id=case[0]))
+    return out
+
+
+@pytest.mark.parametrize(("text", "now", "intent", "slots"), _senior_cases())
+def test_senior_heldout_sets_as_regression(text: str, now: str, intent: str, slots: Dict[str, Any]) -> None:
+    _check(text, now, intent, slots)
+
+
+_ACTIONS = {"activity.book", "booking.cancel", "service.book", "reminder.cancel"}
+
+
+def test_no_action_intent_where_none_was_meant() -> None:
+    """Precision: across every labelled set, nothing becomes a booking/cancel it was not labelled as."""
+    wrong = []
+    for name in ("nlu_corpus.yaml", "nlu_noisy.yaml", "nlu_heldout.yaml", "nlu_heldout2.yaml",
+                 "heldout_1.yaml", "heldout_2.yaml"):
+        for text, now, intent, _ in _cases(name):
+            got = parse(text, datetime.strptime(now, "%Y-%m-%dT%H:%M"), CATALOG).intent.value
+            if got in _ACTIONS and got != intent:
+                wrong.append((name, text, got, intent))
+    assert wrong == []
+
+
+def test_senior_heldout_sets_are_large_and_cover_every_intent() -> None:
+    first, second = _cases("heldout_1.yaml"), _cases("heldout_2.yaml")
+    assert len(first) >= 300 and len(second) >= 100
+    assert {intent for _, _, intent, _ in first} == {i.value for i in IntentId}
+    assert sum(intent == "unknown" for _, _, intent, _ in first + second) >= 60
+
+
 def test_corpus_covers_every_intent_and_two_nows() -> None:
     cases = _cases("nlu_corpus.yaml")
     assert len(cases) + len(_cases("nlu_noisy.yaml")) >= 400
