@@ -141,6 +141,9 @@ class Dialog:
         intent = parse.intent
         if intent is IntentId.UNKNOWN and parse.text.strip("。！!，, ") in ACK_WORDS:
             intent = IntentId.DIALOG_YES
+        if self._pending is not None and self._pending.kind in (CONFIRM, MORE) \
+                and intent is IntentId.BOOKING_CANCEL and not parse.slots:
+            intent = IntentId.DIALOG_NO  # '取消' answering '要给您报名吗？' means no, not "cancel what?"
         if self._pending is not None and intent in _KEEP_QUESTION:
             return [_CONTROL[intent](self)]  # '再说一遍' / '大声一点' keep the question open
         if self._pending is not None:

@@ -158,3 +158,15 @@ def test_schedule_orders_bookings_and_services_by_time(world):
     assert world.say("我报了哪些活动") == (
         "您有3项安排：明天上午，送餐，等社区确认；明天上午九点半，书法班，等社区确认；"
         "明天下午两点，用车，等社区确认。")
+
+
+def test_bare_cancel_answers_a_confirmation_with_no(world):
+    assert world.say("我要预约明天上午的送餐") == "您要预约明天上午的送餐，对吗？"
+    assert world.say("取消") == "好的，不办了。"
+    assert world.ops() == []
+
+
+def test_bare_signup_asks_which_activity(world):
+    reply = world.replies("报名")[0]
+    assert reply.expects_answer
+    assert reply.text == "您想报名哪个活动？"
