@@ -143,7 +143,10 @@ class Dialog:
             intent = IntentId.DIALOG_YES
         if self._pending is not None and self._pending.kind in (CONFIRM, MORE) \
                 and intent is IntentId.BOOKING_CANCEL and not parse.slots:
-            intent = IntentId.DIALOG_NO  # '取消' answering '要给您报名吗？' means no, not "cancel what?"
+            # '取消' answering '要给您报名吗？' means no, not "cancel what?"; '我不去了' answering
+            # '您要取消……对吗？' means yes.
+            cancelling = self._pending.intent is IntentId.BOOKING_CANCEL
+            intent = IntentId.DIALOG_YES if cancelling else IntentId.DIALOG_NO
         if self._pending is not None and intent in _KEEP_QUESTION:
             return [_CONTROL[intent](self)]  # '再说一遍' / '大声一点' keep the question open
         if self._pending is not None:

@@ -132,14 +132,21 @@ class SyncClient:
         """POST the ops; returns the answer; Unpaired on 401, SyncError on anything else."""
         body = json.dumps({"cursor": cursor, "ops": [op.to_wire() for op in ops], "wait": wait},
                           ensure_ascii=False).encode("utf-8")
-        try:
-            conn = self._connection()
-            conn.request("POST", self._path, body, self._headers)
-            response = conn.getresponse()
-            raw = response.read()
-        except (OSError, http.client.HTTPException) as exc:
-            self._drop()
-            raise SyncError(f"server unreachable: {exc.__class__.__name__}: {exc}") from exc
+        for attempt in (1, 2):
+            reused = self._conn is not None
+            try:
+                conn = self._connection()
+                conn.request("POST", self._path, body, self._headers)
+                response = conn.getresponse()
+                raw = response.read()
+                break
+            except (OSError, http.client.HTTPException) as exc:
+                self._drop()
+                # A kept-alive connection the server closed while idle fails on first use:
+                # retry once on a fresh one (ops are idempotent, so a resend is harmless).
+                if attempt == 1 and reused and not self._closed:
+                    continue
+                raise SyncError(f"server unreachable: {exc.__class__.__name__}: {exc}") from exc
         if response.status == 401:
             raise Unpaired("the server refused the device token")
         if response.status != 200:

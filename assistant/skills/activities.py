@@ -85,12 +85,26 @@ def query(parse: Parse, store: Store, clock: Clock) -> Answer:
     named = store.activity(str(parse.slots["activity_id"])) if parse.slots.get("activity_id") else None
     what = named.title if named is not None else parse.slots.get("category") or ""
     if not found:
-        return Answer(phrase("activity.none_named" if named else "activity.none", when=label, what=what))
+        text = phrase("activity.none_named" if named else "activity.none", when=label, what=what)
+        later = _next_like(store, parse.slots, named, now) if (named or what) else None
+        return Answer(text + (phrase("activity.next", item=_item(later, now)) if later else ""))
     offset = int(parse.slots.get("offset") or 0)
     intro = "activity.intro_named" if named is not None else "activity.intro"
     head = "" if offset else phrase(intro, when=label, count=len(found), what=what)
     items = [_item(a, now) for a in found]
     return page(items, offset, IntentId.ACTIVITY_QUERY, dict(parse.slots), head)
+
+
+def _next_like(store: Store, slots: Dict[str, Any], named: Optional[Activity],
+               now: datetime) -> Optional[Activity]:
+    """'下周三有书法课吗' with none that day: the soonest session of that title (or category) after it."""
+    _, end, _ = _window(slots, now)
+    since = max(end, now)
+    for act in store.activities(since=since, until=since + timedelta(days=DEFAULT_DAYS * 2)):
+        if (named is not None and act.title == named.title) or \
+                (named is None and act.category == slots.get("category")):
+            return act
+    return None
 
 
 def _find_target(parse: Parse, store: Store, now: datetime) -> Optional[Activity]:

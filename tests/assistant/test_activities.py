@@ -159,3 +159,9 @@ def test_query_naming_an_activity_lists_its_sessions(world):
     assert world.say("有太极拳吗") == (
         "最近有7场太极拳：明天早上八点，太极拳，在社区广场；后天早上八点，太极拳，在社区广场；"
         "12月3号 星期四 早上八点，太极拳，在社区广场。还有4个，要继续听吗？")
+
+
+def test_nothing_that_day_offers_the_next_session(world):
+    # Wednesday has no 书法; rather than a bare "no", the senior hears when the class is next.
+    assert world.say("这周三下午有书法课吗") == (
+        "后天没有文化活动。最近的一场是12月3号 星期四 上午九点半，书法班，在活动中心二楼书画室。")

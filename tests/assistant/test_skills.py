@@ -170,3 +170,11 @@ def test_bare_signup_asks_which_activity(world):
     reply = world.replies("报名")[0]
     assert reply.expects_answer
     assert reply.text == "您想报名哪个活动？"
+
+
+def test_bare_cancel_confirms_a_cancellation(world):
+    world.say("报名明天的太极拳")
+    world.say("是的")
+    assert world.say("取消明天的太极拳").endswith("对吗？")
+    assert world.say("我不去了") == "好的，太极拳已经取消了。"
+    assert world.say("我报了哪些活动") == "您最近没有报名活动，也没有预约服务。"
