@@ -70,10 +70,6 @@ def get_household(session: Session, actor: Actor, household_id: str) -> Househol
     return household
 
 
-def can_see_community(actor: Actor, community_id: str) -> bool:
-    return community_id in actor.community_ids
-
-
 _ZONES: Dict[str, ZoneInfo] = {}
 
 

@@ -13,7 +13,7 @@ import logging
 import uuid
 from datetime import date, datetime, timezone
 from enum import Enum
-from typing import Any, List, Optional, Type
+from typing import Any, Optional, Type
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -422,6 +422,3 @@ class DeviceOp(Base):
     type: Mapped[str] = mapped_column(sa.String(40))
     result_json: Mapped[str] = mapped_column(sa.Text)
     applied_at: Mapped[datetime]
-
-
-ALL_TABLES: List[str] = sorted(Base.metadata.tables)

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, List, Optional
 
 import httpx
 import sqlalchemy as sa
@@ -250,8 +250,3 @@ class ServerProcess:
             self.proc.kill()
             self.proc.wait(timeout=5)
         self.log.close()
-
-
-def iter_ids(world: World, *keys: str) -> Iterator[str]:
-    for key in keys:
-        yield world.ids[key]
