@@ -63,16 +63,15 @@ def _bearer(request: Request) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def actor(request: Request, session: Session = Depends(db_session), at: datetime = Depends(now)) -> Actor:
+def actor(request: Request, at: datetime = Depends(now)) -> Actor:
     """Device (Authorization: Bearer) or web user (session cookie + X-CSRF-Token on unsafe methods).
 
-    Reads reuse the request's session. Writes look the caller up in a short read session of
-    its own, so that no write transaction is open while the request waits for a thread.
+    Looked up in a short session of its own that gives its connection back at once: a
+    connection held while the request waits for its next worker thread could starve the
+    pool (PostgreSQL) or hold a lock (SQLite) while every thread waits for it.
     """
-    if request.method in _SAFE:
+    with request.app.state.database.reader() as session:
         return _lookup(request, session, at)
-    with request.app.state.database.reader() as own:
-        return _lookup(request, own, at)
 
 
 def _lookup(request: Request, session: Session, at: datetime) -> Actor:
