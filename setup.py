@@ -15,7 +15,7 @@ setup(
         "intents": ["data/zh/*.yaml"],
         "models": ["catalog.json"],
         "audio": ["data/*.json"],
-        "assistant": ["replies/*.yaml"],
+        "assistant": ["replies/*.yaml", "migrations/*.sql"],
         "community": ["templates/*.html", "templates/**/*.html", "static/*", "migrations/*.py",
                       "migrations/versions/*.py", "alembic.ini"],
     },

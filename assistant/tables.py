@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
+from pathlib import Path
 from typing import Callable, List, Optional
 
 from sqlalchemy import (
@@ -164,8 +165,12 @@ class OutboxRow(Base):
 
 
 def _v1(conn: Connection) -> None:
-    """Version 1: every table above."""
-    Base.metadata.create_all(conn)
+    """Version 1, frozen as SQL (migrations/v1.sql) so that a later model change cannot alter it."""
+    script = (Path(__file__).parent / "migrations" / "v1.sql").read_text(encoding="utf-8")
+    body = "\n".join(line for line in script.splitlines() if not line.startswith("--"))
+    for statement in body.split(";"):
+        if statement.strip():
+            conn.exec_driver_sql(statement)
 
 
 # Step-wise migrations: MIGRATIONS[i] takes the schema from version i to i + 1. Append a function

@@ -86,3 +86,29 @@ def test_occurrences_are_recorded_once(tmp_path):
     assert store.close_occurrence(first.id, "acknowledged", due) is True
     assert store.close_occurrence(first.id, "missed", due) is False
     store.close()
+
+
+def _shape(path):
+    """Tables, columns (name, type, not-null, pk) and indexes of an SQLite file."""
+    with sqlite3.connect(path) as conn:
+        query = "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"
+        tables = [r[0] for r in conn.execute(query)]
+        columns = {t: [tuple(c[1:4]) + (c[5],) for c in conn.execute(f"PRAGMA table_info('{t}')")]
+                   for t in tables}
+        indexes = sorted(r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='index' AND name NOT LIKE 'sqlite_autoindex%'"))
+    return columns, indexes
+
+
+def test_migrations_build_exactly_the_models_schema(tmp_path):
+    # A model change without a migration step would leave old stores behind: the frozen v1 SQL
+    # plus every later step must give the same tables as the SQLAlchemy models describe.
+    from sqlalchemy import create_engine
+
+    from assistant.tables import Base
+
+    Store.open(tmp_path / "migrated.db").close()
+    engine = create_engine(f"sqlite:///{tmp_path / 'models.db'}")
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    assert _shape(tmp_path / "migrated.db") == _shape(tmp_path / "models.db")
