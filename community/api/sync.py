@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import time
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Tuple, Union
 
@@ -20,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..actors import Actor
 from ..db import Database
+from ..domain.fanout import SharedPage, next_publish, page_for, publish_due, read_shared
 from ..domain.feed import Cursor, DeviceScope, FeedPage, device_scope, read_feed
 from ..domain.sync import DeviceOpIn, apply_op
 from ..models import Device
@@ -63,29 +66,43 @@ def _hub(request: Request) -> ChangeHub:
 
 
 def _touch(database: Database, device_id: str, now: datetime) -> None:
-    with database.reader() as session:
-        seen = session.get(Device, device_id)
-        fresh = (
-            seen is not None
-            and seen.last_seen_at is not None
-            and (now - seen.last_seen_at).total_seconds() < SEEN_EVERY
+    """Refresh Device.last_seen_at, at most once per SEEN_EVERY per device and process."""
+    mono = time.monotonic()
+    with _SEEN_LOCK:
+        if mono - _SEEN.get(device_id, float("-inf")) < SEEN_EVERY:
+            return
+        _SEEN[device_id] = mono
+    with database.write() as session:
+        session.execute(
+            update(Device)
+            .where(Device.id == device_id)
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
         )
-    if not fresh:
-        with database.write() as session:
-            session.execute(
-                update(Device)
-                .where(Device.id == device_id)
-                .values(last_seen_at=now)
-                .execution_options(synchronize_session=False)
-            )
+
+
+_SEEN: Dict[str, float] = {}
+_SEEN_LOCK = threading.Lock()
+_SCOPES: Dict[str, Tuple[float, DeviceScope]] = {}
+SCOPE_SECONDS = 60.0
+"""A device's scope (household, group, zone) is looked up again after this many seconds."""
+
+
+def _scope(database: Database, actor: Actor) -> DeviceScope:
+    cached = _SCOPES.get(actor.id)
+    if cached is not None and time.monotonic() - cached[0] < SCOPE_SECONDS:
+        return cached[1]
+    with database.reader() as session:
+        scope = device_scope(session, actor)
+    _SCOPES[actor.id] = (time.monotonic(), scope)
+    return scope
 
 
 def _round(
     database: Database, actor: Actor, ops: List[OpIn], cursor: Cursor, now: datetime, limit: int
 ) -> Tuple[List[Dict[str, Any]], List[EmergencyNotice], DeviceScope, FeedPage]:
     """Apply the ops in order, then read the feed (thread pool)."""
-    with database.reader() as session:
-        scope = device_scope(session, actor)
+    scope = _scope(database, actor)
     results: List[Dict[str, Any]] = []
     notices: List[EmergencyNotice] = []
     for op in ops:
@@ -100,8 +117,101 @@ def _round(
 
 
 def _read(database: Database, scope: DeviceScope, cursor: Cursor, now: datetime, limit: int) -> FeedPage:
+    publish_due(database, scope.community_id, now)
     with database.reader() as session:
         return read_feed(session, scope, cursor, now, limit)
+
+
+def _shared(database: Database, scope: DeviceScope, cursor: Cursor, now: datetime, limit: int) -> SharedPage:
+    publish_due(database, scope.community_id, now, force=True)  # once per wake: sees new schedules
+    with database.reader() as session:
+        return read_shared(session, scope.community_id, scope.zone, cursor, now, limit)
+
+
+class SharedReads:
+    """Single-flight cache of shared feed reads, per process (see community.domain.fanout).
+
+    Keyed by (community, cursor, wake generation): a read made after wake g serves every poll
+    that saw generation g. Entries live TTL seconds, so a change committed by a process that
+    cannot notify (SQLite + a CLI writer) is still seen by the next poll.
+    """
+
+    TTL = 2.0
+
+    def __init__(self) -> None:
+        self._entries: Dict[Tuple[Any, ...], Tuple[float, "asyncio.Future[SharedPage]"]] = {}
+
+    async def page(
+        self,
+        database: Database,
+        scope: DeviceScope,
+        cursor: Cursor,
+        generation: int,
+        now: datetime,
+        limit: int,
+    ) -> Optional[FeedPage]:
+        loop = asyncio.get_running_loop()
+        moment = loop.time()
+        for key, (made, _future) in list(self._entries.items()):
+            if moment - made > self.TTL:
+                del self._entries[key]
+        key = (id(loop), scope.community_id, cursor.seq, generation, limit)
+        entry = self._entries.get(key)
+        if entry is None:
+            future = asyncio.ensure_future(run_in_threadpool(_shared, database, scope, cursor, now, limit))
+            self._entries[key] = entry = (moment, future)
+        try:
+            shared = await asyncio.shield(entry[1])
+        except Exception:
+            self._entries.pop(key, None)
+            raise
+        return page_for(shared, scope, cursor)
+
+
+class Publisher:
+    """Per process: a timer at the next scheduled announcement's publish time.
+
+    When it fires, publish_due() records the announcement's change row, whose wake-up
+    reaches every held poll (of every process, through NOTIFY) like any other change.
+    """
+
+    def __init__(self) -> None:
+        self._timers: Dict[str, Tuple[datetime, asyncio.TimerHandle]] = {}
+
+    def ensure(self, database: Database, clock: Any, community_id: str) -> None:
+        upcoming = next_publish(community_id)
+        current = self._timers.get(community_id)
+        if upcoming is None or (current is not None and current[0] <= upcoming):
+            return
+        if current is not None:
+            current[1].cancel()
+        delay = max(0.0, (upcoming - clock.now()).total_seconds()) + 0.01
+        handle = asyncio.get_running_loop().call_later(
+            delay, lambda: asyncio.ensure_future(self._fire(database, clock, community_id))
+        )
+        self._timers[community_id] = (upcoming, handle)
+
+    async def _fire(self, database: Database, clock: Any, community_id: str) -> None:
+        self._timers.pop(community_id, None)
+        try:
+            await run_in_threadpool(publish_due, database, community_id, clock.now(), True)
+        except Exception:
+            _LOGGER.exception("publishing scheduled announcements of %s failed", community_id)
+        self.ensure(database, clock, community_id)
+
+
+def _publisher(request: Request) -> Publisher:
+    publisher = getattr(request.app.state, "sync_publisher", None)
+    if publisher is None:
+        publisher = request.app.state.sync_publisher = Publisher()
+    return publisher  # type: ignore[no-any-return]
+
+
+def _shared_reads(request: Request) -> SharedReads:
+    reads = getattr(request.app.state, "sync_shared_reads", None)
+    if reads is None:
+        reads = request.app.state.sync_shared_reads = SharedReads()
+    return reads  # type: ignore[no-any-return]
 
 
 async def _gone(request: Request) -> None:
@@ -135,17 +245,30 @@ async def sync(body: SyncIn, request: Request, who: Actor = Depends(deps.device)
     cursor = Cursor.parse(body.cursor)
     started = asyncio.get_running_loop().time()
     seen = hub.generation(community_id)
-    results, notices, scope, page = await run_in_threadpool(
-        _round, database, who, body.ops, cursor, clock.now(), body.limit
-    )
+    shared_reads = _shared_reads(request)
+    if body.ops or cursor.seq < 0:
+        results, notices, scope, page = await run_in_threadpool(
+            _round, database, who, body.ops, cursor, clock.now(), body.limit
+        )
+    else:  # a poll: served from the shared read of this cursor when it can be (no DB work of its own)
+        results, notices = [], []
+        scope = _SCOPES[who.id][1] if who.id in _SCOPES else await run_in_threadpool(_scope, database, who)
+        if time.monotonic() - _SEEN.get(who.id, float("-inf")) >= SEEN_EVERY:
+            await run_in_threadpool(_touch, database, who.id, clock.now())
+        found = await shared_reads.page(database, scope, cursor, seen, clock.now(), body.limit)
+        page = found or await run_in_threadpool(_read, database, scope, cursor, clock.now(), body.limit)
     for notice in notices:
         await run_in_threadpool(notify_all, notice)
     while page.empty and not page.more and not body.ops:
         remaining = body.wait - (asyncio.get_running_loop().time() - started)
-        if remaining <= 0 or not await _wait(request, hub, community_id, scope.household_id, seen, remaining):
+        if remaining <= 0:
+            break
+        _publisher(request).ensure(database, clock, community_id)
+        if not await _wait(request, hub, community_id, scope.household_id, seen, remaining):
             break
         seen = hub.generation(community_id)
-        page = await run_in_threadpool(_read, database, scope, page.cursor, clock.now(), body.limit)
+        shared = await shared_reads.page(database, scope, page.cursor, seen, clock.now(), body.limit)
+        page = shared or await run_in_threadpool(_read, database, scope, page.cursor, clock.now(), body.limit)
     return JSONResponse(
         {
             "server_time": clock.now().isoformat(),

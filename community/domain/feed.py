@@ -1,17 +1,17 @@
 """The change feed a speaker syncs from: rows of `changes` after its cursor, as device objects.
 
-A cursor is the text "<seq>:<watermark>": the last change seq the device has seen and the
-server time (epoch microseconds) of that read. The watermark lets announcements scheduled for
-later (publish_at in the future when they were created) reach the device once they are due.
-Times sent to the device are naive local times in the community's zone, as the device
-stores them.
+A cursor is the text "<seq>": the last change seq the device has seen (an older
+"<seq>:<time>" form is accepted and its time ignored). Announcements scheduled for later get
+a second change row when they fall due (community.domain.fanout.publish_due), so the seq
+alone is enough. Times sent to the device are naive local times in the community's zone,
+as the device stores them.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Set, Tuple
 from zoneinfo import ZoneInfo
 
@@ -79,30 +79,22 @@ class DeviceScope:
 
 @dataclass(frozen=True)
 class Cursor:
-    seq: int = 0
-    watermark: int = 0
-    """Server time of the read that produced this cursor, epoch microseconds (exact, so an
-    announcement published in the same second is neither lost nor sent twice)."""
+    seq: int = -1
+    """-1: the device has synced nothing yet (0 is a real cursor: the change log was empty)."""
 
     @staticmethod
     def parse(value: Any) -> "Cursor":
-        """Accept None, an int, "123" or "123:1700000000"; InvalidInput otherwise."""
+        """Accept None, an int, "123" or "123:…"; InvalidInput otherwise."""
         if value is None or value == "":
             return Cursor()
         text = str(value)
-        seq, _, mark = text.partition(":")
-        try:
-            cursor = Cursor(int(seq), int(mark or 0))
-        except ValueError as exc:
-            raise InvalidInput(
-                f"cursor: expected '<seq>:<time>' as given by the server, got {text[:40]!r}"
-            ) from exc
-        if cursor.seq < 0 or cursor.watermark < 0:
-            raise InvalidInput("cursor: expected non-negative numbers")
-        return cursor
+        seq, _, rest = text.partition(":")
+        if not seq.isdigit() or not (rest == "" or rest.isdigit()) or len(text) > 40:
+            raise InvalidInput(f"cursor: expected a number as given by the server, got {text[:40]!r}")
+        return Cursor(int(seq))
 
     def __str__(self) -> str:
-        return f"{self.seq}:{self.watermark}"
+        return str(self.seq)
 
 
 @dataclass(frozen=True)
@@ -122,13 +114,6 @@ def device_scope(session: Session, actor: Actor) -> DeviceScope:
     return DeviceScope(actor.id, household.community_id, household.id, household.group_name, zone)
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def _micros(moment: datetime) -> int:
-    return (moment - _EPOCH) // timedelta(microseconds=1)
-
-
 def _local(value: datetime, zone: ZoneInfo) -> str:
     return to_local(value, zone).replace(tzinfo=None).isoformat(timespec="seconds")
 
@@ -146,14 +131,13 @@ def read_feed(
     order (see community.changes), so nothing below it can still appear later.
     """
     top = top_seq(session)
-    mark = _micros(now)
-    if cursor.seq > top or cursor.seq == 0:
+    if cursor.seq > top or cursor.seq < 0:
         if cursor.seq > top:
             _LOGGER.info(
                 "device %s cursor %s is ahead of the server (%d): full resync", scope.device_id, cursor, top
             )
         changes = snapshot(session, scope, now)
-        return FeedPage(Cursor(top, mark), False, changes, _is_empty(changes))
+        return FeedPage(Cursor(top), False, changes, is_empty(changes))
     rows = session.execute(
         select(Change.seq, Change.entity, Change.entity_id, Change.op)
         .where(
@@ -172,14 +156,10 @@ def read_feed(
     for _seq, entity, entity_id, op in rows:
         latest[(entity, entity_id)] = op
     changes = _materialise(session, scope, latest, now)
-    due = _due_announcements(session, scope, cursor.watermark, now)
-    if due:
-        known = {a["id"] for a in changes["announcements"]}
-        changes["announcements"].extend(a for a in due if a["id"] not in known)
-    return FeedPage(Cursor(new_seq, mark), more, changes, _is_empty(changes))
+    return FeedPage(Cursor(new_seq), more, changes, is_empty(changes))
 
 
-def _is_empty(changes: Dict[str, Any]) -> bool:
+def is_empty(changes: Dict[str, Any]) -> bool:
     return (
         changes["activities"] is None
         and changes["points"] is None
@@ -190,7 +170,7 @@ def _is_empty(changes: Dict[str, Any]) -> bool:
     )
 
 
-def _blank() -> Dict[str, Any]:
+def blank() -> Dict[str, Any]:
     return {
         "activities": None,
         "bookings": [],
@@ -210,7 +190,7 @@ def _ids(latest: Dict[Tuple[Entity, str], ChangeOp], entity: Entity) -> List[str
 def _materialise(
     session: Session, scope: DeviceScope, latest: Dict[Tuple[Entity, str], ChangeOp], now: datetime
 ) -> Dict[str, Any]:
-    changes = _blank()
+    changes = blank()
     if _ids(latest, Entity.ACTIVITY):
         changes["activities"] = catalog(session, scope, now)
     if _ids(latest, Entity.POINTS):
@@ -235,7 +215,7 @@ def _materialise(
 
 def snapshot(session: Session, scope: DeviceScope, now: datetime) -> Dict[str, Any]:
     """Everything a freshly paired (or reset) device needs."""
-    changes = _blank()
+    changes = blank()
     changes["activities"] = catalog(session, scope, now)
     changes["points"] = points(session, scope)
     changes["bookings"] = _bookings(session, scope, Booking.id.is_not(None))
@@ -380,16 +360,6 @@ def _announcement(a: Announcement, scope: DeviceScope) -> Dict[str, Any]:
         "urgent": bool(a.urgent),
         "created_at": _local(a.publish_at, scope.zone),
     }
-
-
-def _due_announcements(
-    session: Session, scope: DeviceScope, watermark: int, now: datetime
-) -> List[Dict[str, Any]]:
-    """Announcements whose publish time passed since the last read (scheduled ones)."""
-    if watermark <= 0:
-        return []
-    since = _EPOCH + timedelta(microseconds=watermark)
-    return _announcements(session, scope, now, Announcement.publish_at > since)
 
 
 def _messages(session: Session, scope: DeviceScope, *conditions: Any) -> List[Dict[str, Any]]:

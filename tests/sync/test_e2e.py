@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sync_world import World, wait_for
@@ -119,3 +119,23 @@ def test_postgres_two_workers_wake_each_other(pg_world: World, speaker) -> None:
     ).raise_for_status()
     assert spk.said("晚上我来接您", timeout=2.0)
     assert time.monotonic() - sent < 2.0
+
+
+def test_scheduled_announcement_arrives_when_due_not_before(world: World, speaker) -> None:
+    spk = speaker(world)
+    _first_sync(spk)
+    staff = world.login("staff1")
+    publish = datetime.now(timezone.utc) + timedelta(seconds=2)
+    staff.post(
+        "/api/v1/announcements",
+        json={
+            "title": "体检提醒",
+            "body": "明天上午体检。",
+            "target": "all",
+            "publish_at": publish.isoformat(),
+            "expires_at": (publish + timedelta(hours=1)).isoformat(),
+        },
+    ).raise_for_status()
+    assert spk.said("体检提醒", timeout=5.0) == "社区通知：体检提醒。明天上午体检。"
+    late = (datetime.now(timezone.utc) - publish).total_seconds()
+    assert 0.0 <= late < 1.5
