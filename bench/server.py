@@ -322,7 +322,11 @@ def main(argv: List[str] | None = None) -> int:
     finally:
         if proc is not None:
             proc.terminate()
-            proc.wait(timeout=15)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return 0
 

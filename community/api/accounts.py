@@ -13,10 +13,11 @@ from ..config import Settings
 from ..domain import accounts
 from ..security import Throttle
 from . import deps
+from .routing import ReleasingRoute
 from .schemas import LoginIn, MeOut
 
 _LOGGER = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/v1", tags=["accounts"])
+router = APIRouter(prefix="/api/v1", tags=["accounts"], route_class=ReleasingRoute)
 
 
 def set_session_cookie(response: Response, token: str, settings: Settings) -> None:

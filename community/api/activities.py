@@ -14,10 +14,11 @@ from ..clock import to_utc
 from ..domain import activities, bookings
 from ..domain.activities import ActivityInput
 from . import deps
+from .routing import ReleasingRoute
 from .schemas import ActivityIn, ActivityOut, BookingIn, BookingOut, SignupOut
 
 _LOGGER = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/v1", tags=["activities"])
+router = APIRouter(prefix="/api/v1", tags=["activities"], route_class=ReleasingRoute)
 
 
 def _input(body: ActivityIn, session: Session, who: Actor) -> ActivityInput:

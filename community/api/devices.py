@@ -14,10 +14,11 @@ from ..config import Settings
 from ..domain import devices
 from ..security import Throttle
 from . import deps
+from .routing import ReleasingRoute
 from .schemas import DeviceOut, HouseholdOut, PairIn, PairingCodeIn, PairingCodeOut, PairOut
 
 _LOGGER = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/v1", tags=["devices"])
+router = APIRouter(prefix="/api/v1", tags=["devices"], route_class=ReleasingRoute)
 
 
 @router.post("/pairing-codes", response_model=PairingCodeOut, status_code=201)

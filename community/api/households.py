@@ -13,10 +13,11 @@ from ..actors import Actor, get_household
 from ..domain import accounts, households
 from ..domain.households import HouseholdInput
 from . import deps
+from .routing import ReleasingRoute
 from .schemas import FamilyIn, FamilyOut, HouseholdIn, HouseholdOut
 
 _LOGGER = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/v1/households", tags=["households"])
+router = APIRouter(prefix="/api/v1/households", tags=["households"], route_class=ReleasingRoute)
 
 
 @router.get("", response_model=List[HouseholdOut])

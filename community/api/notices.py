@@ -14,6 +14,7 @@ from ..clock import to_utc
 from ..domain import announcements, checks, messages, points, service_requests
 from ..domain.announcements import AnnouncementInput
 from . import deps
+from .routing import ReleasingRoute
 from .schemas import (
     AlertOut,
     AnnouncementIn,
@@ -28,7 +29,7 @@ from .schemas import (
 )
 
 _LOGGER = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/v1", tags=["notices"])
+router = APIRouter(prefix="/api/v1", tags=["notices"], route_class=ReleasingRoute)
 
 
 @router.get("/announcements", response_model=List[AnnouncementOut])

@@ -14,10 +14,11 @@ from ..domain import reminders
 from ..domain.reminders import ReminderInput
 from ..models import ReminderStatus
 from . import deps
+from .routing import ReleasingRoute
 from .schemas import OccurrenceOut, ReminderIn, ReminderOut
 
 _LOGGER = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/v1", tags=["reminders"])
+router = APIRouter(prefix="/api/v1", tags=["reminders"], route_class=ReleasingRoute)
 
 
 def _input(body: ReminderIn) -> ReminderInput:

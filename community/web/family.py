@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..actors import Actor, community_zone, get_household, origin_of
 from ..api import deps
+from ..api.routing import ReleasingRoute
 from ..domain import activities, bookings, messages, reminders
 from ..domain.households import list_households
 from ..domain.reminders import ReminderInput
@@ -20,7 +21,7 @@ from ..models import Reminder, ReminderStatus, Repeat
 from .render import check_csrf, page_actor, posted_form, redirect, render
 
 _LOGGER = logging.getLogger(__name__)
-router = APIRouter(prefix="/family", include_in_schema=False)
+router = APIRouter(prefix="/family", include_in_schema=False, route_class=ReleasingRoute)
 
 
 def family_actor(who: Actor = Depends(page_actor)) -> Actor:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..actors import Actor
 from ..api import deps
 from ..api.accounts import set_session_cookie
+from ..api.routing import ReleasingRoute
 from ..config import Settings
 from ..domain import accounts
 from ..errors import CommunityError, CsrfFailed
@@ -20,7 +21,7 @@ from ..security import Throttle, new_token, same_secret
 from .render import check_csrf, page_actor, posted_form, redirect, render
 
 _LOGGER = logging.getLogger(__name__)
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=ReleasingRoute)
 _PRE_COOKIE = "yc_login"
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..actors import Actor, community_zone
 from ..api import deps
+from ..api.routing import ReleasingRoute
 from ..clock import to_local
 from ..domain import activities, announcements, checks, messages
 from ..domain.activities import ActivityInput
@@ -22,7 +23,7 @@ from ..models import Activity, ActivityCategory, AnnouncementTarget
 from .render import check_csrf, form_int, form_local_datetime, page_actor, posted_form, redirect, render
 
 _LOGGER = logging.getLogger(__name__)
-router = APIRouter(prefix="/staff", include_in_schema=False)
+router = APIRouter(prefix="/staff", include_in_schema=False, route_class=ReleasingRoute)
 _LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
 

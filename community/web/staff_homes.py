@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..actors import Actor
 from ..api import deps
+from ..api.routing import ReleasingRoute
 from ..config import Settings
 from ..domain import accounts, devices, points, service_requests
 from ..domain.households import HouseholdInput, create_household, list_households
@@ -21,7 +22,7 @@ from .render import check_csrf, form_int, posted_form, redirect
 from .staff import page, staff_actor
 
 _LOGGER = logging.getLogger(__name__)
-router = APIRouter(prefix="/staff", include_in_schema=False)
+router = APIRouter(prefix="/staff", include_in_schema=False, route_class=ReleasingRoute)
 
 
 def _households(

@@ -121,3 +121,25 @@ def test_fifty_racers_get_exactly_ten_places(database: Database, backend: str, t
         ).one()
     assert (confirmed, booked[0], booked[1]) == (ALREADY + LEFT, ALREADY + LEFT, ALREADY + LEFT)
     print(f"{backend}: {RACERS} concurrent bookings in {elapsed * 1000:.0f} ms")
+
+
+async def _flood(url: str, token: str, count: int) -> List[int]:
+    async with httpx.AsyncClient(
+        base_url=url, cookies={"yc_session": token}, timeout=60, limits=httpx.Limits(max_connections=count)
+    ) as client:
+        responses = await asyncio.gather(*[client.get("/api/v1/activities") for _ in range(count)])
+    return [r.status_code for r in responses]
+
+
+@pytest.mark.slow
+def test_more_concurrent_requests_than_threads_and_pooled_connections(
+    database: Database, backend: str, tmp_path: Path
+) -> None:
+    """150 at once on one worker (40 threads, ≤ 30 connections) must all succeed, none time out."""
+    _, token, _, _ = _prepare(database)
+    server = ServerProcess(database.url, tmp_path, workers=1)
+    try:
+        codes = asyncio.run(asyncio.wait_for(_flood(server.url, token, 150), timeout=90))
+    finally:
+        server.stop()
+    assert codes == [200] * 150
