@@ -72,22 +72,21 @@ def seed_demo(database: Database, settings: Settings, days: int = 30) -> List[Di
         actor = _staff_actor(staff.id, community_id)
         zone = ZoneInfo(settings.default_timezone)
         homes = [create_household(session, actor, HouseholdInput(*h), now) for h in _HOMES]
-        accounts.create_family(
+        daughter = accounts.create_family(
             session, "daughter", "王小红", DEMO_PASSWORD, [homes[0].id, homes[1].id], "女儿"
         )
-        accounts.create_family(session, "son", "陈志明", DEMO_PASSWORD, [homes[2].id], "儿子")
+        son = accounts.create_family(session, "son", "陈志明", DEMO_PASSWORD, [homes[2].id], "儿子")
         today = to_local(now, zone).date()
         _seed_activities(session, actor, today, days, zone, now)
-        family = Actor(
-            ActorKind.FAMILY, staff.id, "家属", frozenset({community_id}), frozenset(h.id for h in homes)
-        )
+        family = accounts.actor_for_user(session, daughter)
         for home in homes[:3]:
+            setter = family if home.id in family.household_ids else accounts.actor_for_user(session, son)
             reminders.create_reminder(
-                session, family, home.id, ReminderInput("吃降压药", "08:00", Repeat.DAILY, (), today), now
+                session, setter, home.id, ReminderInput("吃降压药", "08:00", Repeat.DAILY, (), today), now
             )
             reminders.create_reminder(
                 session,
-                family,
+                setter,
                 home.id,
                 ReminderInput("去社区量血压", "09:00", Repeat.WEEKLY, (2,), today),
                 now,
