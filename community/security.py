@@ -84,7 +84,8 @@ class Throttle:
                 raise TooManyAttempts(f"尝试次数过多，请 {minutes} 分钟后再试")
 
     def fail(self, session: Session, keys: list[str], now: datetime) -> None:
-        """Record one failure against each key."""
+        """Record one failure against each key (and forget windows that have ended)."""
+        session.execute(delete(LoginThrottle).where(LoginThrottle.window_start <= now - self.window))
         for key in keys:
             row = session.get(LoginThrottle, key)
             if row is None:
