@@ -1,0 +1,1 @@
+"""Alembic migrations of the community server (run by `python -m community migrate`)."""
