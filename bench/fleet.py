@@ -173,23 +173,51 @@ async def _open_fleet(port: int, count: int) -> Tuple[List[Client], float]:
     return clients, time.monotonic() - started
 
 
-async def held_polls_and_urgent(port: int, url: str, actor: Actor, count: int) -> Dict[str, Any]:
+def _cpu_ticks(pid: int) -> int:
+    """CPU ticks used by a process and its children (the uvicorn workers)."""
+    total = 0
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="utf-8").split()
+        for one in [str(pid), *kids]:
+            fields = Path(f"/proc/{one}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    except OSError:
+        pass
+    return total
+
+
+async def _until_idle(pid: int, timeout: float = 90.0) -> float:
+    """Wait until the server uses under 5 % CPU for 0.5 s (every poll parked); returns seconds waited."""
+    started = time.monotonic()
+    before = _cpu_ticks(pid)
+    while time.monotonic() - started < timeout:
+        await asyncio.sleep(0.5)
+        now = _cpu_ticks(pid)
+        if now - before <= 2:
+            break
+        before = now
+    return time.monotonic() - started
+
+
+async def held_polls_and_urgent(port: int, url: str, actor: Actor, count: int, pid: int) -> Dict[str, Any]:
     clients, opened = await _open_fleet(port, count)
     received: Dict[int, float] = {}
     marker = f"紧急通知{uuid.uuid4().hex[:6]}".encode()
 
     rounds = [0]
+    answers = [0] * count
 
     async def hold(i: int, client: Client) -> None:
         while True:
             data = await client.sync(wait=50.0)
             rounds[0] += 1
+            answers[i] += 1
             if marker in data:
                 received[i] = time.monotonic()
                 return
 
     tasks = [asyncio.ensure_future(hold(i, c)) for i, c in enumerate(clients)]
-    await asyncio.sleep(3.0)  # every poll sent and parked on the server
+    parked = await _until_idle(pid)  # every poll sent, authenticated, read and parked on the server
     early = sum(t.done() for t in tasks)
     print(json.dumps({"answers_before_announcement": rounds[0]}), file=sys.stderr)
     database = Database(url)
@@ -200,9 +228,17 @@ async def held_polls_and_urgent(port: int, url: str, actor: Actor, count: int) -
     done, pending = await asyncio.wait(tasks, timeout=30.0)
     failed = [t.exception() for t in done if t.exception() is not None]
     if failed:
-        print(json.dumps({"failed_polls": len(failed), "first": str(failed[0])[:300]}, ensure_ascii=False),
-              file=sys.stderr)
+        print(
+            json.dumps({"failed_polls": len(failed), "first": str(failed[0])[:300]}, ensure_ascii=False),
+            file=sys.stderr,
+        )
     database.dispose()
+    if pending:
+        waiting = [i for i, t in enumerate(tasks) if t in pending]
+        print(
+            json.dumps({"still_waiting": len(waiting), "answers_they_got": sum(answers[i] for i in waiting)}),
+            file=sys.stderr,
+        )
     for task in pending:
         task.cancel()
     for client in clients:
@@ -211,6 +247,7 @@ async def held_polls_and_urgent(port: int, url: str, actor: Actor, count: int) -
     return {
         "speakers": count,
         "connect_and_first_sync_s": round(opened, 2),
+        "polls_parked_after_s": round(parked, 1),
         "held_polls": count - early,
         "announcement_commit_ms": round((committed - sent) * 1000, 1),
         "received": len(received),
@@ -307,8 +344,10 @@ def _server(url: str, port: int, workers: int, folder: Path) -> subprocess.Popen
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--polls", type=int, default=5000, help="Speakers holding long polls at once")
-    parser.add_argument("--speakers", type=int, default=1000, help="Speakers for the latency run")
+    parser.add_argument(
+        "--polls", type=int, default=5000, help="Speakers holding long polls at once (0: skip)"
+    )
+    parser.add_argument("--speakers", type=int, default=1000, help="Speakers for the latency run (0: skip)")
     parser.add_argument("--seconds", type=float, default=60.0, help="Length of the latency run")
     parser.add_argument("--period", type=float, default=30.0, help="Seconds between one speaker's syncs")
     parser.add_argument("--workers", type=int, default=2, help="Server worker processes")
@@ -323,7 +362,7 @@ def main() -> int:
     folder.mkdir(exist_ok=True)
     proc: Optional[subprocess.Popen] = None
     try:
-        actor = _populate(url, max(args.polls, args.speakers))
+        actor = _populate(url, max(args.polls, args.speakers, 1))
         port = _free_port()
         proc = _server(url, port, args.workers, folder)
         print(
@@ -331,10 +370,12 @@ def main() -> int:
                 {"figure": "setup", "fd_limit": limit, "workers": args.workers, "cpus": os.cpu_count()}
             )
         )
-        held = asyncio.run(held_polls_and_urgent(port, url, actor, args.polls))
-        print(json.dumps({"figure": "long_polls_and_urgent_delivery", **held}, ensure_ascii=False))
-        steady = asyncio.run(steady_syncs(port, args.speakers, args.seconds, args.period))
-        print(json.dumps({"figure": "sync_latency", **steady}, ensure_ascii=False))
+        if args.polls > 0:
+            held = asyncio.run(held_polls_and_urgent(port, url, actor, args.polls, proc.pid))
+            print(json.dumps({"figure": "long_polls_and_urgent_delivery", **held}, ensure_ascii=False))
+        if args.speakers > 0:
+            steady = asyncio.run(steady_syncs(port, args.speakers, args.seconds, args.period))
+            print(json.dumps({"figure": "sync_latency", **steady}, ensure_ascii=False))
     finally:
         if proc is not None:
             proc.terminate()
