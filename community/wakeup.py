@@ -203,7 +203,7 @@ def _after_commit(session: Session) -> None:
     if not scopes:
         return
     try:
-        url = session.get_bind().url.render_as_string(hide_password=False)
+        url = session.get_bind().engine.url.render_as_string(hide_password=False)
     except Exception:  # no bind: nothing to wake
         return
     hub = _HUBS.get(url)

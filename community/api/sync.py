@@ -88,10 +88,17 @@ SCOPE_SECONDS = 60.0
 """A device's scope (household, group, zone) is looked up again after this many seconds."""
 
 
-def _scope(database: Database, actor: Actor) -> DeviceScope:
-    cached = _SCOPES.get(actor.id)
+def _cached_scope(device_id: str) -> Optional[DeviceScope]:
+    cached = _SCOPES.get(device_id)
     if cached is not None and time.monotonic() - cached[0] < SCOPE_SECONDS:
         return cached[1]
+    return None
+
+
+def _scope(database: Database, actor: Actor) -> DeviceScope:
+    cached = _cached_scope(actor.id)
+    if cached is not None:
+        return cached
     with database.reader() as session:
         scope = device_scope(session, actor)
     _SCOPES[actor.id] = (time.monotonic(), scope)
@@ -235,6 +242,22 @@ async def _wait(
     return waiting.done() and not waiting.cancelled() and waiting.result()
 
 
+async def _next_page(
+    reads: SharedReads,
+    database: Database,
+    scope: DeviceScope,
+    cursor: Cursor,
+    seen: int,
+    now: datetime,
+    limit: int,
+) -> FeedPage:
+    """The shared read when it serves this speaker, else its own read (thread pool)."""
+    page = await reads.page(database, scope, cursor, seen, now, limit)
+    if page is None:
+        page = await run_in_threadpool(_read, database, scope, cursor, now, limit)
+    return page
+
+
 @router.post("/device/sync")
 async def sync(body: SyncIn, request: Request, who: Actor = Depends(deps.device)) -> JSONResponse:
     """One round trip: results of the ops (first results for replays) and the changes since the cursor."""
@@ -252,11 +275,11 @@ async def sync(body: SyncIn, request: Request, who: Actor = Depends(deps.device)
         )
     else:  # a poll: served from the shared read of this cursor when it can be (no DB work of its own)
         results, notices = [], []
-        scope = _SCOPES[who.id][1] if who.id in _SCOPES else await run_in_threadpool(_scope, database, who)
+        cached = _cached_scope(who.id)
+        scope = cached if cached is not None else await run_in_threadpool(_scope, database, who)
         if time.monotonic() - _SEEN.get(who.id, float("-inf")) >= SEEN_EVERY:
             await run_in_threadpool(_touch, database, who.id, clock.now())
-        found = await shared_reads.page(database, scope, cursor, seen, clock.now(), body.limit)
-        page = found or await run_in_threadpool(_read, database, scope, cursor, clock.now(), body.limit)
+        page = await _next_page(shared_reads, database, scope, cursor, seen, clock.now(), body.limit)
     for notice in notices:
         await run_in_threadpool(notify_all, notice)
     while page.empty and not page.more and not body.ops:
@@ -267,8 +290,7 @@ async def sync(body: SyncIn, request: Request, who: Actor = Depends(deps.device)
         if not await _wait(request, hub, community_id, scope.household_id, seen, remaining):
             break
         seen = hub.generation(community_id)
-        shared = await shared_reads.page(database, scope, page.cursor, seen, clock.now(), body.limit)
-        page = shared or await run_in_threadpool(_read, database, scope, page.cursor, clock.now(), body.limit)
+        page = await _next_page(shared_reads, database, scope, page.cursor, seen, clock.now(), body.limit)
     return JSONResponse(
         {
             "server_time": clock.now().isoformat(),
