@@ -9,7 +9,7 @@ from typing import Any, Dict, Iterator, List
 
 import pytest
 from fastapi.testclient import TestClient
-from sync_world import World
+from sync_world import World, create_pg_database, drop_pg_database, postgres_reason
 
 from assistant.changes import ServerChanges
 from assistant.records import OutboxOp
@@ -44,11 +44,19 @@ class Api:
         return {t: int(self.world.scalar(f"SELECT count(*) FROM {t}") or 0) for t in TABLES}
 
 
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
-    world = World.create(tmp_path, serve=False)
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
+    url = None
+    if request.param == "postgresql":
+        reason = postgres_reason()
+        if reason:
+            pytest.skip(reason)
+        url = create_pg_database()
+    world = World.create(tmp_path, url, serve=False)
     yield Api(world, tmp_path)
     world.close()
+    if url:
+        drop_pg_database(url)
 
 
 def op(type_: str, **payload: Any) -> Dict[str, Any]:
