@@ -16,8 +16,7 @@ setup(
         "models": ["catalog.json"],
         "audio": ["data/*.json"],
         "assistant": ["replies/*.yaml", "migrations/*.sql"],
-        "community": ["templates/*.html", "templates/**/*.html", "static/*", "migrations/*.py",
-                      "migrations/versions/*.py", "alembic.ini"],
+        "community": ["templates/*.html", "templates/*/*.html", "static/*", "migrations/script.py.mako"],
     },
     include_package_data=True,
     install_requires=[
@@ -54,6 +53,7 @@ setup(
             "pytest>=8.0",
             "pytest-timeout>=2.3",
             "ruff>=0.5",
+            "mypy>=1.10",
             "hypothesis>=6.100",
             "playwright>=1.45",
             "hassil>=1.7",
