@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Callable, Iterator, List
 
@@ -69,7 +70,13 @@ class Speaker:
 def speaker(tmp_path: Path) -> Iterator[Callable[[World], Speaker]]:
     made: List[Speaker] = []
 
-    def make(world: World, name: str = "dev", household: str = "home") -> Speaker:
+    def make(
+        world: World,
+        name: str = "dev",
+        household: str = "home",
+        trusted: bool = True,
+        skew: timedelta = timedelta(0),
+    ) -> Speaker:
         settings = Settings.from_flat(
             {
                 "data_dir": str(tmp_path / name),
@@ -81,7 +88,7 @@ def speaker(tmp_path: Path) -> Iterator[Callable[[World], Speaker]]:
         )
         pair_device(settings, world.server.url, world.pairing_code(household))
         sink = ReplySink()
-        clock = FakeClock(local_now())
+        clock = FakeClock(local_now() + skew, trusted=trusted)
         item = Speaker(settings, clock, sink, Assistant.open(settings, clock, sink))
         item.assistant.start()
         made.append(item)

@@ -139,3 +139,29 @@ def test_scheduled_announcement_arrives_when_due_not_before(world: World, speake
     assert spk.said("体检提醒", timeout=5.0) == "社区通知：体检提醒。明天上午体检。"
     late = (datetime.now(timezone.utc) - publish).total_seconds()
     assert 0.0 <= late < 1.5
+
+
+def test_emergency_reaches_family_at_once_while_a_long_poll_is_held(world: World, speaker) -> None:
+    spk = speaker(world)
+    _first_sync(spk)
+    time.sleep(0.2)  # the poller is held in a long poll now
+    family = world.login("daughter")
+    said = time.monotonic()
+    replies = spk.assistant.handle_text("救命啊")
+    assert "已经通知您的家人和社区" in replies[0].text
+    alerts = wait_for(lambda: family.get("/api/v1/alerts").json(), 1.0, "the alert on the family API")
+    assert time.monotonic() - said < 1.0
+    assert len(alerts) == 1 and alerts[0]["household_id"] == world.ids["home"]
+    page = family.get(f"/family/h/{world.ids['home']}/alerts")
+    assert page.status_code == 200 and "救命" in page.text
+
+
+def test_server_time_makes_an_untrusted_clock_trusted(world: World, speaker) -> None:
+    right = speaker(world, trusted=False)
+    wrong = speaker(world, name="skewed", household="other", trusted=False, skew=timedelta(hours=3))
+    _first_sync(right)
+    _first_sync(wrong)
+    wait_for(right.clock.is_trusted, 2.0, "the clock to be trusted")
+    assert abs(right.assistant.store.get_setting("sync.clock_offset_seconds")) < 5
+    assert not wrong.clock.is_trusted()  # 3 h off: the server does not vouch for it
+    assert abs(wrong.assistant.store.get_setting("sync.clock_offset_seconds") + 3 * 3600) < 5
