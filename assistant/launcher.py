@@ -215,6 +215,7 @@ def _cmd_start(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     settings = replace(settings, server_url=server.url)
     _banner(server, logins, sys.stderr)
+    _follow_community_zone(_DEMO_ZONE, sys.stderr)
     try:
         if not args.console and _speaker_ready(settings):
             from .__main__ import build_parser
@@ -224,6 +225,24 @@ def _cmd_start(args: argparse.Namespace, settings: Settings) -> int:
         return run_console(settings)
     finally:
         server.stop()
+
+
+_DEMO_ZONE = "Asia/Shanghai"
+"""The demo community's zone (community.config.DEFAULT_TIMEZONE)."""
+
+
+def _follow_community_zone(zone: str, out: IO[str]) -> None:
+    """Device times are the community's local times: on a machine set to another zone (a UTC
+    laptop), run this process in the community's zone so reminders fire at the right moment."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now().astimezone()
+    if now.utcoffset() == now.astimezone(ZoneInfo(zone)).utcoffset() or not hasattr(time, "tzset"):
+        return
+    os.environ["TZ"] = zone
+    time.tzset()
+    print(f"本机时区与社区不同，本次按 {zone} 时间运行 / using the community's time zone {zone}", file=out)
 
 
 def _speaker_ready(settings: Settings) -> bool:

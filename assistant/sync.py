@@ -347,7 +347,12 @@ class SyncWorker:
             events = apply_changes(self.store, changes, now)
             server_time = _server_time(answer)
             if server_time is not None:
-                self.store.set_setting(OFFSET_KEY, round((server_time - now).total_seconds(), 3))
+                offset = round((server_time - now).total_seconds(), 3)
+                rest = abs(offset) % 1800  # zones differ by whole half hours
+                if abs(offset) >= 1795 and min(rest, 1800 - rest) < 5 and self.rounds == 0:
+                    _LOGGER.warning("clock %+.0f s from the server: is the device's time zone the "
+                                    "community's (%s)?", offset, answer.get("timezone"))
+                self.store.set_setting(OFFSET_KEY, offset)
             self.rounds += 1
         self._failing = False
         self._told_unpaired = False
