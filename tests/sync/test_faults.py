@@ -49,8 +49,14 @@ def _intend(store: Store, i: int, activities: List[str], intended: Dict[str, set
         intended["alerts"].add(f"救命{i}")
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_world(request: pytest.FixtureRequest) -> World:
+    return request.getfixturevalue("world" if request.param == "sqlite" else "pg_world")  # type: ignore[no-any-return]
+
+
 @pytest.mark.slow
-def test_sigkill_during_sync_50_times_loses_and_doubles_nothing(world: World, tmp_path: Path) -> None:
+def test_sigkill_during_sync_50_times_loses_and_doubles_nothing(any_world: World, tmp_path: Path) -> None:
+    world = any_world
     data_dir = tmp_path / "device"
     pair_device(Settings(data_dir=data_dir), world.server.url, world.pairing_code())
     activities = [world.add_activity(f"活动{i}", capacity=50) for i in range(10)]
