@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test lint bench system-deps clean-venv
 
 run: $(STAMP)
-	$(PY) -m assistant run
+	$(PY) -m assistant start
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
