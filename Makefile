@@ -1,5 +1,6 @@
 # 越巢 — the two commands: `make run` (the assistant) and `make test` (lint + every test).
-# Both create .venv and install what is missing first, so they work on a fresh clone.
+# Both create .venv and install what is missing first, so they work on a fresh clone. The install
+# steps read nothing from stdin, so sentences piped into `make run` reach the assistant.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -27,10 +28,10 @@ system-deps:
 	@bash deploy/system-deps.sh
 
 $(STAMP): setup.py pyproject.toml
-	@$(MAKE) --no-print-directory system-deps
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[server,dev]'
+	@$(MAKE) --no-print-directory system-deps < /dev/null
+	test -x $(PY) || $(PYTHON) -m venv $(VENV) < /dev/null
+	$(PY) -m pip install -q --upgrade pip < /dev/null
+	$(PY) -m pip install -q -e '.[server,dev]' < /dev/null
 	touch $(STAMP)
 
 clean-venv:
