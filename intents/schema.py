@@ -23,6 +23,7 @@ class IntentId(str, Enum):
     REMINDER_CREATE = "reminder.create"
     REMINDER_LIST = "reminder.list"
     REMINDER_CANCEL = "reminder.cancel"
+    REMINDER_ACK = "reminder.ack"
     SERVICE_BOOK = "service.book"
     ANNOUNCEMENT_QUERY = "announcement.query"
     MESSAGE_SEND = "message.send"
@@ -30,6 +31,7 @@ class IntentId(str, Enum):
     POINTS_QUERY = "points.query"
     TIME_QUERY = "time.query"
     EMERGENCY_HELP = "emergency.help"
+    EMERGENCY_CANCEL = "emergency.cancel"
     DIALOG_YES = "dialog.yes"
     DIALOG_NO = "dialog.no"
     DIALOG_REPEAT = "dialog.repeat"
@@ -38,6 +40,10 @@ class IntentId(str, Enum):
     DIALOG_SLOWER = "dialog.slower"
     DIALOG_STOP = "dialog.stop"
     DIALOG_HELP = "dialog.help"
+    DIALOG_CORRECT = "dialog.correct"
+    DIALOG_WAIT = "dialog.wait"
+    DIALOG_THANKS = "dialog.thanks"
+    DIALOG_GREETING = "dialog.greeting"
     UNKNOWN = "unknown"
 
 
