@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, List, Pattern, Tuple
 
+from intents.lexical import fold
 from intents.numerals import convert
 from intents.templates import load_lexicon
 
@@ -81,6 +82,7 @@ def normalize(text: str, repair: Callable[[str], str] = _same, rewrite: bool = T
     cleaned = clean(text)
     if len(cleaned) > MAX_CHARS:
         return Normalized(heard="", plain=cleaned[:MAX_CHARS], core="")
+    cleaned = fold(cleaned) if rewrite else cleaned
     heard = repair(cleaned)
     heard = colloquial(heard) if rewrite else heard
     plain = convert(heard)

@@ -1,0 +1,66 @@
+"""The lexical layer: traditional → simplified (OpenCC) and Guangzhou / Cantonese words → Mandarin.
+
+Runs on cleaned text before homophone repair, so that a local word (听日, 食咗, 唔该) becomes the
+Mandarin word it means (明天, 吃了, 谢谢) instead of being "repaired" towards a wrong one. The word
+list is data: ``intents/data/zh/cantonese.yaml`` (each rule with an example that the tests check).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from typing import List, Pattern, Tuple
+
+import yaml
+
+from intents.templates import DATA_DIR
+
+_LOGGER = logging.getLogger(__name__)
+
+RULES_FILE = DATA_DIR / "cantonese.yaml"
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+Rule = Tuple[Pattern[str], str, str, str]
+"""(pattern, replacement, example as heard, example after the whole layer)."""
+
+
+@lru_cache(maxsize=1)
+def rules() -> Tuple[Rule, ...]:
+    """The Cantonese rules in order, compiled once."""
+    with open(RULES_FILE, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    out: List[Rule] = []
+    for row in data.get("rules") or ():
+        pattern, replacement, example, expected = (str(item) for item in row)
+        out.append((re.compile(pattern), replacement, example, expected))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _converter() -> object:
+    import opencc  # OpenCC's own tables: no hand-made character list
+
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=2048)
+def simplified(text: str) -> str:
+    """Traditional characters folded to simplified: 預約體檢 → 预约体检; other text unchanged."""
+    if not _HAN.search(text):
+        return text
+    return str(_converter().convert(text))  # type: ignore[attr-defined]
+
+
+def cantonese(text: str) -> str:
+    """Guangzhou / Cantonese words → Mandarin: 听日朝早食咗药 → 明天早上吃了药."""
+    for pattern, replacement, _, _ in rules():
+        if pattern.search(text):
+            text = pattern.sub(replacement, text)
+    return text
+
+
+@lru_cache(maxsize=4096)
+def fold(text: str) -> str:
+    """The whole lexical layer on cleaned text (no spaces or punctuation): simplified, then Mandarin."""
+    return cantonese(simplified(text))

@@ -1,0 +1,55 @@
+"""The lexical layer: every Cantonese rule does what its example says; traditional text is folded."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from intents import IntentId, parse
+from intents.lexical import fold, rules, simplified
+from intents.normalize import colloquial
+from intents.numerals import convert
+
+NOW = datetime(2025, 3, 11, 9, 30)  # a Tuesday
+
+
+def _post(text: str) -> str:
+    """What the parser reads after the layer: colloquial rewrites and numerals, on both sides."""
+    return convert(colloquial(text))
+
+
+@pytest.mark.parametrize("rule", rules(), ids=lambda r: r[2])
+def test_each_rule_does_what_its_example_says(rule: Any) -> None:
+    pattern, _, example, expected = rule
+    assert pattern.search(example), f"{pattern.pattern!r} does not occur in its own example {example!r}"
+    assert _post(fold(example)) == _post(expected)
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("預約體檢", "预约体检"), ("報名太極拳", "报名太极拳"), ("幾點鐘", "几点钟"), ("頭髮", "头发"),
+    ("後天", "后天"), ("明天有什么活动", "明天有什么活动"),
+])
+def test_traditional_characters_are_folded(text: str, want: str) -> None:
+    assert simplified(text) == want
+
+
+@pytest.mark.parametrize(("text", "intent", "slots"), [
+    ("听日下昼有冇活动", IntentId.ACTIVITY_QUERY, {"date": "2025-03-12", "part_of_day": "afternoon"}),
+    ("預約明天的體檢", IntentId.SERVICE_BOOK, {"service": "checkup", "date": "2025-03-12"}),
+    ("每日朝早八点提我食降压药", IntentId.REMINDER_CREATE,
+     {"date": "2025-03-12", "time": "08:00", "repeat": "daily", "content": "吃降压药"}),
+    ("而家几点钟", IntentId.TIME_QUERY, {}),
+])
+def test_local_words_reach_the_intent_and_slots(text: str, intent: IntentId, slots: dict) -> None:
+    result = parse(text, NOW)
+    assert (result.intent, result.slots) == (intent, slots)
+
+
+@pytest.mark.parametrize(("text", "not_"), [
+    ("食堂几点开门", "吃堂"), ("打电话给女儿", "打电说"), ("我认识他", "认会"), ("关系好", "关是"),
+    ("送餐不要呢", "不要这"),
+])
+def test_mandarin_words_that_look_local_are_left_alone(text: str, not_: str) -> None:
+    assert not_ not in fold(text)
