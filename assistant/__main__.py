@@ -22,6 +22,7 @@ _COMMAND_MODULES = (
     "audio.commands",
     "assistant.doctor",
     "assistant.pairing",
+    "assistant.launcher",
 )
 
 

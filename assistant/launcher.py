@@ -34,6 +34,7 @@ class LauncherError(RuntimeError):
 
 
 def register(subparsers: Any) -> None:
+    """Add the `start` subcommand."""
     start = subparsers.add_parser(
         "start", help="All in one: local community server + demo data + pairing + run"
     )
@@ -249,7 +250,7 @@ def _speaker_ready(settings: Settings) -> bool:
     """A microphone and a speech model are there (else the console is used, with sync)."""
     try:
         from audio.capture import has_microphone
-        from audio.commands import model_path
+        from audio.wiring import model_path
 
         from .__main__ import build_parser
 

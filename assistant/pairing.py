@@ -40,16 +40,13 @@ class Paired:
 
 
 def register(subparsers: Any) -> None:
-    """Add the `pair` and `start` subcommands."""
+    """Add the `pair` subcommand (`start` is assistant.launcher's, which uses pair_device)."""
     pair = subparsers.add_parser("pair", help="Pair this speaker with a community server (6-digit code)")
     pair.add_argument("--server", required=True, help="Server URL, e.g. http://127.0.0.1:8000")
     pair.add_argument("--code", required=True, help="The 6-digit code from the staff page")
     pair.add_argument("--name", default="音箱", help="Name shown to staff (default 音箱)")
     pair.add_argument("--db", type=Path, help="Store file (default: DATA_DIR/assistant.db)")
     pair.set_defaults(func=_cmd_pair)
-    from .launcher import register as register_start
-
-    register_start(subparsers)
 
 
 def pair_device(

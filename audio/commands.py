@@ -12,6 +12,7 @@ from typing import Any, List, Optional, Sequence
 from assistant.config import Settings
 
 from .errors import AudioError
+from .wiring import loudspeaker, model_path, open_source
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -31,9 +32,13 @@ def register(subparsers: Any) -> None:
     _model_option(transcribe)
     transcribe.set_defaults(func=_guard(_cmd_transcribe))
 
-    say = subparsers.add_parser("say", help="Speak TEXT in Mandarin")
-    say.add_argument("text", metavar="TEXT")
+    say = subparsers.add_parser("say", help="Speak TEXT in Mandarin (--dry-run: what the engine is given)")
+    say.add_argument("text", metavar="TEXT", nargs="+", help="One or more texts, said in turn")
     say.add_argument("--out", type=Path, metavar="FILE.wav", help="Write a WAV file instead of playing")
+    say.add_argument("--dry-run", action="store_true",
+                     help="Play and write nothing; print one JSON line per TEXT: text, voice, input (what "
+                          "the engine is given), phonemes (espeak-ng -q -x), fallbacks (words read with "
+                          "another language's rules), seconds (estimated at the configured rate)")
     say.set_defaults(func=_guard(_cmd_say))
 
     listen = subparsers.add_parser("listen", help="Print live transcripts from the microphone")
@@ -85,12 +90,6 @@ def _guard(fn: Any) -> Any:
 
 def _print(obj: Any) -> None:
     print(json.dumps(obj, ensure_ascii=False), flush=True)
-
-
-def model_path(args: argparse.Namespace, settings: Settings) -> Path:
-    from models import DEFAULT_MODEL
-
-    return Path(args.model) if getattr(args, "model", None) else settings.model_dir / DEFAULT_MODEL
 
 
 def _cmd_devices(args: argparse.Namespace, settings: Settings) -> int:
@@ -165,13 +164,33 @@ def _intent_of(settings: Settings, catalog: Any = None) -> Any:
 
 
 def _cmd_say(args: argparse.Namespace, settings: Settings) -> int:
-    from .tts import Speaker
+    if args.dry_run:
+        return _say_dry_run(args.text, settings)
+    from .tts import OUTPUT_RATE, Speaker
+    from .wav import Audio
 
-    speaker = Speaker(settings.voice, sink=_file_sink(args.out) if args.out else _loudspeaker(settings))
+    speaker = Speaker(settings.voice, sink=_file_sink(args.out) if args.out else loudspeaker(settings))
     if args.out:
-        args.out.write_bytes(speaker.synthesize(args.text))
+        audio = Audio.concat([speaker.synthesize_audio(text) for text in args.text], OUTPUT_RATE)
+        args.out.write_bytes(audio.to_wav())
         return 0
-    speaker.speak(args.text)
+    for text in args.text:
+        speaker.speak(text)
+    return 0
+
+
+def _say_dry_run(texts: Sequence[str], settings: Settings) -> int:
+    """One JSON line per text: what the engine would be given and what espeak-ng makes of it."""
+    from .phonemes import fallbacks, phonemize
+    from .pronounce import FrontEnd, seconds
+
+    front = FrontEnd.for_voice(settings.voice.voice)
+    spoken = [front.prepare(text) for text in texts]
+    phonemes = phonemize([s.input for s in spoken], front.engine_voice, front.spec.reads)
+    for said, phones in zip(spoken, phonemes, strict=True):
+        _print({"text": said.text, "voice": front.engine_voice, "input": said.input, "phonemes": phones,
+                "fallbacks": fallbacks(phones, front.spec.lang),
+                "seconds": seconds(said, settings.voice.rate)})
     return 0
 
 
@@ -190,27 +209,11 @@ def _file_sink(path: Path) -> _FileSink:
     return _FileSink(path)
 
 
-def _loudspeaker(settings: Settings) -> Any:
-    from .playback import SoundDevicePlayer
-
-    return SoundDevicePlayer(settings.audio.output_device)
-
-
-def _open_source(args: argparse.Namespace, settings: Settings) -> Any:
-    if args.input_wav:
-        from .wav import WavSource
-
-        return WavSource(args.input_wav, rate=settings.audio.rate)
-    from .capture import MicSource
-
-    return MicSource(settings.audio.input_device, rate=settings.audio.rate)
-
-
 def _cmd_listen(args: argparse.Namespace, settings: Settings) -> int:
     from .recognizer import CommandRecognizer, SpeechModel
 
     model = SpeechModel.load(model_path(args, settings))
-    source = _open_source(args, settings)
+    source = open_source(args, settings)
     recognizer = CommandRecognizer(model, source.rate, None)
     print("listening… (Ctrl+C to stop)", file=sys.stderr)
     try:

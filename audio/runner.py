@@ -12,6 +12,7 @@ from typing import Any, List, Optional
 from assistant.config import Settings
 
 from .errors import DeviceError, ModelMissingError
+from .wiring import model_path, open_sink, open_source
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -53,7 +54,6 @@ def _wait_for_hardware(reason: str) -> int:
 
 def run_speaker(args: argparse.Namespace, settings: Settings) -> int:
     """The full speaker; 0 when the source ended or Ctrl+C, 1 on a clear error."""
-    from .commands import model_path
     from .recognizer import SpeechModel
 
     if not args.input_wav:
@@ -68,7 +68,7 @@ def run_speaker(args: argparse.Namespace, settings: Settings) -> int:
             raise
         return _fallback(settings, f"没有中文语音模型 / {exc}")
     try:
-        sink = _open_sink(args, settings)
+        sink = open_sink(args, settings)
     except DeviceError as exc:
         if args.input_wav:
             raise
@@ -76,22 +76,11 @@ def run_speaker(args: argparse.Namespace, settings: Settings) -> int:
     return _run(args, settings, model, sink)
 
 
-def _open_sink(args: argparse.Namespace, settings: Settings) -> Any:
-    if args.output_dir:
-        from .wav import WavFolderSink
-
-        return WavFolderSink(args.output_dir)
-    from .playback import SoundDevicePlayer
-
-    return SoundDevicePlayer(settings.audio.output_device)
-
-
 def _run(args: argparse.Namespace, settings: Settings, model: Any, sink: Any) -> int:
     from assistant.clock import SystemClock
     from assistant.runtime import Assistant
     from assistant.watchdog import Watchdog
 
-    from .commands import _open_source
     from .speaker import SpeakerLoop, answer_phrases
     from .tts import Speaker
 
@@ -111,7 +100,7 @@ def _run(args: argparse.Namespace, settings: Settings, model: Any, sink: Any) ->
     # loop and the dialog thread keep beating, so a hang in either gets the service restarted.
     watchdog = Watchdog(parts=("capture", "dialog"))
     assistant.heartbeat = lambda: watchdog.beat("dialog")
-    source = _open_source(args, settings)
+    source = open_source(args, settings)
     try:
         loop = SpeakerLoop(
             source, model, speaker, lambda heard: assistant.process(heard.to_event()),

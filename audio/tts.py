@@ -1,4 +1,9 @@
-"""Text to speech: pyttsx3 over espeak-ng (Mandarin), contained, with the espeak-ng program as fallback."""
+"""Text to speech: pyttsx3 over espeak-ng (Mandarin), contained, with the espeak-ng program as fallback.
+
+Every text goes through the pronunciation front end (audio.pronounce) first: the engines —
+whichever of the two speaks — are given the same segments (tone-numbered pinyin for the
+cmn-latn-pinyin voice), and the speaker adds the same short silence after each.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from typing import TYPE_CHECKING, List, Optional, Protocol
 
 from .errors import SpeechError
 from .playback import Player
+from .pronounce import FrontEnd, Segment, pause_seconds
 from .wav import Audio
 
 if TYPE_CHECKING:  # importing assistant runs its package __init__ (slow); only the type is needed
@@ -145,10 +151,14 @@ class Speaker:
 
     voice: settings.voice (voice id, default rate in wpm, default volume 0–1).
     sink: where audio goes; None = the default loudspeaker (DeviceError if there is none).
+    front_end: turns text into engine input; default: the one declared for voice.voice
+    (SpeechError when audio/data/voices.yaml does not declare that voice).
     """
 
-    def __init__(self, voice: VoiceSettings, sink: Optional[Player] = None) -> None:
+    def __init__(self, voice: VoiceSettings, sink: Optional[Player] = None,
+                 front_end: Optional[FrontEnd] = None) -> None:
         self.voice = voice
+        self.front_end = front_end or FrontEnd.for_voice(voice.voice)
         # The default loudspeaker is opened here, so a missing one (DeviceError) shows up when the
         # Speaker is made — where callers such as `chat --speak` can say so and carry on as text.
         self._sink: Player = sink if sink is not None else _default_sink()
@@ -163,7 +173,7 @@ class Speaker:
             self._backends = []
             for factory in (_make_pyttsx3, _make_espeak):
                 try:
-                    self._backends.append(factory(self.voice.voice))
+                    self._backends.append(factory(self.front_end.engine_voice))
                 except Exception as exc:  # an engine that cannot start is skipped, and said so
                     self._broken.append(f"{factory.__name__.lstrip('_').replace('make_', '')}: {exc}")
                     _LOGGER.warning("speech engine unavailable: %s", self._broken[-1])
@@ -195,28 +205,40 @@ class Speaker:
                          volume: Optional[float] = None) -> Audio:
         """Like synthesize(), as an Audio value."""
         wpm, gain = rate or self.voice.rate, self._volume(volume)
-        parts = [self._synth_one(s, wpm, gain) for s in split_sentences(text)]
+        parts = [self._synth_segment(s, wpm, gain) for s in self.segments(text)]
         return Audio.concat(parts, OUTPUT_RATE)
 
+    def segments(self, text: str) -> List[Segment]:
+        """What the engines are given for `text`, piece by piece (see audio.pronounce)."""
+        return list(self.front_end.prepare(text).segments)
+
     def speak(self, text: str, rate: Optional[int] = None, volume: Optional[float] = None) -> None:
-        """Say `text` (blocking), one sentence at a time so the first words come fast."""
+        """Say `text` (blocking), one segment at a time so the first words come fast."""
         self._stop.clear()
         sink = self._get_sink()
         self.speaking.set()
         try:
-            for sentence in split_sentences(text):
+            for segment in self.segments(text):
                 if self._stop.is_set():
                     break
-                audio = self._synth_one(sentence, rate or self.voice.rate, self._volume(volume))
+                audio = self._synth_segment(segment, rate or self.voice.rate, self._volume(volume))
                 if self._stop.is_set():
                     break
                 sink.play(audio)
         finally:
             self.speaking.clear()
 
+    def _synth_segment(self, segment: Segment, rate: int, volume: float) -> Audio:
+        """One segment's speech followed by its pause (longer after a sentence than after a list item)."""
+        audio = self._synth_one(segment.text, rate, volume)
+        silence = Audio(bytes(int(pause_seconds(segment, rate) * OUTPUT_RATE) * 2), OUTPUT_RATE)
+        return Audio.concat([audio, silence], OUTPUT_RATE)
+
     def warm_up(self) -> None:
-        """Start the engines now (pyttsx3's worker takes ~0.6 s), so the first answer comes fast."""
-        self._synth_one("好。", self.voice.rate, self.voice.volume)
+        """Start the engines and the front end now (pyttsx3's worker takes ~0.6 s, pypinyin's
+        dictionaries ~0.2 s), so the first answer comes fast."""
+        for segment in self.segments("好。"):
+            self._synth_segment(segment, self.voice.rate, self.voice.volume)
 
     def play(self, audio: Audio) -> None:
         """Play a prepared sound (e.g. the earcon) through the same sink."""
