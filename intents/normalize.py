@@ -33,6 +33,9 @@ _LEADING = re.compile(r"^[啊哦噢喂]+")
 class Normalized:
     """An utterance in its normalised forms."""
 
+    folded: str
+    """Cleaned text after the lexical layer (simplified, Mandarin words), before any repair: the words
+    as heard, which emergencies and bookings must be supported by."""
     heard: str
     """Cleaned, homophone-repaired text without fillers, numerals as heard (小声一点 keeps its 一点)."""
     plain: str
@@ -81,7 +84,7 @@ def normalize(text: str, repair: Callable[[str], str] = _same, rewrite: bool = T
     """
     cleaned = clean(text)
     if len(cleaned) > MAX_CHARS:
-        return Normalized(heard="", plain=cleaned[:MAX_CHARS], core="")
+        return Normalized(folded="", heard="", plain=cleaned[:MAX_CHARS], core="")
     cleaned = fold(cleaned) if rewrite else cleaned
     heard = repair(cleaned)
     heard = colloquial(heard) if rewrite else heard
@@ -93,7 +96,8 @@ def normalize(text: str, repair: Callable[[str], str] = _same, rewrite: bool = T
     core = _LEADING.sub("", core)
     core = _THANKS.sub("", core) or core
     core = _halve(core)
-    return Normalized(heard=_FILLERS.sub("", heard), plain=plain, core=core)
+    return Normalized(folded=convert(colloquial(cleaned)) if rewrite else cleaned,
+                      heard=_FILLERS.sub("", heard), plain=plain, core=core)
 
 
 def _halve(text: str) -> str:

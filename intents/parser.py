@@ -8,14 +8,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Tuple
 
+from intents import classifier
 from intents.cues import match_cues
 from intents.demo import demo_catalog
+from intents.emergency import assess
 from intents.index import CatalogIndex, Entity, index_for
 from intents.normalize import normalize, strip_particles
 from intents.pinyin import spelled
 from intents.schema import Catalog, IntentId, Parse
-from intents.templates import DATA_DIR, MARKERS, IntentSpec, Template, expand, load_intents, parse_sentence
-from intents.timeparse import TimeSpec, parse_time, resolve
+from intents.templates import (
+    DATA_DIR,
+    MARKERS,
+    IntentSpec,
+    Template,
+    expand,
+    load_intents,
+    load_lexicon,
+    parse_sentence,
+)
+from intents.timeparse import OFFSETS, TimeSpec, parse_time, resolve
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -25,6 +36,27 @@ _WHOLE_LIMIT = 400
 """Phrases one whole-utterance template may expand to."""
 _MARKER_OF = {kind: mark for kind, mark in MARKERS.items()}
 _CONTENT_LEAD = ("记得要", "要", "该", "得")
+CLASSIFIER_MIN = 0.5
+"""The learned scorer's probability needed to name an intent no template matched whole."""
+CLASSIFIER_OVERRIDE = 0.9
+"""…and to overrule a template or cue rule that names another intent."""
+_RISKY = {
+    IntentId.ACTIVITY_BOOK: re.compile(r"报|参加|算我|加我|留.{0,2}位|去|约|登记|搞|玩|学|上|一个|预|要"),
+    IntentId.BOOKING_CANCEL: re.compile(r"取消|退|不去|不参加|去不了|不报|不要|不用|不约|不来|算了|撤|删"
+                                        r"|不做|不剪|改天|不得闲|没空|来不了|不想去"),
+    IntentId.REMINDER_CANCEL: re.compile(r"取消|删|关|去掉|不要|不用|别|停|算了|不需要"),
+    IntentId.SERVICE_BOOK: re.compile(r"约|订|叫|派|送|要|想|安排|预|需要|做|来|上门|找|申请|帮|给|剪|搞|打扫"
+                                      r"|检|车|理发|饭|餐"),
+}
+_CLEAR_CANCEL = re.compile(r"取消|退|不去了|不参加了|不报了|去不了了|不来了|不要了|唔去|不用去了")
+"""Words as heard that an action intent needs: no repair or learned guess may book or cancel
+something the senior did not say an action word for (the dialog reads it back anyway)."""
+_CORRECTION = re.compile(
+    r"^(?:哦|噢|啊|哎|唉|嗯)?(?:(?:不对|不是|错了|搞错了|说错了|弄错了)(?:啊|呀|了|啦|喔|的)?)+"
+    r"(?:我是说|我说的是|我说|我的意思是|应该是|是|改成|改为|换成|要)?"
+    r"|^(?:哦|噢|嗯)?(?:我是说|我说的是|我的意思是|应该是|改成|改为|换成)")
+"""A correction of what was read back: 不对，是后天 / 不是我说早上8点 / 我是说降糖药."""
+_CORRECT_CONTENT_MAX = 6
 # When two templates match equally well, the earlier intent in this list wins.
 _PRIORITY = [
     IntentId.EMERGENCY_HELP, IntentId.REMINDER_CANCEL, IntentId.BOOKING_CANCEL, IntentId.REMINDER_CREATE,
@@ -60,6 +92,7 @@ def _model() -> _Model:
         templates = sorted((t for s in specs.values() if not s.whole for t in s.templates),
                            key=lambda t: order.get(t.intent, len(order)))
         _MODEL = _Model(specs, tuple(templates), whole)
+        OFFSETS.update({str(k): int(v) for k, v in (load_lexicon().get("routine_offsets") or {}).items()})
     return _MODEL
 
 
@@ -147,6 +180,37 @@ def _partial(skeleton: str) -> Tuple[Optional[Template], Any, float]:
     return best
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """One utterance read up to the point where an intent is chosen (shared with the trainer)."""
+
+    heard: str
+    """After the lexical layer, before repair: what emergencies and actions must be supported by."""
+    canon: str
+    spec: TimeSpec
+    entities: List[Entity]
+    skeleton: str
+    spans: List[Tuple[int, int]]
+    index: CatalogIndex
+
+
+def analyse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Tuple[Any, Optional[Analysis]]:
+    """(normalised forms, analysis) of one utterance; the analysis is None when nothing is left."""
+    if not isinstance(text, str):
+        text = str(text)
+    if now.tzinfo is not None:  # the contract's now is naive local time; catalog starts are naive too
+        now = now.replace(tzinfo=None)
+    index = index_for(catalog if catalog is not None else demo_catalog(now))
+    norm = normalize(text, index.repair)
+    canon = norm.core
+    if not canon:
+        return norm, None
+    spec = parse_time(canon, now)
+    entities = index.find(canon, spec.spans)
+    skeleton, spans = _skeleton(canon, spec, entities)
+    return norm, Analysis(norm.folded, canon, spec, entities, skeleton, spans, index)
+
+
 def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
     """Understand one utterance.
 
@@ -154,26 +218,30 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
     now: naive local wall-clock time that relative time words resolve against.
     catalog: the activities to match titles and categories against; None → demo_catalog(now).
     """
-    if not isinstance(text, str):
-        text = str(text)
-    if now.tzinfo is not None:  # the contract's now is naive local time; catalog starts are naive too
+    if now.tzinfo is not None:
         now = now.replace(tzinfo=None)
-    index = index_for(catalog if catalog is not None else demo_catalog(now))
-    norm = normalize(text, index.repair)
+    norm, found_all = analyse(text, now, catalog)
     model = _model()
     canon = norm.core
     # Before the empty check: 嗯 / 嗯嗯 alone is a filler to strip but, as a whole answer, a yes.
     whole = _whole(model, (canon, norm.plain, norm.heard) if canon else (norm.plain,))
-    if whole is not None:
+    if whole is not None and not (whole is IntentId.EMERGENCY_CANCEL and assess(norm.folded).severity):
         return Parse(text=canon or norm.plain, intent=whole, confidence=1.0)
-    if not canon:
+    if found_all is None:
         return Parse(text=norm.plain, intent=IntentId.UNKNOWN)
-    spec = parse_time(canon, now)
-    entities = index.find(canon, spec.spans)
-    skeleton, spans = _skeleton(canon, spec, entities)
-    intent, template, found, confidence = _understand(skeleton)
+    a = found_all
+    danger = assess(norm.folded)
+    if danger.severity is not None:
+        return Parse(text=canon, intent=IntentId.EMERGENCY_HELP, slots={"severity": danger.severity},
+                     confidence=1.0 if danger.severity == "high" else 0.8)
+    correction = _CORRECTION.match(canon)
+    if correction is not None and correction.end() < len(canon):
+        slots = _correction_slots(canon, correction.end(), now, a)
+        if slots:
+            return Parse(text=canon, intent=IntentId.DIALOG_CORRECT, slots=slots, confidence=0.85)
+    intent, template, found, confidence, source_kind = _decide(a)
     if intent is None or confidence < MIN_CONFIDENCE:
-        _LOGGER.debug("no intent for %r (skeleton %r, confidence %.2f)", canon, skeleton, confidence)
+        _LOGGER.debug("no intent for %r (skeleton %r, confidence %.2f)", canon, a.skeleton, confidence)
         # Nothing understood: show the text as heard, not as repaired towards words it does not contain.
         return Parse(text=normalize(text, rewrite=False).core, intent=IntentId.UNKNOWN,
                      confidence=round(confidence, 3))
@@ -183,9 +251,159 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
         # could turn 爷爷想 into 爷也想 (也想 is a template word). Positions agree when lengths do.
         heard = normalize(text).core
         source = heard if len(heard) == len(canon) else canon
-    slots = _slots(intent, model.specs[intent].slots, canon, now, spec, entities, found, spans, index, source)
-    _LOGGER.debug("%r → %s via %r", canon, intent.value, template.source if template else "cues")
+    slots = _slots(intent, model.specs[intent].slots, canon, now, a.spec, a.entities, found, a.spans, a.index,
+                   source)
+    if intent in _CONTENT_FALLBACK and "content" not in slots:
+        content = _content_fallback(intent, a)
+        if content:
+            slots["content"] = content
+    _LOGGER.debug("%r → %s via %s", canon, intent.value, source_kind)
     return Parse(text=canon, intent=intent, slots=slots, confidence=round(confidence, 3))
+
+
+def _decide(a: Analysis) -> Tuple[Optional[IntentId], Optional[Template], Any, float, str]:
+    """Templates where they are precise, the learned scorer where they are silent, cue rules last;
+    never an emergency here (assess() alone decides those) and never an action without its words."""
+    skeleton = strip_particles(a.skeleton)
+    template, found, t_conf = _match(skeleton, partial=False)
+    scorer = classifier.model()
+    scores = scorer.score(a.skeleton) if scorer is not None else None
+    best, prob = _best_allowed(scores, a) if scores is not None else (None, 0.0)
+    if template is not None and template.intent is not IntentId.EMERGENCY_HELP:
+        if best is not None and best is not template.intent and prob >= CLASSIFIER_OVERRIDE \
+                and best is not IntentId.UNKNOWN:
+            return best, None, None, prob, "scorer over template"
+        return template.intent, template, found, t_conf, "template"
+    if best is not None and prob >= CLASSIFIER_MIN:
+        if best is IntentId.UNKNOWN:
+            return None, None, None, 1.0 - prob, "scorer: unknown"
+        # A template inside the utterance can still give the content slot of the same intent.
+        inside, inside_found, _ = _partial(skeleton) if skeleton else (None, None, 0.0)
+        if inside is not None and inside.intent is best:
+            return best, inside, inside_found, prob, "scorer + partial template"
+        return best, None, None, prob, "scorer"
+    rule = match_cues(a.skeleton)
+    if rule is not None and rule.intent is not IntentId.EMERGENCY_HELP and _supported(rule.intent, a):
+        return rule.intent, None, None, rule.confidence, "cue rule"
+    inside, inside_found, conf = _partial(skeleton) if skeleton else (None, None, 0.0)
+    if inside is not None and inside.intent is not IntentId.EMERGENCY_HELP and _supported(inside.intent, a):
+        return inside.intent, inside, inside_found, conf, "partial template"
+    return None, None, None, max(conf, prob), "nothing"
+
+
+def _best_allowed(scores: classifier.Scores, a: Analysis) -> Tuple[Optional[IntentId], float]:
+    """The scorer's best intent that the heard words support (emergencies are not the scorer's)."""
+    for name, prob in scores.ranked:
+        try:
+            intent = IntentId(name)
+        except ValueError:
+            continue
+        if intent in (IntentId.EMERGENCY_HELP, IntentId.DIALOG_CORRECT):
+            continue
+        if not _supported(intent, a, learned=True):
+            continue
+        return intent, prob
+    return None, 0.0
+
+
+def _supported(intent: IntentId, a: Analysis, learned: bool = False) -> bool:
+    """Whether the words as heard carry the action an intent needs; a learned guess of a cancellation
+    also needs the thing cancelled or a clear cancel word (下雨了我不去医院 cancels nothing)."""
+    evidence = _RISKY.get(intent)
+    if evidence is not None and evidence.search(a.heard) is None:
+        return False
+    if learned and intent is IntentId.BOOKING_CANCEL and not a.entities:
+        return _CLEAR_CANCEL.search(a.heard) is not None
+    return True
+
+
+def _correction_slots(canon: str, start: int, now: datetime, a: Analysis) -> Dict[str, Any]:
+    """The values a correction gives: those the rest of the utterance names, in the contract's formats."""
+    spec_allowed = _model().specs[IntentId.DIALOG_CORRECT].slots
+    slots = _slots(IntentId.DIALOG_CORRECT, spec_allowed, canon, now, a.spec, a.entities, None, a.spans,
+                   a.index, canon)
+    if a.spec.date is None:
+        slots.pop("date", None)  # only what was said: a clock time alone keeps the pending day
+    if not slots:
+        rest = strip_particles(canon[start:])
+        if rest and len(rest) <= _CORRECT_CONTENT_MAX and not re.search(r"[不没别]", rest):
+            slots["content"] = rest
+    return slots
+
+
+_CONTENT_FALLBACK = (IntentId.REMINDER_CREATE, IntentId.REMINDER_CANCEL, IntentId.MESSAGE_SEND)
+_REMIND = (r"(?:记得|记住|到时|到时候)?(?:提醒|叫|喊|通知|闹)(?:一下|下)?(?:我|我们)"
+           r"(?:一声|一下|下)?")
+_COMMAND = {
+    IntentId.REMINDER_CREATE: re.compile(_REMIND + r"|帮我记住|记得|记住|别忘了|不要忘了"),
+    IntentId.REMINDER_CANCEL: re.compile(r"(?:的|个)?(?:提醒|闹钟)"),
+    IntentId.MESSAGE_SEND: re.compile(r"(?:跟|给|同|和|对|告诉|转告)(?P<to>[^说讲]{1,4}?)"
+                                      r"(?:说|讲|听|知|留言|带句话|带个话)"
+                                      r"|(?:留言|留个言|带句话|带个话)(?:给|跟)?(?:[^说讲]{1,4}?)(?:说|讲)?"),
+}
+_CANCEL_WORD = re.compile(r".*(?:取消|删除|删了|删掉|删|关掉|关了|去掉|不要|不用|别|那个|个)")
+_NEGATED_REMIND = re.compile(r"(?:不用|不要|别|不需要)(?:再)?" + _REMIND)
+_LEAD_TRIM = re.compile(r"^(?:嗯|呃|啊|那个|就是|把|将|你|的|要|去要|该|得|说|一下|下|我|就|帮我|麻烦你|请"
+                        r"|给我)+")
+_TAIL_TRIM = re.compile(r"(?:的|了|啊|呀|吧|啦|喔|咯|嘛|呢|哦|好不好|可以吗|好吗|行吗|得不得|谢谢|唔该"
+                        r"|我怕不记得|我怕忘了|我不记得|我惊不记得|我会忘|我成日不记得)+$")
+
+
+def _content_fallback(intent: IntentId, a: Analysis) -> Optional[str]:
+    """Content when no template captured it, in the words as heard (before homophone repair): what
+    follows the command (提醒我…, 跟女儿说…), or for a cancel what precedes 提醒; the request's time
+    words and routine words are left out of a reminder (they are its slots)."""
+    heard = a.heard
+    if intent is IntentId.REMINDER_CANCEL and _NEGATED_REMIND.search(heard):
+        found = _last(_NEGATED_REMIND, heard)
+        piece = heard[found.end():] if found is not None else ""
+    else:
+        found = _last(_COMMAND[intent], heard)
+        if found is None:
+            return None
+        if intent is IntentId.REMINDER_CANCEL:
+            piece = _CANCEL_WORD.sub("", heard[:found.start()])
+            piece = re.sub(r"[那这的德得地个]+$", "", _without_time_words(piece))
+        else:
+            piece = heard[found.end():] or heard[:found.start()]
+    if intent is not IntentId.MESSAGE_SEND:
+        piece = _without_time_words(piece)
+    for _ in range(2):
+        piece = _TAIL_TRIM.sub("", _LEAD_TRIM.sub("", piece))
+    if not piece or len(piece) > 20:
+        return None
+    return piece
+
+
+def _last(pattern: "re.Pattern[str]", text: str) -> Optional["re.Match[str]"]:
+    """The last match of pattern in text (the command nearest the content), or None."""
+    last = None
+    for last in pattern.finditer(text):  # noqa: B007 - the loop only walks to the last match
+        pass
+    return last
+
+
+def _without_time_words(piece: str) -> str:
+    spec = parse_time(piece, datetime(2000, 1, 3))
+    keep = []
+    skip = set()
+    for start, end in spec.spans:
+        skip.update(range(start, end))
+        if piece[end:end + 1] == "的":
+            skip.add(end)
+    for i, char in enumerate(piece):
+        if i not in skip:
+            keep.append(char)
+    return "".join(keep)
+
+
+def _unmark(piece: str, a: Analysis) -> str:
+    out = piece
+    for ent in a.entities:
+        mark = _MARKER_OF[ent.kind]
+        if mark in out:
+            out = out.replace(mark, a.canon[ent.span[0]:ent.span[1]], 1)
+    return out
 
 
 _PARTICLE_KEYS = ("ba", "ma", "a", "ya", "wa", "o", "ou", "la", "lie", "lei")
@@ -237,6 +455,25 @@ def _content(found: Any, spans: List[Tuple[int, int]], canon: str, verbatim: boo
     return strip_particles(value) or None
 
 
+def _routine_slots(spec: TimeSpec, slots: Dict[str, Any]) -> None:
+    """anchor / offset_min / every_min / from / until of a reminder tied to the household's routine; the
+    dialog turns them into clock times, so such a reminder carries a date only if one was said."""
+    if spec.anchor is None and spec.offset_min is None and spec.every_min is None:
+        return
+    if spec.anchor:
+        slots["anchor"] = spec.anchor
+    if spec.offset_min is not None:
+        slots["offset_min"] = spec.offset_min
+    if spec.every_min is not None:
+        slots["every_min"] = spec.every_min
+    if spec.window[0] is not None:
+        slots["from"] = spec.window[0].strftime("%H:%M")
+    if spec.window[1] is not None:
+        slots["until"] = spec.window[1].strftime("%H:%M")
+    if spec.date is None:
+        slots.pop("date", None)
+
+
 def _slots(intent: IntentId, allowed: Tuple[str, ...], canon: str, now: datetime, spec: TimeSpec,
            entities: List[Entity], found: Any, spans: List[Tuple[int, int]],
            index: CatalogIndex, source: str) -> Dict[str, Any]:
@@ -252,6 +489,8 @@ def _slots(intent: IntentId, allowed: Tuple[str, ...], canon: str, now: datetime
         slots["part_of_day"] = spec.part_of_day
     if spec.repeat and "repeat" in allowed:
         slots["repeat"] = spec.repeat
+    if "anchor" in allowed:
+        _routine_slots(spec, slots)
     for ent in entities:
         if ent.kind == "activity" and "activity_id" in allowed and "activity_id" not in slots:
             act = index.session(ent.value, now, spec.date or (day if spec.clock else None), clock,

