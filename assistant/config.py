@@ -82,6 +82,8 @@ class DialogSettings:
     quiet_end: str = "07:30"
     min_confidence: float = 0.5
     """0–1; a parse below this gets a polite question instead of an action."""
+    family_phone: str = ""
+    """A family member's phone number, said in an emergency when no alert could be sent."""
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,11 @@ def _coerce(key: str, raw: Any) -> Any:  # noqa: C901 - one branch per setting k
         return str(raw)
     if key == "dialog.min_confidence":
         return _float_in(key, raw, 0.0, 1.0)
+    if key == "dialog.family_phone":
+        text = re.sub(r"[\s-]", "", str(raw))
+        if text and not re.match(r"^\+?\d{3,20}$", text):
+            raise bad("a phone number (digits, optionally +, spaces or dashes)")
+        return text
     raise ConfigError(f"{key}: unknown setting")  # pragma: no cover - _TYPES guards this
 
 

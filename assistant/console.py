@@ -9,7 +9,7 @@ import sys
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Callable, Dict, List, Optional, Union
+from typing import IO, Any, Callable, Dict, Iterable, Iterator, List, Optional, Union
 
 from .clock import Clock, FakeClock, SystemClock, parse_span
 from .config import Settings
@@ -27,11 +27,41 @@ def register(subparsers: Any) -> None:
     chat.add_argument("--jsonl", action="store_true",
                       help="One JSON object per turn: heard, intent, slots, reply, events")
     chat.add_argument("--speak", action="store_true", help="Also speak the replies (needs audio.tts)")
+    chat.add_argument("--catalog", type=Path,
+                      help='Pin the activity catalog: a JSON file {"activities": [...]}, as for '
+                           "`python -m intents parse --catalog`")
     chat.set_defaults(func=_cmd_chat)
 
 
 def _cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    return run_chat(settings, db=args.db, now=args.now, jsonl=args.jsonl, speak=args.speak)
+    return run_chat(settings, db=args.db, now=args.now, jsonl=args.jsonl, speak=args.speak,
+                    catalog=args.catalog)
+
+
+def input_lines(stream: IO[str]) -> Iterator[str]:
+    """Lines of stream without their line ends; bytes that are not UTF-8 become U+FFFD (never
+    copied into the output, where they would make invalid UTF-8 JSON)."""
+    raw = getattr(stream, "buffer", None)
+    lines: Iterable[Any] = raw if raw is not None else stream
+    for line in lines:
+        if isinstance(line, bytes):
+            text = line.decode("utf-8", errors="replace")
+        else:  # already text, perhaps with surrogate escapes from a non-UTF-8 locale
+            text = line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        yield text.rstrip("\r\n")
+
+
+def load_catalog(path: Path) -> Any:
+    """The catalog file as `python -m intents parse --catalog` reads it; ValueError with the reason."""
+    from intents.schema import Catalog
+
+    try:
+        return Catalog.load(path)
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read catalog: {exc.strerror or exc}") from exc
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ValueError(f'{path}: not a catalog ({exc}); expected {{"activities": [{{"id", "title", '
+                         f'"category", "start", "place", "capacity"}}]}}') from exc
 
 
 def _make_clock(settings: Settings, now: Union[str, datetime, None]) -> Clock:
@@ -91,8 +121,8 @@ class _Printer:
 
 def run_chat(settings: Settings, *, db: Optional[Path] = None, now: Union[str, datetime, None] = None,
              jsonl: bool = False, speak: bool = False, stdin: Optional[IO[str]] = None,
-             stdout: Optional[IO[str]] = None) -> int:
-    """The chat loop; returns the exit code (0 ok, 2 bad --now).
+             stdout: Optional[IO[str]] = None, catalog: Optional[Path] = None) -> int:
+    """The chat loop; returns the exit code (0 ok, 1 bad --catalog, 2 bad --now).
 
     stdin, stdout: default sys.stdin / sys.stdout as they are at call time.
     """
@@ -105,6 +135,13 @@ def run_chat(settings: Settings, *, db: Optional[Path] = None, now: Union[str, d
     except ValueError:
         print(f"--now {now!r}: expected YYYY-MM-DDTHH:MM", file=sys.stderr)
         return 2
+    pinned = None
+    if catalog is not None:
+        try:
+            pinned = load_catalog(catalog)
+        except ValueError as exc:
+            print(f"--catalog {exc}", file=sys.stderr)
+            return 1
     # A fake clock only moves on '/advance', so everything runs in this thread and the output is
     # deterministic. On the real clock the dialog thread runs (reminders, announcements and sync
     # arrive while the user is typing) and prints as things happen.
@@ -122,6 +159,8 @@ def run_chat(settings: Settings, *, db: Optional[Path] = None, now: Union[str, d
             printer.record({"heard": None, "intent": None, "slots": {}, "reply": reply.text, "events": []})
 
     assistant = Assistant.open(settings, clock, on_reply, db_path=db)
+    if pinned is not None:
+        assistant.pin_catalog(pinned)
     if not clock.is_trusted():
         print("时钟还没有校准，提醒暂不响 / the clock is not trusted yet (no NTP sync): reminders wait. "
               "Use --now, or --set clock_trust=always", file=sys.stderr)
@@ -130,7 +169,7 @@ def run_chat(settings: Settings, *, db: Optional[Path] = None, now: Union[str, d
             assistant.start()
         else:
             _background(assistant, printer, fired, "/start", assistant.tick)
-        for raw in stdin:
+        for raw in input_lines(stdin):
             line = raw.strip()
             if not line or line.startswith("#"):
                 continue

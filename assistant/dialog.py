@@ -1,39 +1,93 @@
-"""The conversation: pending questions, yes/no, repeat, voice preferences, and routing to skills."""
+"""The conversation: open questions and their repair, yes/no, emergencies, repeat, voice, routing to skills.
+
+One question at a time is open (a read-back, a follow-up, '您是说…还是…？', '要继续听吗', a
+suggestion, '您是不是需要人帮忙？'). It is answered, corrected ('不对，是后天'), held ('等一下'),
+or set aside by another request or a ringing reminder and offered again afterwards
+('刚才的报名还没办好，要现在报名吗？'). Nothing is ever done on a yes that answers nothing.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from intents.schema import Catalog, IntentId, Parse
 
 from .clock import Clock
 from .config import Settings
-from .phrases import carrier, name
+from .phrases import carrier, name, table
 from .phrases import say as phrase
+from .records import OccurrenceStatus
 from .scheduler import acknowledge_open
-from .skills import CONFIRM, MORE, SKILLS, Answer, Ask
+from .skills import CONFIRM, MORE, SKILLS, SLOT, Answer, Ask
+from .skills.answer import CHOOSE, HELP, RESUME, SUGGEST, Item, in_part_of_day
+from .skills.reminders import meal_of
+from .skills.timesense import names_day, settle_answer, settle_request, spoken_clock
 from .store import Store
 
 _LOGGER = logging.getLogger(__name__)
 
 PENDING_SECONDS = 30.0
 """A question left open (confirmation, follow-up, '要继续听吗') expires after this long."""
+WAIT_SECONDS = 120.0
+"""'等一下' holds the open question this long."""
+NOTICE_SECONDS = 600.0
+"""An expired or set-aside question is mentioned again if the senior speaks within this long."""
+CHECK_SECONDS = 20.0
+"""'您是不是需要人帮忙？' unanswered this long raises the alert."""
+CANCEL_WINDOW = timedelta(minutes=10)
+"""An alert can be taken back ('没事了，我按错了') this long after it was raised."""
+SEND_WAIT = 3.0
+"""Online, the alert's reply waits this long (real seconds) for the server to take it, so it can
+say '已经通知' truthfully; otherwise it says that the alert is queued."""
 ACK_WORDS = ("知道了", "知道", "好的", "好", "吃了", "吃过了", "收到", "听到了", "明白了", "晓得了")
 """Said after a reminder; counted as dialog.yes even if the parser did not map them."""
 _SLOT_KEYS = {"activity_id": ("activity_id", "category", "date", "time", "part_of_day"),
               "content": ("content",), "service": ("service",), "date": ("date", "date_range"),
-              "time": ("time",)}
+              "time": ("time",), "anchor": ("anchor",)}
 SELF_CHECK = re.compile(r"(设备|机器|音箱|小巢)?自检|检查一下?(设备|机器|音箱)")
 """'设备自检': a volunteer asks the speaker to check itself; not an NLU intent (it is for helpers,
 not part of the seniors' contract), so it is matched here before parsing."""
 VOLUME_STEP, VOLUME_MIN, VOLUME_MAX = 0.15, 0.3, 1.0
 RATE_STEP, RATE_MIN = 15, 80
 
+_ORDINAL = re.compile(r"第\s*([一二三四五六七八九十两\d]{1,2})\s*(?:个|项|条|场|样|次|件)?|"
+                      r"(头一个|头先嗰个|前面那个|前面嗰个|上面那个)|(最后一个|最后那个|后面那个|后面嗰个|下面那个)")
+_CORRECTION_WORDS = re.compile(r"^(?:不对|不是|唔系|唔啱|错了|错咗|我话|我是说|我说的是|我讲|应该是|"
+                               r"改成|改为|是|啊|呀|喔|咯|嘅|的|，|,|\s)+")
+_FIX_TIME = (IntentId.REMINDER_CREATE, IntentId.SERVICE_BOOK, IntentId.ACTIVITY_BOOK, IntentId.ACTIVITY_QUERY,
+             IntentId.BOOKING_CANCEL)
+"""Requests whose slots get the dialog's time sense (parts of day, 听日)."""
+_FILL_DAY = (IntentId.REMINDER_CREATE, IntentId.SERVICE_BOOK)
+_CATALOG_INTENTS = (IntentId.ACTIVITY_QUERY, IntentId.ACTIVITY_BOOK)
+_OFFERED_AGAIN = (CONFIRM, SLOT, CHOOSE, RESUME)
+"""Kinds of question offered again after they expired or were set aside."""
+
+LINK_ONLINE, LINK_OFFLINE, LINK_UNPAIRED = "online", "offline", "unpaired"
+
 Parser = Callable[[str, datetime, Optional[Catalog]], Parse]
+
+
+class Link:
+    """What the dialog needs to know about the server connection (the runtime supplies the real one).
+
+    This default is a speaker that is not paired: nothing can be sent.
+    """
+
+    def link_status(self) -> str:
+        """online (paired, last sync answered), offline (paired, ops wait in the outbox), unpaired."""
+        return LINK_UNPAIRED
+
+    def wait_sent(self, op_id: str, timeout: float) -> bool:
+        """Push op_id now and wait up to timeout seconds for the server to take it."""
+        return False
+
+    def fetching_catalog(self) -> bool:
+        """Paired, but the community's activity list has not arrived yet."""
+        return False
 
 
 @dataclass(frozen=True)
@@ -56,24 +110,97 @@ class Reply:
                 "voice_volume": self.voice_volume, "urgent": self.urgent, "stop_speaking": self.stop_speaking}
 
 
+@dataclass
+class _Open:
+    """The open question: what was asked, until when, and whether it was already offered again."""
+
+    ask: Ask
+    text: str
+    expires: float
+    offered: bool = False
+    correcting: bool = False
+    """'您想改成什么？' was asked: the next fragment is the corrected value."""
+
+
+@dataclass
+class _Alert:
+    """The latest alert raised: its op id (the emergency's id), when, and what the senior was told."""
+
+    op_id: str
+    at: datetime
+    told_sent: bool
+    cancelled: bool = False
+
+
+@dataclass
+class _Context:
+    """The list the speaker said last ('第一个' refers to it) and when."""
+
+    items: Tuple[Item, ...] = ()
+    at: float = 0.0
+
+
+@dataclass
+class _SetAside:
+    question: _Open
+    at: float
+
+
 def _default_parser() -> Parser:
     from intents import parse  # the NLU loads its templates on import: only when a dialog is made
 
     return parse
 
 
+def ordinal(text: str) -> Optional[int]:
+    """0-based position named in text ('第二个' → 1, '最后一个' → -1), or None."""
+    found = _ORDINAL.search(text)
+    if found is None:
+        return None
+    if found.group(2):
+        return 0
+    if found.group(3):
+        return -1
+    word = found.group(1)
+    word = word.replace("两", "二")
+    value = int(word) if word.isdigit() else "一二三四五六七八九十".find(word) + 1
+    return value - 1 if value else None
+
+
+def _question_of(text: str) -> str:
+    """The last sentence of an answer (the question it ends with)."""
+    parts = [p for p in re.split(r"(?<=[。！])", text) if p.strip()]
+    return parts[-1] if parts else text
+
+
+def _distinct(item: Item, others: Sequence[Item]) -> List[str]:
+    """Pieces of item.words no other item shares (降压药 vs 降糖药 → 降压, 压药, 压)."""
+    rest = "".join(o.words for o in others if o is not item)
+    grams = [item.words[i:i + 2] for i in range(len(item.words) - 1)]
+    pieces = [g for g in grams if g not in rest]
+    if not pieces:
+        pieces = [c for c in item.words if c not in rest and c not in "的了吃去"]
+    return pieces
+
+
 class Dialog:
     """State of the conversation; called only from the dialog thread (no locks here)."""
 
     def __init__(self, store: Store, clock: Clock, settings: Settings,
-                 catalog: Callable[[], Catalog], parser: Optional[Parser] = None) -> None:
+                 catalog: Callable[[], Catalog], parser: Optional[Parser] = None,
+                 link: Optional[Link] = None) -> None:
         self._store = store
         self._clock = clock
         self._settings = settings
         self._catalog = catalog
         self._parser = parser or _default_parser()
-        self._pending: Optional[Ask] = None
-        self._asked_at = 0.0
+        self.link = link or Link()
+        """The server connection as the replies need it (the runtime; tests put a fake here)."""
+        self._open: Optional[_Open] = None
+        self._aside: Optional[_SetAside] = None
+        """A question set aside by another request or a ringing reminder, offered again afterwards."""
+        self._context = _Context()
+        self._alert: Optional[_Alert] = None
         self._last_text = ""
         self._voice = (int(store.get_setting("voice.rate", settings.voice.rate)),
                        float(store.get_setting("voice.volume", settings.voice.volume)))
@@ -84,20 +211,33 @@ class Dialog:
     # ------------------------------------------------------------------ replies
     def reply(self, text: str, expects_answer: bool = False, urgent: bool = False,
               stop_speaking: bool = False, remember: bool = True) -> Reply:
-        """A Reply with the persisted voice settings; remembered for '再说一遍'."""
+        """A Reply with the persisted voice settings; remembered for '再说一遍' unless remember=False
+        (apologies and voice changes are not what '你刚才说什么' wants to hear)."""
         if remember and text:
             self._last_text = text
         return Reply(text=text, expects_answer=expects_answer, urgent=urgent, stop_speaking=stop_speaking,
                      voice_rate=self._voice[0], voice_volume=self._voice[1])
 
-    def ask(self, question: Optional[Ask]) -> None:
+    def ask(self, question: Optional[Ask], text: str = "") -> None:
         """Leave a question open (None clears it)."""
-        self._pending = question
-        self._asked_at = self._clock.monotonic()
+        if question is None:
+            self._open = None
+            return
+        self._open = _Open(question, _question_of(text), self._clock.monotonic() + PENDING_SECONDS)
+
+    @property
+    def pending(self) -> Optional[Ask]:
+        """The open question, expired or not (for tests and logs)."""
+        return self._open.ask if self._open is not None else None
 
     def _from_answer(self, answer: Answer) -> Reply:
-        self.ask(answer.ask)
+        if answer.listed:
+            self._context = _Context(answer.listed, self._clock.monotonic())
+        self.ask(answer.ask, answer.text)
         return self.reply(answer.text, expects_answer=answer.ask is not None, urgent=answer.urgent)
+
+    def _expired(self, question: _Open) -> bool:
+        return self._clock.monotonic() > question.expires
 
     # ------------------------------------------------------------------ utterances
     def hear(self, text: str, alternatives: Sequence[str] = ()) -> List[Reply]:
@@ -109,7 +249,7 @@ class Dialog:
             return [self.reply(self._self_check())]
         now, catalog = self._clock.now(), self._catalog()
         parse = self._parser(text, now, catalog)
-        if parse.intent is IntentId.UNKNOWN and self._pending is None:
+        if parse.intent is IntentId.UNKNOWN and self._open is None:
             # An open question takes the best text as a free answer ('吃药'); otherwise a
             # recogniser alternative that means something beats a best guess that does not.
             for other in alternatives:
@@ -120,7 +260,7 @@ class Dialog:
         if parse.intent not in (IntentId.UNKNOWN, IntentId.EMERGENCY_HELP) \
                 and parse.confidence < self._settings.dialog.min_confidence:
             self.last_parse = parse
-            return [self.reply(phrase("dialog.low_confidence"), remember=False)]
+            return self._overdue() + [self._unsure(parse)]
         return self.handle(parse)
 
     def _self_check(self) -> str:
@@ -130,42 +270,114 @@ class Dialog:
         return summary_text(run_checks(self._settings))
 
     def handle(self, parse: Parse) -> List[Reply]:
-        """Answer one parse, taking the open question (if any, and not expired) into account."""
+        """Answer one parse, taking the open question (expired or not) into account."""
         self.last_parse = parse
-        if self._pending is not None and self._clock.monotonic() - self._asked_at > PENDING_SECONDS:
-            _LOGGER.info("pending %s question expired", self._pending.kind)
-            self._pending = None
-        if parse.intent is IntentId.EMERGENCY_HELP:
-            self._pending = None
-            return [self._run(IntentId.EMERGENCY_HELP, parse)]
+        replies = self._overdue()
         intent = parse.intent
         if intent is IntentId.UNKNOWN and parse.text.strip("。！!，, ") in ACK_WORDS:
             intent = IntentId.DIALOG_YES
-        if self._pending is not None and self._pending.kind in (CONFIRM, MORE) \
-                and intent is IntentId.BOOKING_CANCEL and not parse.slots:
+        if intent in _FIX_TIME:
+            fixed = settle_request(parse.slots, parse.text, self._clock.now().date(), intent in _FILL_DAY)
+            if fixed != parse.slots:
+                parse = replace(parse, slots=fixed)
+        if intent is IntentId.EMERGENCY_HELP:
+            return replies + [self._danger(parse)]
+        if intent is IntentId.EMERGENCY_CANCEL:
+            return replies + [self._take_back(parse)]
+        reply = self._converse(parse, intent)
+        return replies + [self._then_offer(reply)]
+
+    def tick(self) -> List[Reply]:
+        """Called as the clock moves: a help question unanswered for 20 s raises the alert."""
+        return self._overdue()
+
+    def _overdue(self) -> List[Reply]:
+        question = self._open
+        if question is None or not self._expired(question):
+            return []
+        if question.ask.kind is HELP:
+            self._open = None
+            text = str(question.ask.slots.get("text") or "")
+            return [self._raise(text, "check", phrase("emergency.no_answer"))]
+        late = self._clock.monotonic() - question.expires
+        if late > NOTICE_SECONDS or (question.offered and question.ask.kind in _OFFERED_AGAIN):
+            _LOGGER.info("open %s question dropped", question.ask.kind.value)
+            self._open = None
+        return []
+
+    def _converse(self, parse: Parse, intent: IntentId) -> Reply:
+        question = self._open
+        if intent is IntentId.REMINDER_ACK:
+            # '吃过了' acknowledges the reminder that is ringing; with none ringing it answers an
+            # open yes/no question as yes.
+            if self._ringing():
+                return self._acknowledge()
+            if question is not None and question.ask.kind in (CONFIRM, RESUME, SUGGEST, MORE):
+                intent = IntentId.DIALOG_YES
+        if question is not None and intent in _KEEP_QUESTION:
+            return _CONTROL[intent](self)
+        if question is not None:
+            expired = self._expired(question)
+            reply = self._answer(question, parse, intent, expired)
+            if reply is not None:
+                return reply
+            self._open = None  # not an answer: a new request in the middle
+            reply = self._fresh(parse, intent)
+            return self._set_aside(question, reply)
+        return self._fresh(parse, intent)
+
+    # ------------------------------------------------------------------ answering the open question
+    def _answer(self, question: _Open, parse: Parse, intent: IntentId, expired: bool) -> Optional[Reply]:
+        """A reply if the utterance answers the open question; None to treat it as a new request."""
+        ask = question.ask
+        if ask.kind is HELP:
+            return self._answer_check(question, intent)
+        if intent is IntentId.DIALOG_WAIT:
+            return self._wait()
+        if intent is IntentId.DIALOG_CORRECT or (question.correcting and intent is IntentId.UNKNOWN):
+            return self._correct(question, parse)
+        if ask.kind is CHOOSE:
+            return self._choose(question, parse, intent)
+        if ask.kind in (CONFIRM, RESUME, SUGGEST, MORE) and intent is IntentId.BOOKING_CANCEL \
+                and not parse.slots and ordinal(parse.text) is None:
             # '取消' answering '要给您报名吗？' means no, not "cancel what?"; '我不去了' answering
             # '您要取消……对吗？' means yes.
-            cancelling = self._pending.intent is IntentId.BOOKING_CANCEL
+            cancelling = ask.kind is CONFIRM and ask.intent is IntentId.BOOKING_CANCEL
             intent = IntentId.DIALOG_YES if cancelling else IntentId.DIALOG_NO
-        if self._pending is not None and intent in _KEEP_QUESTION:
-            return [_CONTROL[intent](self)]  # '再说一遍' / '大声一点' keep the question open
-        if self._pending is not None:
-            reply = self._answer_pending(self._pending, parse, intent)
-            if reply is not None:
-                return [reply]
-        return [self._fresh(parse, intent)]
-
-    def _answer_pending(self, pending: Ask, parse: Parse, intent: IntentId) -> Optional[Reply]:
-        """A reply if the utterance answers the open question; None to treat it as a new request."""
-        self._pending = None
         if intent is IntentId.DIALOG_NO:
-            return self.reply(phrase("dialog.more_declined" if pending.kind == MORE else "dialog.declined"))
-        if pending.kind in (CONFIRM, MORE):
-            if intent is not IntentId.DIALOG_YES:
-                return None
-            slots = dict(pending.slots, confirmed=True) if pending.kind == CONFIRM else dict(pending.slots)
-            return self._run(pending.intent, Parse(parse.text, pending.intent, slots, 1.0))
-        return self._fill_slot(pending, parse, intent)
+            self._open = None
+            declined = {MORE: "dialog.more_declined", SUGGEST: "dialog.suggest_declined"}
+            return self.reply(phrase(declined.get(ask.kind, "dialog.declined")))
+        if ask.kind in (CONFIRM, RESUME, SUGGEST, MORE):
+            if intent is IntentId.DIALOG_YES:
+                self._open = None
+                if expired and ask.kind in (CONFIRM, RESUME):
+                    return self._offer(question)  # never act on a yes to a question that expired
+                return self._proceed(ask, parse)
+            if intent is IntentId.UNKNOWN and ask.kind in (CONFIRM, RESUME) and not expired:
+                return self._again(question, phrase("dialog.again_yesno"))
+            return None
+        # SLOT: a follow-up for a missing piece
+        if intent is IntentId.DIALOG_YES:
+            return self._again(question, phrase("dialog.again") + question.text)
+        reply = self._fill_slot(ask, parse, intent)
+        if reply is None and intent is IntentId.UNKNOWN and not expired:
+            return self._again(question, phrase("dialog.again") + question.text)
+        return reply
+
+    def _again(self, question: _Open, text: str) -> Reply:
+        """Did not catch the answer: say so and ask again, the question still open (another 30 s)."""
+        question.expires = max(question.expires, self._clock.monotonic() + PENDING_SECONDS)
+        self._open = question
+        return self.reply(text, expects_answer=True, remember=False)
+
+    def _proceed(self, ask: Ask, parse: Parse) -> Reply:
+        if ask.kind is CONFIRM:
+            return self._run(ask.intent, Parse(parse.text, ask.intent, dict(ask.slots, confirmed=True), 1.0))
+        if ask.kind is RESUME and ask.inner is not None:
+            slots = {k: v for k, v in ask.inner.slots.items() if k != "confirmed"}
+            return self._run(ask.inner.intent, Parse(parse.text, ask.inner.intent, slots, 1.0))
+        return self._run(ask.intent, Parse(parse.text, ask.intent, dict(ask.slots), 1.0))
 
     def _fill_slot(self, pending: Ask, parse: Parse, intent: IntentId) -> Optional[Reply]:
         filled = {k: v for k, v in parse.slots.items() if v not in (None, "", [])}
@@ -174,57 +386,428 @@ class Dialog:
             # '明天下午有什么活动' does not: it is a new question.
             return None
         keys = _SLOT_KEYS.get(pending.slot or "", (pending.slot,))
+        if pending.slot == "anchor" and meal_of(parse.text):
+            filled = {"anchor": meal_of(parse.text)}
         if not any(k in filled for k in keys):
             filled.update(self._carrier_slots(pending, parse.text))
+        if not any(k in filled for k in keys) and pending.slot == "time" and spoken_clock(parse.text):
+            filled["time"] = "{:02d}:{:02d}".format(*spoken_clock(parse.text))  # type: ignore[str-format]
         if not any(k in filled for k in keys):
             if pending.slot != "content":
                 return None
             filled["content"] = parse.text.strip("。！!，, ")
-        slots = dict(pending.slots)
-        slots.update(filled)
+        if pending.slot in ("time", "date"):
+            slots = settle_answer(dict(pending.slots), filled, parse.text, self._clock.now().date())
+        else:
+            slots = dict(pending.slots)
+            slots.update(filled)
+        self._open = None
         return self._run(pending.intent, Parse(parse.text, pending.intent, slots, parse.confidence))
 
-    def _carrier_slots(self, pending: Ask, answer: str) -> Dict[str, Any]:
+    def _carrier_slots(self, pending: Ask, answer: str, slot: Optional[str] = None) -> Dict[str, Any]:
         """Slots of a fragment answer, parsed inside its question's carrier sentence."""
-        template = carrier(f"{pending.intent.value}/{pending.slot}")
+        template = carrier(f"{pending.intent.value}/{slot or pending.slot}")
         if template is None:
             return {}
         service = name("service.names", str(pending.slots.get("service") or ""))
-        text = template.format(answer=answer.strip("。！!，, "), service=service,
+        answer = re.sub(r"(?:的|那个|嗰个|那场|嗰场|嘅|那次)+$", "", answer.strip("。！!，, ")) or answer
+        text = template.format(answer=answer, service=service,
                                content=pending.slots.get("content") or "做事")
         parse = self._parser(text, self._clock.now(), self._catalog())
         if parse.intent is not pending.intent:
             return {}
         return {k: v for k, v in parse.slots.items() if v not in (None, "", [])}
 
+    # ------------------------------------------------------------------ 您是说…还是…？
+    def _choose(self, question: _Open, parse: Parse, intent: IntentId) -> Optional[Reply]:
+        ask = question.ask
+        if intent is IntentId.DIALOG_NO:
+            self._open = None
+            return self.reply(phrase("dialog.declined"))
+        picked = self._pick(ask.options, parse, ask)
+        if picked is None:
+            answers = (IntentId.UNKNOWN, IntentId.DIALOG_YES, IntentId.REMINDER_ACK, ask.intent)
+            if intent in answers or ordinal(parse.text) is not None:
+                return self._again(question, phrase("dialog.again") + question.text)
+            return None
+        self._open = None
+        return self._run(ask.intent, Parse(parse.text, ask.intent, {str(ask.slot): picked.id}, 1.0))
+
+    def _pick(self, options: Sequence[Item], parse: Parse, ask: Ask) -> Optional[Item]:
+        """The one option the answer names: by position, title/content, day, time or part of day."""
+        position = ordinal(parse.text)
+        if position is not None:
+            return options[position] if -len(options) <= position < len(options) else None
+        slots = {k: v for k, v in parse.slots.items() if v not in (None, "", [])}
+        if not any(k in slots for k in ("date", "time", "part_of_day", "activity_id")):
+            slots.update(self._carrier_slots(ask, parse.text, "correct"))
+        text = parse.text
+        found = list(options)
+        constrained = False
+        by_words = [o for o in found if any(piece in text for piece in _distinct(o, options))]
+        if by_words:
+            found, constrained = by_words, True
+        if slots.get("activity_id"):
+            act = self._store.activity(str(slots["activity_id"]))
+            same = [o for o in found if act is not None and o.words == act.title]
+            if same and len({o.words for o in found}) > 1:
+                found, constrained = same, True
+        if slots.get("date") and names_day(text):
+            found, constrained = [o for o in found if o.date == slots["date"]], True
+        clock = spoken_clock(text)
+        if clock is not None:
+            hour, minute = clock
+            found = [o for o in found if o.time and int(o.time[:2]) % 12 == hour % 12
+                     and int(o.time[3:]) == minute]
+            constrained = True
+        elif slots.get("part_of_day"):
+            found = [o for o in found if o.time and in_part_of_day(
+                datetime.strptime(o.time, "%H:%M"), slots["part_of_day"])]
+            constrained = True
+        return found[0] if constrained and len(found) == 1 else None
+
+    # ------------------------------------------------------------------ corrections and holding on
+    def _correct(self, question: _Open, parse: Parse) -> Reply:
+        """'不对，是后天' / '唔系，我话朝早八点': change the open question's slots, read back again."""
+        ask = question.ask.inner if question.ask.kind is RESUME and question.ask.inner else question.ask
+        fragment = _CORRECTION_WORDS.sub("", parse.text) or parse.text
+        if ask.kind is CHOOSE:
+            reply = self._choose(question, replace(parse, text=fragment), IntentId.UNKNOWN)
+            if reply is None:
+                reply = self._again(question, phrase("dialog.again") + question.text)
+            return reply
+        if ask.kind in (MORE, SUGGEST):
+            self._open = None
+            return self._reparse(fragment)
+        found = {k: v for k, v in parse.slots.items() if v not in (None, "", [])}
+        if not found:
+            found = self._fragment_slots(ask, fragment)
+        if not found:
+            question.correcting = True
+            return self._again(question, phrase("dialog.correct_what"))
+        self._open = None
+        today = self._clock.now().date()
+        intent = ask.intent
+        if intent is IntentId.ACTIVITY_BOOK and ask.slots.get("activity_id") and not (
+                found.get("activity_id") or found.get("category")):
+            act = self._store.activity(str(ask.slots["activity_id"]))
+            base: Dict[str, Any] = {"date": act.start.date().isoformat()} if act else {}
+            slots = settle_answer(base, found, fragment, today)
+            return self._run(intent, Parse(act.title if act else fragment, intent, slots, 1.0))
+        if intent is IntentId.BOOKING_CANCEL and ask.slots.get("booking_id"):
+            booking = self._store.booking(str(ask.slots["booking_id"]))
+            act = self._store.activity(booking.activity_id) if booking else None
+            base = {"title": act.title} if act else {}
+            slots = settle_answer(base, found, fragment, today)
+            return self._run(intent, Parse(fragment, intent, slots, 1.0))
+        if intent is IntentId.REMINDER_CANCEL:
+            return self._run(intent, Parse(fragment, intent, found, 1.0))
+        pending = {k: v for k, v in ask.slots.items() if k not in ("confirmed", "activity_id", "booking_id")}
+        slots = settle_answer(pending, found, fragment, today)
+        return self._run(intent, Parse(fragment, intent, slots, 1.0))
+
+    def _fragment_slots(self, ask: Ask, fragment: str) -> Dict[str, Any]:
+        """Slots of a correction's value ('后天', '朝早八点', '降糖药') for the question's intent."""
+        if not fragment:
+            return {}
+        parse = self._parser(fragment, self._clock.now(), self._catalog())
+        found = {k: v for k, v in parse.slots.items() if v not in (None, "", [])}
+        if found and parse.intent in (ask.intent, IntentId.UNKNOWN, IntentId.ACTIVITY_QUERY):
+            return found
+        found = self._carrier_slots(ask, fragment, "correct")
+        if not found and ask.intent is IntentId.REMINDER_CREATE and not names_day(fragment) \
+                and spoken_clock(fragment) is None:
+            found = {"content": fragment}  # '不对，是吃降糖药'
+        return found
+
+    def _reparse(self, text: str) -> Reply:
+        parse = self._parser(text, self._clock.now(), self._catalog())
+        if parse.intent in (IntentId.UNKNOWN, IntentId.DIALOG_CORRECT):
+            return self.reply(phrase("dialog.nothing_to_correct"))
+        self.last_parse = parse
+        return self._fresh(parse, parse.intent)
+
+    def _wait(self) -> Reply:
+        """'等一下': hold the open question (a longer expiry)."""
+        if self._open is not None and self._open.ask.kind is not HELP:
+            self._open.expires = max(self._open.expires, self._clock.monotonic() + WAIT_SECONDS)
+        return self.reply(phrase("dialog.wait"), remember=False)
+
+    # ------------------------------------------------------------------ offering a question again
+    def _set_aside(self, question: _Open, reply: Reply) -> Reply:
+        """A new request came in the middle of question: once it is served, offer question again."""
+        if question.ask.kind not in _OFFERED_AGAIN or question.offered:
+            return reply
+        if reply.stop_speaking or reply.urgent:
+            return reply
+        if self._open is None:
+            return self._join(reply, self._offer(question))
+        self._aside = _SetAside(question, self._clock.monotonic())
+        return reply
+
+    def _then_offer(self, reply: Reply) -> Reply:
+        """After a question is done with: offer the one set aside earlier, if still recent."""
+        aside = self._aside
+        if aside is None or self._open is not None or reply.urgent or reply.stop_speaking:
+            return reply
+        self._aside = None
+        if self._clock.monotonic() - aside.at > NOTICE_SECONDS:
+            return reply
+        return self._join(reply, self._offer(aside.question))
+
+    def _offer(self, question: _Open) -> Reply:
+        """'刚才的报名还没办好，要现在报名吗？' — yes re-runs the skill, which reads back again."""
+        inner = question.ask.inner if question.ask.kind is RESUME and question.ask.inner else question.ask
+        text = name("resume", inner.intent.value)
+        if text == inner.intent.value:  # no wording for it: just drop it
+            return self.reply("", remember=False)
+        resume = Ask(RESUME, inner.intent, dict(inner.slots), inner=inner)
+        self._open = _Open(resume, text, self._clock.monotonic() + PENDING_SECONDS, offered=True)
+        return self.reply(text, expects_answer=True)
+
+    def _join(self, first: Reply, second: Reply) -> Reply:
+        if not second.text:
+            return first
+        text = first.text + second.text
+        self._last_text = text
+        return replace(first, text=text, expects_answer=second.expects_answer)
+
+    # ------------------------------------------------------------------ new requests
     def _fresh(self, parse: Parse, intent: IntentId) -> Reply:
         handler = _CONTROL.get(intent)
         if handler is not None:
             return handler(self)
+        if intent in (IntentId.BOOKING_CANCEL, IntentId.REMINDER_CANCEL, IntentId.ACTIVITY_BOOK):
+            picked = self._by_position(parse, intent)
+            if picked is not None:
+                return picked
+        if intent is IntentId.ACTIVITY_BOOK:
+            parse = self._narrow(parse)
         if intent in SKILLS:
             return self._run(intent, parse)
-        self._pending = None
-        return self.reply(phrase("dialog.unknown"))
+        return self._not_understood(parse)
+
+    def _recent_list(self) -> Tuple[Item, ...]:
+        context = self._context
+        if not context.items or self._clock.monotonic() - context.at > NOTICE_SECONDS:
+            return ()
+        return context.items
+
+    def _by_position(self, parse: Parse, intent: IntentId) -> Optional[Reply]:
+        """'第一个取消掉' right after a list: the first item of the list said last, whatever it was."""
+        position = ordinal(parse.text)
+        items = self._recent_list()
+        if position is None or not items:
+            return None
+        if not -len(items) <= position < len(items):
+            return self.reply(phrase("list.no_such", number=position + 1), remember=False)
+        item = items[position]
+        if intent is IntentId.ACTIVITY_BOOK:
+            activity_id = item.id
+            if item.kind == "booking":
+                booking = self._store.booking(item.id)
+                activity_id = booking.activity_id if booking else ""
+            if item.kind not in ("activity", "booking") or not activity_id:
+                return None
+            return self._run(intent, Parse(parse.text, intent, {"activity_id": activity_id}, 1.0))
+        if item.kind == "reminder":
+            return self._run(IntentId.REMINDER_CANCEL,
+                             Parse(parse.text, IntentId.REMINDER_CANCEL, {"reminder_id": item.id}, 1.0))
+        if item.kind == "service":
+            return self.reply(phrase("cancel.service"))
+        booking_id = item.id if item.kind == "booking" else ""
+        if item.kind == "activity":
+            booked = [b for b in self._store.bookings() if b.activity_id == item.id]
+            if not booked:
+                return self.reply(phrase("cancel.not_found"))
+            booking_id = booked[0].id
+        if not booking_id:
+            return None
+        return self._run(IntentId.BOOKING_CANCEL,
+                         Parse(parse.text, IntentId.BOOKING_CANCEL, {"booking_id": booking_id}, 1.0))
+
+    def _narrow(self, parse: Parse) -> Parse:
+        """'今天的帮我报名' after hearing about 合唱团: the activities just spoken of come first."""
+        if parse.slots.get("activity_id") or parse.slots.get("category"):
+            return parse
+        items = self._recent_list()
+        ids = [i.id for i in items if i.kind == "activity"]
+        ids += [b.activity_id for i in items if i.kind == "booking" for b in [self._store.booking(i.id)] if b]
+        if not ids:
+            return parse
+        return replace(parse, slots=dict(parse.slots, candidates=ids))
 
     def _run(self, intent: IntentId, parse: Parse) -> Reply:
+        if intent in _CATALOG_INTENTS and self.link.fetching_catalog():
+            self._open = None
+            return self.reply(phrase("activity.fetching"))
         answer = SKILLS[intent](replace(parse, intent=intent), self._store, self._clock)
         return self._from_answer(answer)
 
+    def _not_understood(self, parse: Parse) -> Reply:
+        """One short sentence with the closest suggestion ('我没听懂，您是想报名活动吗？')."""
+        guess = self._guess(parse.text)
+        if guess is None:
+            return self.reply(phrase("dialog.unknown"), remember=False)
+        return self._suggest(guess, {}, "dialog.suggest")
+
+    def _unsure(self, parse: Parse) -> Reply:
+        """A parse below the confidence floor: ask whether that is what was meant; never act on it."""
+        if self._open is not None and not self._expired(self._open):
+            return self._again(self._open, phrase("dialog.again") + self._open.text)
+        intent = parse.intent
+        if intent in SKILLS and name("suggest.names", intent.value) != intent.value:
+            slots = {k: v for k, v in parse.slots.items() if k not in ("content", "confirmed")}
+            return self._suggest(intent, slots, "dialog.suggest_unsure")
+        return self.reply(phrase("dialog.low_confidence"), remember=False)
+
+    def _suggest(self, intent: IntentId, slots: Dict[str, Any], key: str) -> Reply:
+        text = phrase(key, what=name("suggest.names", intent.value))
+        self._open = _Open(Ask(SUGGEST, intent, slots), text, self._clock.monotonic() + PENDING_SECONDS)
+        return self.reply(text, expects_answer=True, remember=False)
+
+    @staticmethod
+    def _guess(text: str) -> Optional[IntentId]:
+        best: Optional[Tuple[int, IntentId]] = None
+        for intent_id, words in table("suggest").items():
+            for word in words or ():
+                if word in text and (best is None or len(word) > best[0]):
+                    best = (len(word), IntentId(intent_id))
+        return best[1] if best else None
+
+    # ------------------------------------------------------------------ reminders ringing
+    def ring(self, content: str, attempt: int) -> Reply:
+        """A reminder falls due: say it, with how to stop it; an open question is set aside."""
+        question = self._open
+        if question is not None and question.ask.kind is not HELP:
+            self._open = None
+            if question.ask.kind in _OFFERED_AGAIN and not question.offered:
+                self._aside = _SetAside(question, self._clock.monotonic())
+        how = phrase("reminder.how_medicine" if "药" in content else "reminder.how")
+        key = "reminder.due" if attempt <= 1 else "reminder.again"
+        return self.reply(phrase(key, content=content, how=how), expects_answer=True)
+
+    def _ringing(self) -> bool:
+        return bool(self._store.occurrences(statuses=(OccurrenceStatus.FIRED,)))
+
+    def _acknowledge(self) -> Reply:
+        acknowledge_open(self._store, self._clock.now())
+        return self.reply(phrase("reminder.ack"))
+
+    # ------------------------------------------------------------------ emergencies
+    def _danger(self, parse: Parse) -> Reply:
+        """severity high (or a second danger while asking) → alert now; check → ask first."""
+        severity = str(parse.slots.get("severity") or "high")
+        question = self._open
+        asking = question is not None and question.ask.kind is HELP
+        if severity == "check" and not asking:
+            self._aside = None
+            text = phrase("emergency.check")
+            self._open = _Open(Ask(HELP, IntentId.EMERGENCY_HELP, {"text": parse.text}), text,
+                               self._clock.monotonic() + CHECK_SECONDS)
+            return self.reply(text, expects_answer=True, urgent=True)
+        said = parse.text
+        if asking and question is not None:
+            said = f"{question.ask.slots.get('text', '')}；{parse.text}"
+        return self._raise(said, "high" if severity == "high" or asking else severity)
+
+    def _answer_check(self, question: _Open, intent: IntentId) -> Optional[Reply]:
+        text = str(question.ask.slots.get("text") or "")
+        if intent is IntentId.DIALOG_YES:
+            self._open = None
+            return self._raise(text, "check")
+        if intent in (IntentId.DIALOG_NO, IntentId.EMERGENCY_CANCEL):
+            self._open = None
+            return self.reply(phrase("emergency.check_declined"))
+        if intent in (IntentId.UNKNOWN, IntentId.REMINDER_ACK, IntentId.DIALOG_WAIT, IntentId.DIALOG_THANKS,
+                      IntentId.DIALOG_GREETING, IntentId.DIALOG_STOP, IntentId.DIALOG_CORRECT):
+            # Not an answer: ask again; the 20 s still count from the first question.
+            self._open = question
+            return self.reply(phrase("emergency.check_again"), expects_answer=True, urgent=True,
+                              remember=False)
+        self._open = None  # talking about something else: she is all right
+        return None
+
+    def _raise(self, text: str, severity: str, prefix: str = "") -> Reply:
+        """Record the alert (urgent outbox op) and say what really happened to it."""
+        now = self._clock.now()
+        op_id = self._store.record_emergency(text, now, severity)
+        self._open, self._aside = None, None
+        status = self.link.link_status()
+        if status == LINK_ONLINE and self.link.wait_sent(op_id, SEND_WAIT):
+            key, told = "emergency.sent", True
+        elif status in (LINK_ONLINE, LINK_OFFLINE):
+            key, told = "emergency.queued", False
+        else:
+            key, told = "emergency.unsent", True
+        self._alert = _Alert(op_id, now, told)
+        _LOGGER.warning("emergency %s (%s): %s", op_id, severity, key)
+        return self.reply(prefix + phrase(key, family=self._family()), urgent=True)
+
+    def _family(self) -> str:
+        phone = self._settings.dialog.family_phone
+        return phrase("emergency.family", phone=phone) if phone else ""
+
+    def _take_back(self, parse: Parse) -> Reply:
+        """'没事了，我按错了': within 10 minutes, a cancellation op for the alert."""
+        question = self._open
+        if question is not None and question.ask.kind is HELP:
+            self._open = None
+            return self.reply(phrase("emergency.check_declined"))
+        alert = self._alert
+        now = self._clock.now()
+        if alert is None or alert.cancelled:
+            return self.reply(phrase("emergency.cancel_none"))
+        if now - alert.at > CANCEL_WINDOW:
+            return self.reply(phrase("emergency.cancel_late"))
+        alert.cancelled = True
+        op_id = self._store.record_emergency_cancel(alert.op_id, parse.text, now)
+        status = self.link.link_status()
+        if status == LINK_ONLINE and self.link.wait_sent(op_id, SEND_WAIT):
+            key = "emergency.cancel_sent"
+        elif status in (LINK_ONLINE, LINK_OFFLINE):
+            key = "emergency.cancel_queued"
+        else:
+            key = "emergency.cancel_unsent"
+        return self.reply(phrase(key))
+
+    def synced(self) -> List[Reply]:
+        """After a sync round: an alert that was only queued and has now reached the server is told."""
+        alert = self._alert
+        if alert is None or alert.told_sent or alert.cancelled:
+            return []
+        if self._store.op_state(alert.op_id) != "acknowledged":
+            return []
+        alert.told_sent = True
+        return [self.reply(phrase("emergency.sent_later"), urgent=True)]
+
     # ------------------------------------------------------------------ dialog control
     def _yes(self) -> Reply:
-        if acknowledge_open(self._store, self._clock.now()):
-            return self.reply(phrase("reminder.ack"))
-        return self.reply(phrase("dialog.ok"))
+        if self._ringing():
+            return self._acknowledge()
+        aside = self._aside
+        if aside is not None and self._clock.monotonic() - aside.at <= NOTICE_SECONDS:
+            self._aside = None
+            return self._offer(aside.question)
+        return self.reply(phrase("dialog.what"), expects_answer=True)
 
     def _no(self) -> Reply:
-        return self.reply(phrase("dialog.ok"))
+        self._aside = None
+        return self.reply(phrase("dialog.no_pending"))
+
+    def _ack(self) -> Reply:
+        if self._ringing():
+            return self._acknowledge()
+        return self.reply(phrase("reminder.none_ringing"))
 
     def _repeat(self) -> Reply:
         if not self._last_text:
             return self.reply(phrase("dialog.nothing_to_repeat"), remember=False)
-        if self._pending is not None:
-            self._asked_at = self._clock.monotonic()  # asked again: another 30 s to answer
-        return self.reply(self._last_text, expects_answer=self._pending is not None)
+        question = self._open
+        if question is not None and question.ask.kind is not HELP:
+            # Asked again: another 30 s to answer (an expired question is open again).
+            question.expires = max(question.expires, self._clock.monotonic() + PENDING_SECONDS)
+        return self.reply(self._last_text, expects_answer=question is not None)
 
     def _volume(self, step: float) -> Reply:
         current = self._voice[1]
@@ -246,23 +829,43 @@ class Dialog:
         return self.reply(phrase("dialog.slower"), remember=False)
 
     def _stop(self) -> Reply:
-        self._pending = None
+        if self._open is None or self._open.ask.kind is not HELP:
+            self._open = None
+        self._aside = None
         return self.reply(phrase("dialog.stop"), stop_speaking=True, remember=False)
 
     def _help(self) -> Reply:
-        return self.reply(phrase("dialog.help"))
+        return self.reply(phrase("dialog.help"), expects_answer=self._open is not None)
+
+    def _polite(self, key: str) -> Reply:
+        return self.reply(phrase(key), expects_answer=self._open is not None, remember=False)
+
+    def _correct_nothing(self) -> Reply:
+        parse = self.last_parse
+        fragment = _CORRECTION_WORDS.sub("", parse.text) if parse is not None else ""
+        if fragment and parse is not None and fragment != parse.text:
+            return self._reparse(fragment)
+        return self.reply(phrase("dialog.nothing_to_correct"))
 
 
 _CONTROL: Dict[IntentId, Callable[[Dialog], Reply]] = {
     IntentId.DIALOG_YES: Dialog._yes,
     IntentId.DIALOG_NO: Dialog._no,
+    IntentId.REMINDER_ACK: Dialog._ack,
     IntentId.DIALOG_REPEAT: Dialog._repeat,
     IntentId.DIALOG_LOUDER: lambda d: d._volume(VOLUME_STEP),
     IntentId.DIALOG_QUIETER: lambda d: d._volume(-VOLUME_STEP),
     IntentId.DIALOG_SLOWER: Dialog._slower,
     IntentId.DIALOG_STOP: Dialog._stop,
     IntentId.DIALOG_HELP: Dialog._help,
+    IntentId.DIALOG_WAIT: Dialog._wait,
+    IntentId.DIALOG_THANKS: lambda d: d._polite("dialog.thanks"),
+    IntentId.DIALOG_GREETING: lambda d: d._polite("dialog.greeting"),
+    IntentId.DIALOG_CORRECT: Dialog._correct_nothing,
 }
 """Dialog-control intents answered by the dialog itself, dispatched through this table."""
 _KEEP_QUESTION = (IntentId.DIALOG_REPEAT, IntentId.DIALOG_LOUDER, IntentId.DIALOG_QUIETER,
-                  IntentId.DIALOG_SLOWER)
+                  IntentId.DIALOG_SLOWER, IntentId.DIALOG_HELP, IntentId.DIALOG_THANKS,
+                  IntentId.DIALOG_GREETING)
+"""Said while a question is open, these keep it open (and do not count as an answer)."""
+

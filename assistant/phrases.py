@@ -40,3 +40,9 @@ def carrier(key: str) -> Optional[str]:
     """The carrier sentence for a follow-up answer, e.g. 'activity.book/activity_id' → '报名{answer}'."""
     value = (_table().get("carrier") or {}).get(key)
     return str(value) if value is not None else None
+
+
+def table(key: str) -> Dict[str, Any]:
+    """A nested table as it stands, e.g. table('suggest') → {intent: [words …]}; {} if absent."""
+    value = _table().get(key)
+    return dict(value) if isinstance(value, dict) else {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ from intents.schema import Catalog, Parse
 
 from .clock import Clock
 from .config import Settings
-from .dialog import Dialog, Parser, Reply
+from .dialog import LINK_OFFLINE, LINK_ONLINE, LINK_UNPAIRED, Dialog, Link, Parser, Reply
 from .events import (
     AnnouncementArrived,
     BookingResolved,
@@ -57,7 +58,7 @@ class Turn:
                 "events": list(self.events)}
 
 
-class Assistant:
+class Assistant(Link):
     """The speaker's brain. post() from any thread; replies go to on_reply from the dialog thread."""
 
     def __init__(self, settings: Settings, clock: Clock, on_reply: Callable[[Reply], None],
@@ -83,7 +84,11 @@ class Assistant:
         self.heartbeat: Callable[[], None] = lambda: None
         """Called by the dialog thread for every event it takes (at least once a second on a real
         clock); `run` points it at the systemd watchdog so a hung dialog gets the service restarted."""
-        self._dialog = Dialog(store, clock, settings, self.catalog, parser)
+        self._paired = self._is_paired()
+        self._synced: Optional[bool] = None
+        """Whether the latest sync round succeeded (None: none finished yet)."""
+        self._synced_once = False
+        self._dialog = Dialog(store, clock, settings, self.catalog, parser, link=self)
         self._scheduler = Scheduler(store, clock, settings.dialog)
         self._news = News(store, settings.dialog, self._dialog.reply)
         self._refresh_demo_catalog()
@@ -113,6 +118,7 @@ class Assistant:
         from .sync import start_for  # paired with a server (token + server_url): sync beside the dialog
 
         self.sync = start_for(self)
+        self._paired = self.sync is not None or self._is_paired()
 
     def stop(self) -> None:
         """Finish the event in hand, stop the threads and close the store."""
@@ -213,7 +219,7 @@ class Assistant:
             return work()
         except Exception:
             _LOGGER.exception("event failed")
-            return [self._dialog.reply(phrase("error.generic"))]
+            return [self._dialog.reply(phrase("error.generic"), remember=False)]
 
     # ------------------------------------------------------------------ catalog
     def catalog(self) -> Catalog:
@@ -230,8 +236,21 @@ class Assistant:
         self._catalog = None
         self._catalog_version += 1
 
+    def pin_catalog(self, catalog: Catalog) -> None:
+        """Use exactly this catalog (chat --catalog): stored as 'pinned', which the next start
+        without a pinned catalog replaces with the demo one again."""
+        self.store.replace_activities(catalog.activities, "pinned")
+        self._catalog_changed()
+
     def _refresh_demo_catalog(self) -> None:
-        if self.store.activity_source() not in (None, "demo"):
+        if self.store.activity_source() not in (None, "demo", "pinned"):
+            return
+        if self._paired:
+            # A paired speaker must never speak activities its server does not have: until the
+            # first sync brings the community's list, it says that it is still fetching it.
+            if self.store.activity_source() is not None:
+                self.store.replace_activities((), "demo")
+                self._catalog_changed()
             return
         try:
             from intents import demo_catalog  # type: ignore[attr-defined]
@@ -244,17 +263,54 @@ class Assistant:
     def _now(self) -> datetime:
         return self._at or self.clock.now()
 
+    # ------------------------------------------------------------------ the server link (for the dialog)
+    def _is_paired(self) -> bool:
+        from .sync import sync_target
+
+        try:
+            return sync_target(self.settings, self.store) is not None
+        except Exception:  # an unreadable token file: not paired as far as speaking goes
+            _LOGGER.exception("cannot tell whether this speaker is paired")
+            return False
+
+    def link_status(self) -> str:
+        """online: paired, syncing, last round answered; offline: paired, ops wait in the outbox;
+        unpaired: nothing can reach anyone."""
+        if not self._paired:
+            return LINK_UNPAIRED
+        if self.sync is not None and self._synced:
+            return LINK_ONLINE
+        return LINK_OFFLINE
+
+    def wait_sent(self, op_id: str, timeout: float) -> bool:
+        """Push the outbox now and wait (real time) until the server acknowledged op_id."""
+        if self.sync is None:
+            return False
+        self.outbox_changed.set()
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.store.op_state(op_id) == "acknowledged":
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+
+    def fetching_catalog(self) -> bool:
+        """Paired, and the community's activity list has not arrived yet."""
+        return self._paired and not self._synced_once and self.store.activity_source() != "server"
+
     # ------------------------------------------------------------------ event handlers
     def _on_utterance(self, event: UtteranceHeard) -> List[Reply]:
         if event.confidence < self.settings.dialog.min_confidence:
-            return [self._dialog.reply(phrase("dialog.low_confidence"))]
+            return [self._dialog.reply(phrase("dialog.low_confidence"), remember=False)]
         return self._dialog.hear(event.text, event.alternatives)
 
     def _on_clock_moved(self, event: ClockMoved) -> List[Reply]:
         """Step through every wake-up between old and new, so a 1-day advance fires in order."""
+        said = self._dialog.tick()  # '您是不是需要人帮忙？' unanswered for 20 s → alert
         if event.jump or event.new <= event.old or not self.clock.is_trusted():
-            return self._poll(event.new)
-        replies: List[Reply] = []
+            return said + self._poll(event.new)
+        replies: List[Reply] = said
         cursor, stalled = event.old, False
         while True:
             wake = self._scheduler.next_wake(cursor)
@@ -286,9 +342,8 @@ class Assistant:
     def _on_reminder_due(self, event: ReminderDue) -> List[Reply]:
         if event.missed:  # after a reboot in the night: said in the morning, as '昨天晚上九点…'
             return self._news.missed_reminder(event, self._now())
-        key = "reminder.due" if event.attempt <= 1 else "reminder.again"
-        self._dialog.ask(None)  # '知道了' now acknowledges the reminder, not an older question
-        return [self._dialog.reply(phrase(key, content=event.content), expects_answer=True)]
+        # '知道了' now acknowledges the reminder; an open question is set aside and offered again.
+        return [self._dialog.ring(event.content, event.attempt)]
 
     def _on_announcement(self, event: AnnouncementArrived) -> List[Reply]:
         return self._news.announcement(event, self._now())
@@ -305,12 +360,15 @@ class Assistant:
     def _on_sync_finished(self, event: SyncFinished) -> List[Reply]:
         if "activities" in event.changed:
             self._catalog_changed()
+        self._synced = event.ok
+        if event.ok:
+            self._synced_once = True
         if event.ok and event.server_time is not None:
             offset = abs((event.server_time - self.clock.now()).total_seconds())
             mark = getattr(self.clock, "mark_trusted", None)
             if offset < 60 and mark is not None:
                 mark()
-        return []
+        return self._dialog.synced() if event.ok else []
 
 
 _HANDLERS: Dict[type, Callable[[Assistant, Any], List[Reply]]] = {

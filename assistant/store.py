@@ -22,7 +22,17 @@ from typing import (
     cast,
 )
 
-from sqlalchemy import CursorResult, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import (
+    CursorResult,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -428,6 +438,14 @@ class Store:
                 .on_conflict_do_nothing(index_elements=["id"]))
             return cast(CursorResult, result).rowcount > 0
 
+    def messages_in(self, limit: int = 10) -> List[Message]:
+        """Messages from the family, heard or not, newest first ('再听一次女儿的留言')."""
+        with self._tx() as s:
+            rows = s.scalars(select(MessageRow).where(MessageRow.direction == "in")
+                             .order_by(MessageRow.created_at.desc(), literal_column("rowid").desc())
+                             .limit(limit))
+            return [_message(r) for r in rows]
+
     def unheard_messages(self) -> List[Message]:
         with self._tx() as s:
             rows = s.scalars(select(MessageRow).where(MessageRow.direction == "in",
@@ -457,10 +475,23 @@ class Store:
         with self._tx() as s:
             return s.scalar(select(PointsRow.balance).where(PointsRow.id == 1))
 
-    def record_emergency(self, text: str, at: datetime) -> str:
-        """An urgent 'emergency' op (sync sends it at once); returns its op_id."""
+    def record_emergency(self, text: str, at: datetime, severity: str = "high") -> str:
+        """An urgent 'emergency' op (sync sends it at once); returns its op_id, the emergency's id
+        (the server keys the alert by it)."""
         with self._tx() as s:
-            return self._add_op(s, "emergency", {"text": text, "at": at.isoformat()}, at, urgent=True)
+            return self._add_op(s, "emergency", {"text": text, "at": at.isoformat(), "severity": severity},
+                                at, urgent=True)
+
+    def record_emergency_cancel(self, emergency_id: str, text: str, at: datetime) -> str:
+        """An urgent 'emergency.cancel' op taking back the emergency whose op_id is emergency_id."""
+        with self._tx() as s:
+            return self._add_op(s, "emergency.cancel", {"emergency_id": emergency_id, "text": text,
+                                                        "at": at.isoformat()}, at, urgent=True)
+
+    def op_state(self, op_id: str) -> Optional[str]:
+        """pending / sent / acknowledged for one outbox op; None if unknown."""
+        with self._tx() as s:
+            return s.scalar(select(OutboxRow.state).where(OutboxRow.op_id == op_id))
 
     # ------------------------------------------------------------------ outbox (for assistant.sync)
     def pending_ops(self, limit: int = 100) -> List[OutboxOp]:

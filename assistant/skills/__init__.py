@@ -26,8 +26,7 @@ SKILLS: Dict[IntentId, Skill] = {
     IntentId.MESSAGE_QUERY: info.messages,
     IntentId.POINTS_QUERY: info.points,
     IntentId.TIME_QUERY: info.time_now,
-    IntentId.EMERGENCY_HELP: info.emergency,
 }
-"""Intents answered by a skill; dialog.* intents are handled by the dialog itself."""
+"""Intents answered by a skill; dialog.*, reminder.ack and emergency.* are handled by the dialog itself."""
 
 __all__ = ["SKILLS", "Answer", "Ask", "Skill", "CONFIRM", "SLOT", "MORE"]

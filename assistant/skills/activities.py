@@ -14,13 +14,28 @@ from ..phrases import name
 from ..phrases import say as phrase
 from ..records import Booking
 from ..store import Store
-from .answer import CONFIRM, MORE, SLOT, Answer, Ask, in_part_of_day, slot_date, slot_time
+from .answer import (
+    CONFIRM,
+    MORE,
+    SLOT,
+    Answer,
+    Ask,
+    Item,
+    choose,
+    in_part_of_day,
+    slot_date,
+    slot_time,
+)
 from .services import sort_time, spoken_when
 
 _LOGGER = logging.getLogger(__name__)
 
 PAGE = 3
 """At most three items per answer, then '还有N个，要继续听吗？'."""
+MAX_CHARS = 60
+"""… and at most about this many characters (≈ 12 s of speech) before offering more."""
+CHOICES = 3
+"""Up to this many items that fit are offered as '您是说…还是…？'; more get '哪一个？'."""
 DEFAULT_DAYS = 7
 """'有什么活动' without a date looks this many days ahead."""
 SLOT_LENGTH = timedelta(hours=1)
@@ -61,25 +76,49 @@ def _matching(store: Store, slots: Dict[str, Any], now: datetime,
     return found, label
 
 
-def _item(act: Activity, now: datetime) -> str:
+def _item(act: Activity, now: datetime, one_day: bool = False) -> str:
+    """'明天早上八点，太极拳，在社区广场'; one_day: the day was said once already ('早上八点，…')."""
     key = "activity.item" if act.place else "activity.item_noplace"
-    return phrase(key, moment=say.moment(act.start, now), title=act.title, place=act.place)
+    when = say.clock_time(act.start.time()) if one_day else say.moment(act.start, now)
+    return phrase(key, moment=when, title=act.title, place=act.place)
+
+
+def activity_ref(act: Activity, now: datetime) -> Item:
+    return Item("activity", act.id, f"{say.moment(act.start, now)}的{act.title}",
+                act.start.date().isoformat(), act.start.strftime("%H:%M"), act.title)
+
+
+def _booking_ref(booking: Booking, act: Activity, now: datetime) -> Item:
+    return Item("booking", booking.id, f"{say.moment(act.start, now)}的{act.title}",
+                act.start.date().isoformat(), act.start.strftime("%H:%M"), act.title)
 
 
 def page(items: List[str], offset: int, intent: IntentId, slots: Dict[str, Any],
-         head: str = "") -> Answer:
-    """Say items[offset:offset+3] after head; ask '还有N个' when more are left."""
-    shown = items[offset:offset + PAGE]
+         head: str = "", refs: Optional[List[Item]] = None) -> Answer:
+    """Say items from offset after head — at most PAGE of them and about MAX_CHARS characters
+    (always at least one) — and ask '还有N个' when more are left. refs[i] is what items[i] names."""
+    shown: List[str] = []
+    for text in items[offset:offset + PAGE]:
+        if shown and len(head) + len("；".join(shown + [text])) + 1 > MAX_CHARS:
+            break
+        shown.append(text)
     text = head + "；".join(shown) + "。"
+    listed = tuple(refs[offset:offset + len(shown)]) if refs else ()
     left = len(items) - offset - len(shown)
     if left <= 0:
-        return Answer(text)
-    more = dict(slots, offset=offset + PAGE)
-    return Answer(text + phrase("activity.more", count=left), Ask(MORE, intent, more))
+        return Answer(text, listed=listed)
+    more = dict(slots, offset=offset + len(shown))
+    return Answer(text + phrase("activity.more", count=left), Ask(MORE, intent, more), listed=listed)
+
+
+def one_day(days: List[date]) -> Optional[date]:
+    """The day when every item falls on it, else None."""
+    first = days[0] if days else None
+    return first if first is not None and all(d == first for d in days) else None
 
 
 def query(parse: Parse, store: Store, clock: Clock) -> Answer:
-    """'明天上午有什么活动' → the soonest three with time and place."""
+    """'明天上午有什么活动' → the soonest ones with time and place, the day said once."""
     now = clock.now()
     found, label = _matching(store, parse.slots, now)
     named = store.activity(str(parse.slots["activity_id"])) if parse.slots.get("activity_id") else None
@@ -87,12 +126,27 @@ def query(parse: Parse, store: Store, clock: Clock) -> Answer:
     if not found:
         text = phrase("activity.none_named" if named else "activity.none", when=label, what=what)
         later = _next_like(store, parse.slots, named, now) if (named or what) else None
-        return Answer(text + (phrase("activity.next", item=_item(later, now)) if later else ""))
+        if later is None:
+            return Answer(text)
+        return Answer(text + phrase("activity.next", item=_item(later, now)),
+                      listed=(activity_ref(later, now),))
     offset = int(parse.slots.get("offset") or 0)
+    day = one_day([a.start.date() for a in found])
+    if day is not None:
+        label = say.day_name(day, now.date())
     intro = "activity.intro_named" if named is not None else "activity.intro"
     head = "" if offset else phrase(intro, when=label, count=len(found), what=what)
-    items = [_item(a, now) for a in found]
-    return page(items, offset, IntentId.ACTIVITY_QUERY, dict(parse.slots), head)
+    if named is not None and len({a.place for a in found}) == 1:
+        # Sessions of one title in one place: only the times, the place said once at the start.
+        if not offset and found[0].place:
+            head = phrase("activity.intro_named_place", when=label, count=len(found), what=what,
+                          place=found[0].place)
+        items = [say.clock_time(a.start.time()) if day is not None else say.moment(a.start, now)
+                 for a in found]
+    else:
+        items = [_item(a, now, one_day=day is not None) for a in found]
+    return page(items, offset, IntentId.ACTIVITY_QUERY, dict(parse.slots), head,
+                [activity_ref(a, now) for a in found])
 
 
 def _next_like(store: Store, slots: Dict[str, Any], named: Optional[Activity],
@@ -107,12 +161,18 @@ def _next_like(store: Store, slots: Dict[str, Any], named: Optional[Activity],
     return None
 
 
-def _find_target(parse: Parse, store: Store, now: datetime) -> Optional[Activity]:
+def _targets(parse: Parse, store: Store, now: datetime) -> List[Activity]:
+    """The activities a sign-up means: the one named, else those matching the slots (narrowed
+    to slots['candidates'], the items of the list said last, when some of them fit)."""
     activity_id = parse.slots.get("activity_id")
-    if activity_id and store.activity(str(activity_id)) is not None:
-        return store.activity(str(activity_id))
+    if activity_id:
+        act = store.activity(str(activity_id))
+        if act is not None:
+            return [act]
     found, _ = _matching(store, parse.slots, now, parse.text)
-    return found[0] if found else None
+    candidates = parse.slots.get("candidates") or ()
+    narrowed = [a for a in found if a.id in candidates]
+    return narrowed or found
 
 
 def _open_bookings(store: Store, now: datetime) -> List[Tuple[Booking, Activity]]:
@@ -156,11 +216,22 @@ def book(parse: Parse, store: Store, clock: Clock) -> Answer:
     """'报名明天的太极拳' → read back, confirm, then a pending booking (等社区确认)."""
     now = clock.now()
     slots = parse.slots
-    if not any(slots.get(k) for k in ("activity_id", "category", "date", "time", "part_of_day")):
+    if not any(slots.get(k) for k in ("activity_id", "category", "date", "time", "part_of_day",
+                                      "candidates")):
         return Answer(phrase("book.ask_which"), Ask(SLOT, IntentId.ACTIVITY_BOOK, dict(slots), "activity_id"))
-    act = _find_target(parse, store, now)
-    if act is None:
+    found = _targets(parse, store, now)
+    if not found:
         return Answer(phrase("book.not_found"))
+    if len(found) > 1:
+        keep = {k: v for k, v in slots.items() if k in ("date", "part_of_day", "category")}
+        if len(found) <= CHOICES:
+            return choose(IntentId.ACTIVITY_BOOK, "activity_id",
+                          tuple(activity_ref(a, now) for a in found), keep)
+        day = one_day([a.start.date() for a in found])
+        when = say.day_name(day, now.date()) if day else "最近"
+        return Answer(phrase("book.ask_which_of", when=when, count=len(found)),
+                      Ask(SLOT, IntentId.ACTIVITY_BOOK, keep, "activity_id"))
+    act = found[0]
     obstacle = _obstacle(act, store, now)
     if obstacle is not None:
         offer = _offer_next(act, store, now)
@@ -174,7 +245,7 @@ def book(parse: Parse, store: Store, clock: Clock) -> Answer:
 
 
 def cancel(parse: Parse, store: Store, clock: Clock) -> Answer:
-    """'取消明天的太极拳' → read back, confirm, cancel (with an outbox op)."""
+    """'取消明天的太极拳' → read back, confirm, cancel (with an outbox op); two that fit → which?"""
     now = clock.now()
     slots = parse.slots
     pairs = [(b, a) for b, a in _open_bookings(store, now) if a.start >= now]
@@ -183,15 +254,21 @@ def cancel(parse: Parse, store: Store, clock: Clock) -> Answer:
     if slots.get("booking_id"):
         pairs = [(b, a) for b, a in pairs if b.id == slots["booking_id"]]
     else:
-        filtered = _filter_pairs(pairs, slots)
+        filtered = _filter_pairs(pairs, slots, store)
         if filtered is None:
-            if len(pairs) > 1:
-                return Answer(phrase("cancel.ask_which"),
-                              Ask(SLOT, IntentId.BOOKING_CANCEL, dict(slots), "activity_id"))
+            candidates = slots.get("candidates") or ()
+            narrowed = [(b, a) for b, a in pairs if b.id in candidates or a.id in candidates]
+            pairs = narrowed or pairs
         else:
             pairs = filtered
     if not pairs:
         return Answer(phrase("cancel.not_found"))
+    if len(pairs) > 1:
+        keep = {k: v for k, v in slots.items() if k in ("date", "category")}
+        if len(pairs) <= CHOICES:
+            return choose(IntentId.BOOKING_CANCEL, "booking_id",
+                          tuple(_booking_ref(b, a, now) for b, a in pairs), keep)
+        return Answer(phrase("cancel.ask_which"), Ask(SLOT, IntentId.BOOKING_CANCEL, keep, "activity_id"))
     booking, act = pairs[0]
     if not slots.get("confirmed"):
         text = phrase("cancel.confirm", moment=say.moment(act.start, now), title=act.title)
@@ -200,15 +277,24 @@ def cancel(parse: Parse, store: Store, clock: Clock) -> Answer:
     return Answer(phrase("cancel.done", title=act.title))
 
 
-def _filter_pairs(pairs: List[Tuple[Booking, Activity]],
-                  slots: Dict[str, Any]) -> Optional[List[Tuple[Booking, Activity]]]:
-    """Bookings matching the slots; None when the slots name nothing to filter by."""
-    keys = ("activity_id", "category", "date", "time", "part_of_day")
+def _filter_pairs(pairs: List[Tuple[Booking, Activity]], slots: Dict[str, Any],
+                  store: Store) -> Optional[List[Tuple[Booking, Activity]]]:
+    """Bookings matching the slots; None when the slots name nothing to filter by.
+
+    An activity_id with no date names a title, not a session: the parser picks the next
+    session of '太极拳', but '取消太极拳' with two 太极拳 booked means either of them.
+    """
+    keys = ("activity_id", "category", "date", "time", "part_of_day", "title")
     if not any(slots.get(k) for k in keys):
         return None
     day, at = slot_date(slots), slot_time(slots)
+    title, activity_id = slots.get("title"), slots.get("activity_id")
+    if activity_id and day is None and at is None:
+        named = store.activity(str(activity_id))
+        title, activity_id = (named.title if named else None), (None if named else activity_id)
     return [(b, a) for b, a in pairs
-            if (not slots.get("activity_id") or a.id == slots["activity_id"])
+            if (not activity_id or a.id == activity_id)
+            and (title is None or a.title == title)
             and (not slots.get("category") or a.category == slots["category"])
             and (day is None or a.start.date() == day)
             and (at is None or a.start.time() == at)
@@ -218,22 +304,43 @@ def _filter_pairs(pairs: List[Tuple[Booking, Activity]],
 def schedule(parse: Parse, store: Store, clock: Clock) -> Answer:
     """'我报了哪些活动' → bookings and service requests still ahead, soonest first."""
     now = clock.now()
-    entries: List[Tuple[datetime, str]] = []
+    entries: List[Tuple[datetime, Tuple[str, str], Item]] = []
+    """(sort key, (words with the day, words when the day was said once), what it names)"""
     for booking, act in _open_bookings(store, now):
         if act.start >= now:
             status = phrase(f"status.{booking.status.value}")
-            entries.append((act.start, phrase("schedule.booking", moment=say.moment(act.start, now),
-                                              title=act.title, status=status)))
+            words = tuple(phrase("schedule.booking", moment=when, title=act.title, status=status)
+                          for when in (say.moment(act.start, now), say.clock_time(act.start.time())))
+            entries.append((act.start, (words[0], words[1]), _booking_ref(booking, act, now)))
     for req in store.services():
         if req.day >= now.date():
-            when = spoken_when(req.day, req.time, now)
-            entries.append((datetime.combine(req.day, sort_time(req.time)), phrase(
-                "schedule.service", when=when, service=name("service.names", req.service),
-                status=phrase(f"status.{req.status.value}"))))
+            status = phrase(f"status.{req.status.value}")
+            service = name("service.names", req.service)
+            full = spoken_when(req.day, req.time, now)
+            words = tuple(phrase("schedule.service", when=when, service=service, status=status)
+                          for when in (full, _service_time(req.time)))
+            at = req.time if req.time and ":" in req.time else ""
+            entries.append((datetime.combine(req.day, sort_time(req.time)), (words[0], words[1]),
+                            Item("service", req.id, f"{full}的{service}", req.day.isoformat(), at, service)))
     if not entries:
         return Answer(phrase("schedule.none"))
     entries.sort(key=lambda e: e[0])
     offset = int(parse.slots.get("offset") or 0)
-    head = "" if offset else phrase("schedule.intro", count=len(entries))
-    return page([text for _, text in entries], offset, IntentId.BOOKING_LIST, dict(parse.slots), head)
+    day = one_day([when.date() for when, _, _ in entries])
+    if offset:
+        head = ""
+    elif day is not None:
+        head = phrase("schedule.intro_day", when=say.day_name(day, now.date()), count=len(entries))
+    else:
+        head = phrase("schedule.intro", count=len(entries))
+    return page([words[day is not None] for _, words, _ in entries], offset, IntentId.BOOKING_LIST,
+                dict(parse.slots), head, [ref for _, _, ref in entries])
 
+
+def _service_time(when: Optional[str]) -> str:
+    """'下午两点' / '上午' / '' for a request whose day was already said."""
+    if not when:
+        return "全天"
+    if ":" in when:
+        return say.clock_time(datetime.strptime(when, "%H:%M").time())
+    return name("part_of_day", when)

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import Enum
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from intents.schema import IntentId, Parse
 
@@ -24,9 +24,36 @@ class AskKind(str, Enum):
     """A follow-up for a missing slot; the next utterance fills it and the skill re-runs."""
     MORE = "more"
     """'还有N个，要继续听吗？'; yes re-runs the skill with the next offset."""
+    CHOOSE = "choose"
+    """'您是说…还是…？': two or three items fit; the answer (第一个, a day, a time, a title) picks
+    one, and the skill re-runs with that item's id in options[i]['slot']."""
+    SUGGEST = "suggest"
+    """'我没听懂，您是想报名活动吗？': yes runs the suggested intent with no slots (it then asks)."""
+    RESUME = "resume"
+    """'刚才的报名还没办好，要现在报名吗？': yes re-runs the set-aside question's skill (inner)."""
+    HELP = "help"
+    """'您是不是需要人帮忙？' after a possible danger: yes, silence (20 s) or more danger → alert."""
 
 
 CONFIRM, SLOT, MORE = AskKind.CONFIRM, AskKind.SLOT, AskKind.MORE
+CHOOSE, SUGGEST, RESUME, HELP = AskKind.CHOOSE, AskKind.SUGGEST, AskKind.RESUME, AskKind.HELP
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing a list or a 'which one' question named, so '第一个' can refer to it."""
+
+    kind: str
+    """activity / booking / reminder / service / message / announcement"""
+    id: str
+    label: str = ""
+    """How it was named ('明天早上八点的太极拳')."""
+    date: str = ""
+    """YYYY-MM-DD of the item (its next occurrence for a reminder)."""
+    time: str = ""
+    """HH:MM."""
+    words: str = ""
+    """Its title or content, matched against an answer like '降压药那个'."""
 
 
 @dataclass(frozen=True)
@@ -37,7 +64,12 @@ class Ask:
     intent: IntentId
     slots: Dict[str, Any] = field(default_factory=dict)
     slot: Optional[str] = None
-    """For kind SLOT: the slot the question asks for (content, activity_id, service, date, time)."""
+    """For kind SLOT: the slot the question asks for (content, activity_id, service, date, time);
+    for kind CHOOSE: the slot the chosen item's id goes into (booking_id, reminder_id, activity_id)."""
+    options: Tuple[Item, ...] = ()
+    """For kind CHOOSE: the items offered, in the order said."""
+    inner: Optional["Ask"] = None
+    """For kind RESUME: the question that was set aside."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +79,8 @@ class Answer:
     text: str
     ask: Optional[Ask] = None
     urgent: bool = False
+    listed: Tuple[Item, ...] = ()
+    """The items this answer named in order ('第一个' then refers to listed[0])."""
 
 
 Skill = Callable[[Parse, Store, Clock], Answer]
@@ -73,3 +107,12 @@ def in_part_of_day(when: datetime, part: Optional[str]) -> bool:
         return True
     low, high = PART_HOURS[part]
     return low <= when.hour < high
+
+
+def choose(intent: IntentId, slot: str, items: Tuple[Item, ...], slots: Dict[str, Any]) -> Answer:
+    """'您是说A，还是B？' over two or three items; the answer picks one (see AskKind.CHOOSE)."""
+    from ..phrases import say as phrase
+
+    labels = [item.label for item in items]
+    text = phrase("choose.ask", some="、".join(labels[:-1]), last=labels[-1])
+    return Answer(text, Ask(CHOOSE, intent, dict(slots), slot, tuple(items)), listed=tuple(items))

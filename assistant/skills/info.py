@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from intents.schema import IntentId, Parse
 
@@ -11,14 +12,21 @@ from ..clock import Clock
 from ..phrases import say as phrase
 from ..store import Store
 from .activities import page
-from .answer import SLOT, Answer, Ask
+from .answer import SLOT, Answer, Ask, Item, slot_date
+from .timesense import day_offset
 
 _LOGGER = logging.getLogger(__name__)
 
 
 def time_now(parse: Parse, store: Store, clock: Clock) -> Answer:
-    """'现在几点' → '现在是下午三点半，11月29号 星期日。'"""
+    """'现在几点' → '现在是下午三点半，11月29号 星期日。'; '明天几号' → '明天是11月30号 星期一。'"""
     now = clock.now()
+    day = slot_date(parse.slots)
+    if day is None:
+        offset = day_offset(parse.text)
+        day = now.date() + timedelta(days=offset) if offset else None
+    if day is not None and day != now.date():
+        return Answer(phrase("time.day", day=say.day_name(day, now.date()), date=say.full_date(day)))
     return Answer(phrase("time.now", time=say.clock_time(now.time()), date=say.full_date(now.date())))
 
 
@@ -42,13 +50,24 @@ def announcements(parse: Parse, store: Store, clock: Clock) -> Answer:
 
 
 def messages(parse: Parse, store: Store, clock: Clock) -> Answer:
-    """'有没有留言' → unheard family messages, then they count as heard."""
-    items = store.unheard_messages()
+    """'有什么留言' / '再听一次女儿的留言' → the latest family messages, heard ones too, newest
+    first (only that sender's when one is named); the unheard ones then count as heard."""
+    now = clock.now()
+    items = store.messages_in(limit=10)
+    named = [m for m in items if m.peer and m.peer in parse.text]
+    items = named or items
     if not items:
         return Answer(phrase("message.none"))
-    store.mark_heard(m.id for m in items)
-    lines = [phrase("message.item", sender=m.peer, text=m.text.rstrip("。")) for m in items]
-    return Answer("；".join(lines) + "。")
+    offset = int(parse.slots.get("offset") or 0)
+    lines = [phrase("message.item", when=say.day_name(m.created_at.date(), now.date()), sender=m.peer,
+                    text=m.text.rstrip("。")) for m in items]
+    answer = page(lines, offset, IntentId.MESSAGE_QUERY, dict(parse.slots),
+                  refs=[Item("message", m.id, words=m.text) for m in items])
+    shown = {ref.id for ref in answer.listed}
+    unheard = [m.id for m in items if m.id in shown and not m.heard]
+    if unheard:
+        store.mark_heard(unheard)
+    return answer
 
 
 def send_message(parse: Parse, store: Store, clock: Clock) -> Answer:
@@ -61,9 +80,3 @@ def send_message(parse: Parse, store: Store, clock: Clock) -> Answer:
     text = str(slots["content"])
     store.send_message(to, text, clock.now())
     return Answer(phrase("message.sent", to=to, text=text))
-
-
-def emergency(parse: Parse, store: Store, clock: Clock) -> Answer:
-    """'救命' / '我摔倒了' → answer at once, urgent outbox op, no confirmation."""
-    store.record_emergency(parse.text, clock.now())
-    return Answer(phrase("emergency.help"), urgent=True)

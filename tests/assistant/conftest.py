@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import pytest
 
@@ -13,7 +14,7 @@ from assistant.dialog import Reply
 from assistant.events import Event, SyncFinished
 from assistant.records import OutboxOp
 from assistant.runtime import Assistant
-from intents.schema import Activity
+from intents.schema import Activity, Catalog, IntentId, Parse
 from tests.fakes import FakeClock, ReplySink
 
 MONDAY = datetime(2026, 11, 30, 10, 0)
@@ -23,15 +24,19 @@ MONDAY = datetime(2026, 11, 30, 10, 0)
 class World:
     """One speaker: an Assistant on tmp_path/assistant.db driven by a FakeClock."""
 
-    def __init__(self, tmp_path: Path, now: datetime = MONDAY, trusted: bool = True) -> None:
+    def __init__(self, tmp_path: Path, now: datetime = MONDAY, trusted: bool = True,
+                 parser: Optional[Callable[[str, datetime, Optional[Catalog]], Parse]] = None,
+                 settings: Optional[Settings] = None) -> None:
         self.db = tmp_path / "assistant.db"
-        self.settings = Settings(data_dir=tmp_path)
+        self.settings = settings or Settings(data_dir=tmp_path)
         self.sink = ReplySink()
+        self.parser = parser
         self.open(now, trusted)
 
     def open(self, now: datetime, trusted: bool = True) -> None:
         self.clock = FakeClock(now, trusted=trusted)
-        self.assistant = Assistant.open(self.settings, self.clock, self.sink, db_path=self.db)
+        self.assistant = Assistant.open(self.settings, self.clock, self.sink, db_path=self.db,
+                                        parser=self.parser)
         self.store = self.assistant.store
         self.seq = self.store.last_seq()
 
@@ -82,3 +87,67 @@ def world(tmp_path: Path) -> Any:
     w = World(tmp_path)
     yield w
     w.close()
+
+
+class TableParser:
+    """The real parser, except for the exact texts in a table (intents the NLU does not give yet).
+
+    table: text → (intent, slots); the Parse carries the text without spaces or punctuation, as
+    the NLU's normalised text does.
+    """
+
+    def __init__(self, table: Mapping[str, Tuple[IntentId, Dict[str, Any]]]) -> None:
+        from intents import parse
+
+        self.table = dict(table)
+        self._real = parse
+
+    def __call__(self, text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
+        entry = self.table.get(text.strip())
+        if entry is None:
+            return self._real(text, now, catalog)
+        intent, slots = entry
+        return Parse(re.sub(r"[\s，。,.！!？?]", "", text), intent, dict(slots), 1.0)
+
+
+class FakeLink:
+    """A server connection for the dialog: status online / offline / unpaired; whether an op is
+    taken by the server within the wait (sent)."""
+
+    def __init__(self, status: str = "online", sent: bool = True, fetching: bool = False) -> None:
+        self.status, self.sent, self.fetching = status, sent, fetching
+        self.waited: List[str] = []
+
+    def link_status(self) -> str:
+        return self.status
+
+    def wait_sent(self, op_id: str, timeout: float) -> bool:
+        self.waited.append(op_id)
+        return self.sent
+
+    def fetching_catalog(self) -> bool:
+        return self.fetching
+
+
+@pytest.fixture
+def make_world(tmp_path: Path) -> Any:
+    """World(now, table=..., link=..., settings=...) with a table parser and a fake link."""
+    made: List[World] = []
+
+    def make(now: datetime = MONDAY, table: Optional[Mapping[str, Tuple[IntentId, Dict[str, Any]]]] = None,
+             link: Optional[FakeLink] = None, settings: Optional[Settings] = None) -> World:
+        folder = tmp_path / f"w{len(made)}"
+        folder.mkdir()
+        if settings is not None:
+            from dataclasses import replace
+
+            settings = replace(settings, data_dir=folder)
+        w = World(folder, now, parser=TableParser(table or {}), settings=settings)
+        if link is not None:
+            w.assistant._dialog.link = link
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.close()

@@ -52,8 +52,8 @@ def test_alternatives_family_reminders_and_messages(tmp_path):
     assert w.post(ReminderAdded(family.id)) == ["家人给您设了一个提醒：每天上午九点量血压。"]
     w.clock.set(datetime(2026, 11, 30, 22, 0))
     assert w.post(MessageArrived("m1", "儿子", "早点休息")) == []  # quiet hours: kept for the morning
-    assert w.say("有没有留言") == "儿子给您留言：早点休息。"
-    assert w.say("有没有留言") == "没有新留言。"
+    assert w.say("有没有留言") == "儿子今天留言：早点休息。"
+    assert w.say("有没有留言") == "儿子今天留言：早点休息。"  # heard ones are said again
     assert w.post(MessageArrived("m2", "女儿", "明天来看您")) == []
     assert w.post(MessageArrived("m2", "女儿", "明天来看您")) == []
     w.store.add_booking("taiji-1201", w.clock.now())
@@ -62,7 +62,7 @@ def test_alternatives_family_reminders_and_messages(tmp_path):
     assert w.advance(hours=9, minutes=29) == []
     assert w.advance(minutes=1) == ["女儿给您发来一条留言：明天来看您",
                                     "好消息，您报名的今天早上八点太极拳，社区已经确认了。"]
-    assert w.say("有没有留言") == "没有新留言。"
+    assert w.say("有没有留言") == "女儿昨天留言：明天来看您；儿子昨天留言：早点休息。"
     w.close()
 
 

@@ -8,7 +8,7 @@ from assistant.events import AnnouncementArrived
 from tests.assistant.conftest import World
 
 DUE = "提醒您：吃降压药。听到了请说知道了。"
-AGAIN = "再提醒您一次：吃降压药。"
+AGAIN = "再提醒您一次：吃降压药。吃了药就说：吃过了。"
 
 
 def _daily_pill(world: World) -> str:
