@@ -269,6 +269,7 @@ def run_console(
 ) -> int:
     """Typed sentences in, replies out, with the dialog thread and sync running meanwhile."""
     from .clock import SystemClock
+    from .console import input_lines
     from .events import UtteranceHeard
     from .runtime import Assistant
 
@@ -284,12 +285,15 @@ def run_console(
     assistant.start()
     print("（输入一句话回车；/quit 退出 / type a sentence, Enter; /quit to leave）", file=sys.stderr)
     try:
-        for raw in stdin:
+        for raw in input_lines(stdin):
             line = raw.strip()
             if line in ("/quit", "/exit"):
                 break
             if line:
-                assistant.post(UtteranceHeard(line))
+                # Answered here, serialised with the dialog thread, before the next line is read:
+                # piped input that ends at once still gets every line answered before the exit.
+                for reply in assistant.process(UtteranceHeard(line)):
+                    on_reply(reply)
     except KeyboardInterrupt:
         pass
     finally:
