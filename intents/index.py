@@ -139,6 +139,11 @@ def _aliases(titles: List[str], categories: Set[str]) -> Dict[str, str]:
             and not _GENERIC_TAIL.fullmatch(short)}
 
 
+_DAY_LOCK = re.compile(r"大后天|后天|明天|今天|今晚|明晚|明早|昨天"
+                       r"|(?:下个?|这个?|上个?|每个?)?(?:礼拜|星期|周)[一二三四五六日天]"
+                       r"|礼拜|星期|每天|早上|下午|晚上|中午|上午|凌晨")
+
+
 class CatalogIndex:
     """Everything parse() needs about one catalog, computed once."""
 
@@ -202,8 +207,11 @@ class CatalogIndex:
         return self.vocabulary.repair(text, self._exact_positions(text))
 
     def _exact_positions(self, text: str) -> FrozenSet[int]:
-        """Positions of catalog names, categories and service words heard exactly."""
+        """Positions of catalog names, categories, service words and day words heard exactly (报明天
+        must not become 报名 + 天, nor 太长喇礼拜五 become 太长哪里拜五)."""
         locked: Set[int] = set()
+        for found in _DAY_LOCK.finditer(text):
+            locked.update(range(found.start(), found.end()))
         for word in self._locking:
             pos = text.find(word)
             while pos >= 0:

@@ -38,6 +38,9 @@ _MARKER_OF = {kind: mark for kind, mark in MARKERS.items()}
 _CONTENT_LEAD = ("记得要", "要", "该", "得")
 CLASSIFIER_MIN = 0.5
 """The learned scorer's probability needed to name an intent no template matched whole."""
+CLASSIFIER_TAIL = 0.85
+"""…to read a request from the last words of a long utterance (a story with the request at the end)."""
+TAIL_UNITS = 12
 CLASSIFIER_OVERRIDE = 0.9
 """…and to overrule a template or cue rule that names another intent."""
 _RISKY = {
@@ -48,6 +51,8 @@ _RISKY = {
     IntentId.SERVICE_BOOK: re.compile(r"约|订|叫|派|送|要|想|安排|预|需要|做|来|上门|找|申请|帮|给|剪|搞|打扫"
                                       r"|检|车|理发|饭|餐"),
 }
+_DONE = re.compile(r"(?:报|参加|约|订|去|叫)了|报过|参加过|去过")
+_FOR_ME = re.compile(r"帮我|给我|我要|我想|替我|同我|帮手|麻烦|请")
 _CLEAR_CANCEL = re.compile(r"取消|退|不去了|不参加了|不报了|去不了了|不来了|不要了|唔去|不用去了")
 """Words as heard that an action intent needs: no repair or learned guess may book or cancel
 something the senior did not say an action word for (the dialog reads it back anyway)."""
@@ -234,11 +239,9 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
     if danger.severity is not None:
         return Parse(text=canon, intent=IntentId.EMERGENCY_HELP, slots={"severity": danger.severity},
                      confidence=1.0 if danger.severity == "high" else 0.8)
-    correction = _CORRECTION.match(canon)
-    if correction is not None and correction.end() < len(canon):
-        slots = _correction_slots(canon, correction.end(), now, a)
-        if slots:
-            return Parse(text=canon, intent=IntentId.DIALOG_CORRECT, slots=slots, confidence=0.85)
+    slots = _correction(canon, now, a)
+    if slots:
+        return Parse(text=canon, intent=IntentId.DIALOG_CORRECT, slots=slots, confidence=0.85)
     intent, template, found, confidence, source_kind = _decide(a)
     if intent is None or confidence < MIN_CONFIDENCE:
         _LOGGER.debug("no intent for %r (skeleton %r, confidence %.2f)", canon, a.skeleton, confidence)
@@ -274,6 +277,13 @@ def _decide(a: Analysis) -> Tuple[Optional[IntentId], Optional[Template], Any, f
                 and best is not IntentId.UNKNOWN:
             return best, None, None, prob, "scorer over template"
         return template.intent, template, found, t_conf, "template"
+    if scorer is not None and (best is None or best is IntentId.UNKNOWN or prob < CLASSIFIER_MIN) \
+            and len(a.skeleton) > TAIL_UNITS:
+        # A request at the end of a story (我老伴以前…，今晚的广场舞帮我报个名): the whole utterance
+        # looks like chit-chat, its last words do not. Only a confident reading of them counts.
+        tail_best, tail_prob = _best_allowed(scorer.score(a.skeleton[-TAIL_UNITS:]), a)
+        if tail_best is not None and tail_best is not IntentId.UNKNOWN and tail_prob >= CLASSIFIER_TAIL:
+            return tail_best, None, None, tail_prob, "scorer on the last words"
     if best is not None and prob >= CLASSIFIER_MIN:
         if best is IntentId.UNKNOWN:
             return None, None, None, 1.0 - prob, "scorer: unknown"
@@ -292,7 +302,10 @@ def _decide(a: Analysis) -> Tuple[Optional[IntentId], Optional[Template], Any, f
 
 
 def _best_allowed(scores: classifier.Scores, a: Analysis) -> Tuple[Optional[IntentId], float]:
-    """The scorer's best intent that the heard words support (emergencies are not the scorer's)."""
+    """The scorer's best intent that the heard words support, its probability renormalised without the
+    intents that rules alone decide (emergency.help by assess(), dialog.correct by _correction())."""
+    ruled = scores.prob(IntentId.EMERGENCY_HELP.value) + scores.prob(IntentId.DIALOG_CORRECT.value)
+    scale = 1.0 / max(1e-6, 1.0 - ruled)
     for name, prob in scores.ranked:
         try:
             intent = IntentId(name)
@@ -302,7 +315,7 @@ def _best_allowed(scores: classifier.Scores, a: Analysis) -> Tuple[Optional[Inte
             continue
         if not _supported(intent, a, learned=True):
             continue
-        return intent, prob
+        return intent, min(1.0, prob * scale)
     return None, 0.0
 
 
@@ -314,7 +327,42 @@ def _supported(intent: IntentId, a: Analysis, learned: bool = False) -> bool:
         return False
     if learned and intent is IntentId.BOOKING_CANCEL and not a.entities:
         return _CLEAR_CANCEL.search(a.heard) is not None
+    if learned and intent in (IntentId.ACTIVITY_BOOK, IntentId.SERVICE_BOOK) and _DONE.search(a.heard) \
+            and not _FOR_ME.search(a.heard):
+        return False  # 隔壁李伯报了书法班: news about someone, not a request
     return True
+
+
+_NEW_VALUE = re.compile(r"(?:是|报|改成|换成|改到|改为|要)")
+_SAID_NOT = re.compile(r"^(?:我是说|我说的是|我说|我讲)(?P<value>.+?)(?:啊|呀|嘛)?(?:不是|而不是)")
+
+
+def _correction(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
+    """The slots of a correction ("不对，是后天"), taken from the value after the last 是 / 报 / 改成 when
+    there is one (不是太极拳，是八段锦 → 八段锦; 不对，我明天去医院，报下个礼拜一的 → next Monday), or
+    from "我说X，不是Y" → X. Empty when the utterance is not a correction or names no value."""
+    said = _SAID_NOT.match(canon)
+    if said is not None:
+        return _value_slots(said.group("value"), now, a)
+    found = _CORRECTION.match(canon)
+    if found is None or found.end() >= len(canon):
+        return {}
+    rest = canon[found.end():]
+    marks = list(_NEW_VALUE.finditer(rest))
+    for mark in reversed(marks):
+        slots = _value_slots(rest[mark.end():], now, a)
+        if slots:
+            return slots
+    return _correction_slots(canon, found.end(), now, a)
+
+
+def _value_slots(text: str, now: datetime, a: Analysis) -> Dict[str, Any]:
+    """Slots named by a piece of a correction, read on its own."""
+    _, part = analyse(text, now, a.index.catalog)
+    if part is None:
+        return {}
+    slots = _correction_slots(part.canon, 0, now, part)
+    return slots
 
 
 def _correction_slots(canon: str, start: int, now: datetime, a: Analysis) -> Dict[str, Any]:
@@ -333,18 +381,21 @@ def _correction_slots(canon: str, start: int, now: datetime, a: Analysis) -> Dic
 
 _CONTENT_FALLBACK = (IntentId.REMINDER_CREATE, IntentId.REMINDER_CANCEL, IntentId.MESSAGE_SEND)
 _REMIND = (r"(?:记得|记住|到时|到时候)?(?:提醒|叫|喊|通知|闹)(?:一下|下)?(?:我|我们)"
-           r"(?:一声|一下|下)?")
+           r"(?:一声|一下|下(?!午))?")
 _COMMAND = {
-    IntentId.REMINDER_CREATE: re.compile(_REMIND + r"|帮我记住|记得|记住|别忘了|不要忘了"),
+    IntentId.REMINDER_CREATE: re.compile(_REMIND),
     IntentId.REMINDER_CANCEL: re.compile(r"(?:的|个)?(?:提醒|闹钟)"),
-    IntentId.MESSAGE_SEND: re.compile(r"(?:跟|给|同|和|对|告诉|转告)(?P<to>[^说讲]{1,4}?)"
+    IntentId.MESSAGE_SEND: re.compile(r"(?:跟|给|同|和|对|告诉|转告|说给)(?P<to>[^说讲]{1,4}?)"
                                       r"(?:说|讲|听|知|留言|带句话|带个话)"
                                       r"|(?:留言|留个言|带句话|带个话)(?:给|跟)?(?:[^说讲]{1,4}?)(?:说|讲)?"),
 }
+_REMEMBER = re.compile(r"帮我记住|(?<![不忘])记得|(?<![不忘])记住|别忘了|不要忘了")
+_SELF_CORRECTION = re.compile(r".*(?:不是|不对|错了)")
 _CANCEL_WORD = re.compile(r".*(?:取消|删除|删了|删掉|删|关掉|关了|去掉|不要|不用|别|那个|个)")
 _NEGATED_REMIND = re.compile(r"(?:不用|不要|别|不需要)(?:再)?" + _REMIND)
 _LEAD_TRIM = re.compile(r"^(?:嗯|呃|啊|那个|就是|把|将|你|的|要|去要|该|得|说|一下|下|我|就|帮我|麻烦你|请"
                         r"|给我)+")
+_MESSAGE_LEAD = re.compile(r"^(?:嗯|呃|啊|那个|就是|说|讲)+")
 _TAIL_TRIM = re.compile(r"(?:的|了|啊|呀|吧|啦|喔|咯|嘛|呢|哦|好不好|可以吗|好吗|行吗|得不得|谢谢|唔该"
                         r"|我怕不记得|我怕忘了|我不记得|我惊不记得|我会忘|我成日不记得)+$")
 
@@ -359,19 +410,31 @@ def _content_fallback(intent: IntentId, a: Analysis) -> Optional[str]:
         piece = heard[found.end():] if found is not None else ""
     else:
         found = _last(_COMMAND[intent], heard)
+        if found is None and intent is IntentId.REMINDER_CREATE:
+            found = _last(_REMEMBER, heard)
         if found is None:
             return None
         if intent is IntentId.REMINDER_CANCEL:
             piece = _CANCEL_WORD.sub("", heard[:found.start()])
             piece = re.sub(r"[那这的德得地个]+$", "", _without_time_words(piece))
         else:
-            piece = heard[found.end():] or heard[:found.start()]
+            piece = _trimmed(intent, heard[found.end():])
+            if not piece:  # …吃钙片，你提醒下我啊: the content came first
+                piece = _SELF_CORRECTION.sub("", heard[:found.start()])
     if intent is not IntentId.MESSAGE_SEND:
         piece = _without_time_words(piece)
-    for _ in range(2):
-        piece = _TAIL_TRIM.sub("", _LEAD_TRIM.sub("", piece))
+    piece = _trimmed(intent, piece)
     if not piece or len(piece) > 20:
         return None
+    return piece
+
+
+def _trimmed(intent: IntentId, piece: str) -> str:
+    """Fillers, politeness and particles off both ends (a message keeps its own leading 我)."""
+    lead = _MESSAGE_LEAD if intent is IntentId.MESSAGE_SEND else _LEAD_TRIM
+    for _ in range(2):
+        piece = _TAIL_TRIM.sub("", lead.sub("", piece))
+        piece = re.sub(r"(?:你|您)$", "", piece) if intent is not IntentId.MESSAGE_SEND else piece
     return piece
 
 

@@ -116,7 +116,7 @@ def _h_repeat(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
     text = match.group()
     days = match.group("days")
     if days:
-        out["weekdays"] = tuple(sorted({_wd(c) for c in days}))
+        out["weekdays"] = tuple(sorted({_wd(c) for c in days if c in _WEEKDAY}))
         out["repeat"] = "weekly:" + ",".join(str(d) for d in out["weekdays"])  # type: ignore[union-attr]
     elif "工作日" in text:
         out["repeat"] = "weekdays"
@@ -288,7 +288,7 @@ _RULES: List[Tuple[Pattern[str], _Handler]] = [
                 r"(?:一次|就)?"), _h_every),
     (re.compile(rf"(?:(?P<done>(?:吃|喝)(?:完|过|了)了?)(?P<meal_a>{_MEAL_RE})(?P<after_a>(?:之|以)?后)?"
                 rf"|吃?(?P<meal_b>{_MEAL_RE})(?:(?P<after>(?:之|以)?后|过后)|(?P<before>(?:之|以)?前)"
-                rf"|(?P<at>的时候|时)))(?:{_SPAN_RE})?"), _h_meal),
+                rf"|(?P<at>的时候|那时|那阵|时)))(?:{_SPAN_RE})?"), _h_meal),
     (re.compile(rf"(?:睡觉|睡|上床|临睡)(?:(?:之|以)?前|(?P<at>的时候|时))(?:{_SPAN_RE})?|临睡"), _h_bed),
     (re.compile(rf"(?:起床|醒来|起来)(?:(?:之|以)?后|的时候|就)(?:{_SPAN_RE})?|一起床"), _h_wake),
     (re.compile(rf"(?:从)?(?P<a>(?:{_PART_RE})?\d{{1,2}}(?:点|时)(?:钟|半|\d{{1,2}}分?)?)(?:到|至|一直到)"
@@ -298,7 +298,8 @@ _RULES: List[Tuple[Pattern[str], _Handler]] = [
      _h_weekday_range),
     (re.compile(r"(?:(?P<half_only>半)个?小时|(?P<n>\d+)(?:个)?(?:(?P<half>半)?(?P<unit>小时|钟头)|(?P<unit2>分钟?)"
                 r"|(?P<unit3>天)))(?:后|以后|之后)"), _h_span),
-    (re.compile(rf"每天|每日|天天|每个?工作日|工作日|每个?{_WEEK}(?P<days>{_WD}+)"), _h_repeat),
+    (re.compile(rf"每天|每日|天天|每个?工作日|工作日"
+                rf"|每个?{_WEEK}(?P<days>{_WD}(?:(?:同|和|跟|及|还有)?{_WEEK}?{_WD})*)"), _h_repeat),
     (re.compile(rf"(?:这|本)个?{_WEEK}(?P<d>{_WD})"), _h_this_wd),
     (re.compile(rf"下个?{_WEEK}(?P<d>{_WD})"), _h_next_wd),
     (re.compile(rf"(?:下个?|这个?|本)?{_WEEK}?末"), _h_weekend),
@@ -333,6 +334,10 @@ def parse_time(text: str, now: datetime) -> TimeSpec:
             handler(match, now, out)
             taken.append(match.span())
     anchor = out.get("anchor")
+    if "clock" in out and anchor is not None:
+        # 我刚吃完早餐，九点提醒我吃药: the clock time is the request, the meal only the story.
+        anchor = None
+        out.pop("offset_min", None)
     if anchor == "":
         anchor = _MEAL_BY_PART.get(str(out.get("part_of_day")))
     window = out.get("window") or (None, None)
