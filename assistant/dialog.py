@@ -58,6 +58,8 @@ _ORDINAL = re.compile(r"第\s*([一二三四五六七八九十两\d]{1,2})\s*(?:
                       r"(头一个|头先嗰个|前面那个|前面嗰个|上面那个)|(最后一个|最后那个|后面那个|后面嗰个|下面那个)")
 _CORRECTION_WORDS = re.compile(r"^(?:不对|不是|唔系|唔啱|错了|错咗|我话|我是说|我说的是|我讲|应该是|"
                                r"改成|改为|是|啊|呀|喔|咯|嘅|的|，|,|\s)+")
+_WRONG = ("不对", "不是", "唔系", "唔啱", "错了", "错咗", "不对不对", "唔系唔系", "说错了", "讲错了")
+"""A bare '不对' to a read-back asks what to change instead of dropping the request."""
 _FIX_TIME = (IntentId.REMINDER_CREATE, IntentId.SERVICE_BOOK, IntentId.ACTIVITY_BOOK, IntentId.ACTIVITY_QUERY,
              IntentId.BOOKING_CANCEL)
 """Requests whose slots get the dialog's time sense (parts of day, 听日)."""
@@ -336,8 +338,16 @@ class Dialog:
             return self._wait()
         if intent is IntentId.DIALOG_CORRECT or (question.correcting and intent is IntentId.UNKNOWN):
             return self._correct(question, parse)
+        if question.correcting and intent in (IntentId.DIALOG_YES, IntentId.REMINDER_ACK):
+            return self._again(question, phrase("dialog.correct_what"))  # '对' to '您想改成什么？'
+
         if ask.kind is CHOOSE:
             return self._choose(question, parse, intent)
+        if intent is IntentId.DIALOG_NO and ask.kind in (CONFIRM, RESUME) \
+                and parse.text.strip("。！!，, 啊呀") in _WRONG:
+            # '不对' to a read-back: something in it is wrong, not "don't do it" — ask what.
+            question.correcting = True
+            return self._again(question, phrase("dialog.correct_what"))
         if ask.kind in (CONFIRM, RESUME, SUGGEST, MORE) and intent is IntentId.BOOKING_CANCEL \
                 and not parse.slots and ordinal(parse.text) is None:
             # '取消' answering '要给您报名吗？' means no, not "cancel what?"; '我不去了' answering
@@ -442,6 +452,8 @@ class Dialog:
         if not any(k in slots for k in ("date", "time", "part_of_day", "activity_id")):
             slots.update(self._carrier_slots(ask, parse.text, "correct"))
         text = parse.text
+        slots = settle_request(slots, text, self._clock.now().date())  # '晚上那个', '听日嗰个'
+
         found = list(options)
         constrained = False
         by_words = [o for o in found if any(piece in text for piece in _distinct(o, options))]
@@ -470,7 +482,7 @@ class Dialog:
     def _correct(self, question: _Open, parse: Parse) -> Reply:
         """'不对，是后天' / '唔系，我话朝早八点': change the open question's slots, read back again."""
         ask = question.ask.inner if question.ask.kind is RESUME and question.ask.inner else question.ask
-        fragment = _CORRECTION_WORDS.sub("", parse.text) or parse.text
+        fragment = _CORRECTION_WORDS.sub("", parse.text)
         if ask.kind is CHOOSE:
             reply = self._choose(question, replace(parse, text=fragment), IntentId.UNKNOWN)
             if reply is None:
