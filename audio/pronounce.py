@@ -119,10 +119,8 @@ class Table:
     """Word → one syllable per character."""
     latin: Dict[str, str]
     """Lower-case Latin word → Chinese words."""
-
-    @property
-    def longest(self) -> int:
-        return max((len(w) for w in self.words), default=0)
+    longest: int = 0
+    """Characters in the longest word."""
 
     @staticmethod
     def load(path: Path = TABLE_FILE) -> "Table":
@@ -136,7 +134,7 @@ class Table:
                                  f"per character")
             words[str(word)] = syllables
         latin = {str(k).lower(): str(v) for k, v in (data.get("latin") or {}).items()}
-        return Table(words, latin)
+        return Table(words, latin, max((len(w) for w in words), default=0))
 
 
 _SYLLABLE = re.compile(r"[a-zü]+[1-5]|[a-z]+")
@@ -519,13 +517,20 @@ class Reading:
     """pypinyin (phrase dictionary), table (audio/data/pronounce_zh.yaml) or rule (an hour's 一)."""
 
 
-def read_han(run: str, table: Table) -> List[Reading]:
-    """Pinyin of a run of Chinese characters (one Reading each; '' for a character without one)."""
+@lru_cache(maxsize=8192)
+def phrase_pinyin(run: str) -> Tuple[str, ...]:
+    """pypinyin's phrase reading of a run of Chinese characters: TONE3, neutral tone 5, one
+    syllable per character ('' where it has none). Cached: replies repeat their words."""
     from pypinyin import Style, lazy_pinyin
 
+    return tuple(lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True,
+                             errors=lambda chars: [""] * len(chars)))
+
+
+def read_han(run: str, table: Table) -> List[Reading]:
+    """Pinyin of a run of Chinese characters (one Reading each; '' for a character without one)."""
     plain = run.replace(_YI1, "一")
-    base = lazy_pinyin(plain, style=Style.TONE3, neutral_tone_with_five=True,
-                       errors=lambda chars: [""] * len(chars))
+    base = phrase_pinyin(plain)
     readings = [Reading(c, _engine_syllable(s), "pypinyin") for c, s in zip(plain, base, strict=True)]
     i, longest = 0, table.longest
     while i < len(plain):
@@ -703,6 +708,6 @@ def pause_seconds(segment: Segment, rate: int) -> float:
 
 __all__: Sequence[str] = [
     "FrontEnd", "Reading", "Segment", "Spoken", "Table", "VoiceSpec", "clean", "default_table",
-    "known_voices", "number", "numerals", "pause_seconds", "pauses", "read_han", "seconds", "to_pinyin",
-    "voice_spec", "words_for_symbols",
+    "known_voices", "number", "numerals", "pause_seconds", "pauses", "phrase_pinyin", "read_han", "seconds",
+    "to_pinyin", "voice_spec", "words_for_symbols",
 ]

@@ -58,3 +58,22 @@ def cn_model_dir() -> Iterator[Path]:
     if not path:
         pytest.skip("VOSK_MODEL_CN is not set (point it to an unpacked vosk-model-small-cn-0.22)")
     yield Path(path)
+
+
+@pytest.fixture(scope="session")
+def front_end():  # type: ignore[no-untyped-def]
+    """The pronunciation front end of the default voice (cmn → cmn-latn-pinyin)."""
+    from assistant.config import VoiceSettings
+    from audio.pronounce import FrontEnd
+
+    return FrontEnd.for_voice(VoiceSettings().voice)
+
+
+@pytest.fixture(scope="session")
+def translator(front_end):  # type: ignore[no-untyped-def]
+    """espeak-ng's translator (libespeak-ng) for the default voice, for sweeps over many texts."""
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    from audio.phonemes import Translator
+
+    return Translator(front_end.engine_voice)
