@@ -391,13 +391,13 @@ class Dialog:
 
     def _fill_slot(self, pending: Ask, parse: Parse, intent: IntentId) -> Optional[Reply]:
         filled = {k: v for k, v in parse.slots.items() if v not in (None, "", [])}
+        if pending.slot == "anchor" and meal_of(parse.text):  # '晚饭' answering '是哪顿饭？'
+            filled = {"anchor": meal_of(parse.text)}
         if intent not in (IntentId.UNKNOWN, pending.intent) and pending.slot not in filled:
             # '太极拳' (parsed as a query naming activity_id) answers '您想报名哪个活动？';
             # '明天下午有什么活动' does not: it is a new question.
             return None
         keys = _SLOT_KEYS.get(pending.slot or "", (pending.slot,))
-        if pending.slot == "anchor" and meal_of(parse.text):
-            filled = {"anchor": meal_of(parse.text)}
         if not any(k in filled for k in keys):
             filled.update(self._carrier_slots(pending, parse.text))
         if not any(k in filled for k in keys) and pending.slot == "time" and spoken_clock(parse.text):
