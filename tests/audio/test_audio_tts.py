@@ -5,12 +5,14 @@ from __future__ import annotations
 import shutil
 import threading
 from pathlib import Path
+from typing import List, Tuple
 
 import pytest
 
 from assistant.config import VoiceSettings
 from audio import tts
 from audio.errors import DeviceError, SpeechError
+from audio.pronounce import FrontEnd
 from audio.tts import Speaker, split_sentences
 from audio.wav import Audio, WavFolderSink, read_wav
 
@@ -119,14 +121,50 @@ def test_stop_cuts_the_rest_short(tmp_path: Path) -> None:
 
 def test_pyttsx3_itself_speaks_mandarin_at_the_requested_rate() -> None:
     pytest.importorskip("pyttsx3", reason="pyttsx3 not installed")
-    engine = tts._make_pyttsx3("cmn")
+    front = FrontEnd.for_voice("cmn")
+    text = front.input_for("您好，今天下午三点有太极拳活动。")
+    engine = tts._make_pyttsx3(front.engine_voice)
     try:
-        normal = engine.synth("您好，今天下午三点有太极拳活动。", 130)
-        fast = engine.synth("您好，今天下午三点有太极拳活动。", 200)
+        normal = engine.synth(text, 130)
+        fast = engine.synth(text, 200)
     finally:
         engine.close()  # type: ignore[attr-defined]
-    assert 6.0 < normal.seconds < 10.0 and normal.rms > 1000
+    assert 4.0 < normal.seconds < 10.0 and normal.rms > 1000
     assert fast.seconds < normal.seconds * 0.8
+
+
+class _Recording:
+    """A real engine that notes what it is given."""
+
+    def __init__(self, inner: tts.Backend, seen: List[Tuple[str, str]]) -> None:
+        self.inner, self.seen, self.name = inner, seen, inner.name
+
+    def synth(self, text: str, rate: int) -> Audio:
+        self.seen.append((self.name, text))
+        return self.inner.synth(text, rate)
+
+
+def test_both_engines_are_given_the_same_front_end_output_and_say_it_alike() -> None:
+    pytest.importorskip("pyttsx3", reason="pyttsx3 not installed")
+    front = FrontEnd.for_voice(VoiceSettings().voice)
+    seen: List[Tuple[str, str]] = []
+    lengths = {}
+    for make in (tts._make_pyttsx3, tts._make_espeak):
+        speaker = Speaker(VoiceSettings(), _NoSpeaker())
+        engine = make(front.engine_voice)
+        speaker._backends = [_Recording(engine, seen)]
+        try:
+            lengths[engine.name] = Audio.from_wav(speaker.synthesize(ANSWER)).seconds
+        finally:
+            getattr(engine, "close", lambda: None)()
+    given = {name: [text for who, text in seen if who == name] for name in lengths}
+    assert given["pyttsx3"] == given["espeak-ng"] == [s.text for s in front.prepare(ANSWER).segments]
+    assert lengths["pyttsx3"] == pytest.approx(lengths["espeak-ng"], rel=0.1)
+
+
+def test_an_undeclared_voice_is_a_clear_error() -> None:
+    with pytest.raises(SpeechError, match="voices.yaml"):
+        Speaker(VoiceSettings(voice="en"), _NoSpeaker())
 
 
 def test_no_loudspeaker_is_a_clear_error_when_the_speaker_is_made() -> None:
