@@ -14,7 +14,7 @@ setup(
     package_data={
         "intents": ["data/zh/*.yaml", "data/zh/*.json", "data/zh/exemplars/*.txt"],
         "models": ["catalog.json"],
-        "audio": ["data/*.json"],
+        "audio": ["data/*.json", "data/*.yaml"],
         "assistant": ["replies/*.yaml", "migrations/*.sql"],
         "community": ["templates/*.html", "templates/*/*.html", "static/*", "migrations/script.py.mako"],
     },

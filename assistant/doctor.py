@@ -240,14 +240,26 @@ def check_model(settings: Settings, probes: Probes) -> CheckResult:
 
 
 def check_voice(settings: Settings, probes: Probes) -> CheckResult:
-    """espeak-ng can synthesise the configured voice; pyttsx3 (which drives it) imports."""
-    voice = settings.voice.voice
+    """espeak-ng can synthesise the voice the engines get for the configured one (cmn → the
+    cmn-latn-pinyin voice, given the pronunciation front end's pinyin); pyttsx3 imports."""
+    voice, said = settings.voice.voice, "你好"
     exe = shutil.which(probes.espeak)
     if exe is None:
         return CheckResult("voice", Status.FAIL, "没有安装 espeak-ng / espeak-ng not installed",
                            "sudo apt-get install espeak-ng", critical=True, spoken="不能说话，缺少语音合成")
     try:
-        done = subprocess.run([exe, "-v", voice, "--stdout", "你好"], capture_output=True, timeout=20,
+        from audio.pronounce import FrontEnd
+
+        front = FrontEnd.for_voice(voice)
+        voice, said = front.engine_voice, front.input_for(said)
+    except ImportError:  # no audio package: check the configured voice as it is
+        pass
+    except Exception as exc:  # the voice's input is not declared (audio/data/voices.yaml)
+        return CheckResult("voice", Status.FAIL, f"语音 {voice} 未登记 / {exc}",
+                           "把 voice.voice 设为 cmn / set voice.voice = cmn", critical=True,
+                           spoken="语音设置有误")
+    try:
+        done = subprocess.run([exe, "-v", voice, "--stdout", said], capture_output=True, timeout=20,
                               check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return CheckResult("voice", Status.FAIL, f"espeak-ng 运行失败 / failed: {exc}",

