@@ -60,7 +60,23 @@ def cantonese(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=1)
+def sound_words() -> Tuple[str, ...]:
+    with open(RULES_FILE, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    return tuple(str(w) for w in data.get("sound_words") or ())
+
+
+@lru_cache(maxsize=1)
+def _sounds() -> object:
+    from intents.index import Vocabulary  # the same homophone repair the catalog words use
+
+    words = sound_words()
+    return Vocabulary(words, frozenset(w for w in words if len(w) == 2))
+
+
 @lru_cache(maxsize=4096)
 def fold(text: str) -> str:
-    """The whole lexical layer on cleaned text (no spaces or punctuation): simplified, then Mandarin."""
-    return cantonese(simplified(text))
+    """The whole lexical layer on cleaned text (no spaces or punctuation): simplified, local words
+    misheard by one character restored by sound (朝燥 → 朝早), then Mandarin (→ 早上)."""
+    return cantonese(_sounds().repair(simplified(text)))  # type: ignore[attr-defined]

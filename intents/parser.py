@@ -272,6 +272,8 @@ def _decide(a: Analysis) -> Tuple[Optional[IntentId], Optional[Template], Any, f
     scorer = classifier.model()
     scores = scorer.score(a.skeleton) if scorer is not None else None
     best, prob = _best_allowed(scores, a) if scores is not None else (None, 0.0)
+    if template is not None and not _supported(template.intent, a):
+        template = None  # 腿掉广场舞 repaired to 退掉广场舞: no cancel word was heard
     if template is not None and template.intent is not IntentId.EMERGENCY_HELP:
         if best is not None and best is not template.intent and prob >= CLASSIFIER_OVERRIDE \
                 and best is not IntentId.UNKNOWN:
@@ -397,7 +399,8 @@ _LEAD_TRIM = re.compile(r"^(?:嗯|呃|啊|那个|就是|把|将|你|的|要|去�
                         r"|给我)+")
 _MESSAGE_LEAD = re.compile(r"^(?:嗯|呃|啊|那个|就是|说|讲)+")
 _TAIL_TRIM = re.compile(r"(?:的|了|啊|呀|吧|啦|喔|咯|嘛|呢|哦|好不好|可以吗|好吗|行吗|得不得|谢谢|唔该"
-                        r"|我怕不记得|我怕忘了|我不记得|我惊不记得|我会忘|我成日不记得)+$")
+                        r"|我怕不记得|我怕忘了|我不记得|我惊不记得|我会忘|我成日不记得"
+                        r"|你?(?:帮我|同我|给我)?(?:记住|记得|提醒我|提醒下我|提醒一下我|叫我)(?:啊|呀|啦)?)+$")
 
 
 def _content_fallback(intent: IntentId, a: Analysis) -> Optional[str]:

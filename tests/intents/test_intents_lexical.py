@@ -53,3 +53,27 @@ def test_local_words_reach_the_intent_and_slots(text: str, intent: IntentId, slo
 ])
 def test_mandarin_words_that_look_local_are_left_alone(text: str, not_: str) -> None:
     assert not_ not in fold(text)
+
+
+def test_no_local_sound_word_sounds_like_a_common_mandarin_word() -> None:
+    """A local word restored by sound must not capture a Mandarin word that sounds the same
+    (下昼 would turn every 下周 into 下午): checked against pypinyin's phrase dictionary."""
+    from pypinyin.phrases_dict import phrases_dict
+
+    from intents.lexical import sound_words
+    from intents.pinyin import keys
+
+    wanted = {keys(word): word for word in sound_words()}
+    lengths = {len(word) for word in sound_words()}
+    clashes = []
+    for phrase in phrases_dict:
+        if len(phrase) in lengths and phrase not in wanted.values():
+            word = wanted.get(keys(phrase))
+            if word is not None and sum(a == b for a, b in zip(word, phrase, strict=True)) >= 1:
+                clashes.append((word, phrase))
+    assert clashes == []
+
+
+@pytest.mark.parametrize(("heard", "meant"), [("朝燥八点", "早上8点"), ("唔概晒", "谢谢"), ("厅日", "明天")])
+def test_local_words_misheard_by_one_character_are_restored(heard: str, meant: str) -> None:
+    assert _post(fold(heard)) == _post(meant)

@@ -1,0 +1,117 @@
+"""Blind sets as regressions, and the safety properties of issue 11 over every labelled sentence.
+
+The blind sets (tests/data/blind_*.yaml) were written from the contract alone by people who had not read
+the code; their one-shot figures are in docs/nlu.md. Here they guard against regressions: the figures
+must not fall below what they were when folded in, and the safety properties hold exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+import pytest
+import yaml
+
+from intents import Catalog, IntentId, parse
+from intents.emergency import assess
+from intents.lexical import fold
+from intents.normalize import normalize
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+CATALOG = Catalog.load(DATA / "catalog.json")
+ACTIONS = {"activity.book", "booking.cancel", "reminder.cancel", "service.book"}
+
+Case = Tuple[str, datetime, str, Dict[str, Any]]
+
+
+def _cases(name: str) -> List[Case]:
+    with open(DATA / name, encoding="utf-8") as handle:
+        groups = yaml.safe_load(handle)
+    return [(str(text), datetime.strptime(g["now"], "%Y-%m-%dT%H:%M"), intent, dict(slots or {}))
+            for g in groups for text, intent, slots in g["cases"]]
+
+
+def labelled(intent: str, slots: Dict[str, Any]) -> Dict[str, Any]:
+    """A label as the contract writes it: content in the product's Mandarin (食 → 吃), and no
+    part_of_day on a reminder (not in reminder.create's row; some writers added it)."""
+    out = {k: (list(v) if isinstance(v, list) else v) for k, v in slots.items()}
+    if "content" in out:
+        out["content"] = fold(str(out["content"]))
+    if intent == "reminder.create":
+        out.pop("part_of_day", None)
+    return out
+
+
+def _score(name: str) -> Tuple[float, float, int]:
+    cases = _cases(name)
+    intent_ok = slots_ok = wrong_actions = 0
+    for text, now, intent, slots in cases:
+        got = parse(text, now, CATALOG)
+        intent_ok += got.intent.value == intent
+        slots_ok += got.slots == labelled(intent, slots)
+        wrong_actions += got.intent.value in ACTIONS and got.intent.value != intent
+    return intent_ok / len(cases), slots_ok / len(cases), wrong_actions
+
+
+@pytest.mark.parametrize(("name", "intent_min", "slots_min"), [
+    ("blind_a.yaml", 0.97, 0.95),
+    ("blind_a_conv.yaml", 0.97, 0.93),
+])
+def test_blind_sets_stay_at_their_figures(name: str, intent_min: float, slots_min: float) -> None:
+    intent_acc, slot_acc, _ = _score(name)
+    assert intent_acc >= intent_min and slot_acc >= slots_min, (name, intent_acc, slot_acc)
+
+
+def test_blind_sets_cover_every_intent_of_contract_v2() -> None:
+    seen = {intent for name in ("blind_a.yaml", "blind_a_conv.yaml") for _, _, intent, _ in _cases(name)}
+    assert seen == {i.value for i in IntentId}
+
+
+def test_no_false_alarm_in_sentences_that_only_mention_danger() -> None:
+    """≥ 200 sentences with falls, help, pain, 救命 in the past, reported, negated, about classes or
+    the device, idioms: not one emergency."""
+    cases = _cases("emergency_neg.yaml") + [c for c in _cases("emergency_cancel.yaml")
+                                            if c[2] != "emergency.help"]
+    assert len(cases) >= 200
+    alarms = [text for text, now, _, _ in cases if parse(text, now, CATALOG).intent is IntentId.EMERGENCY_HELP]
+    assert alarms == []
+
+
+def test_real_emergencies_are_found_with_their_severity() -> None:
+    cases = _cases("emergency_pos.yaml")
+    assert len(cases) >= 100
+    found = [parse(text, now, CATALOG) for text, now, _, _ in cases]
+    recall = sum(p.intent is IntentId.EMERGENCY_HELP for p in found) / len(cases)
+    assert recall >= 0.98
+    high_labelled = [p for p, (_, _, _, slots) in zip(found, cases, strict=True) if slots["severity"] == "high"]
+    assert all(p.slots.get("severity") == "high" for p in high_labelled)
+
+
+def test_false_alarms_can_be_taken_back() -> None:
+    cases = [c for c in _cases("emergency_cancel.yaml") if c[2] == "emergency.cancel"]
+    assert len(cases) >= 40
+    got = [parse(text, now, CATALOG).intent for text, now, _, _ in cases]
+    assert sum(g is IntentId.EMERGENCY_CANCEL for g in got) / len(cases) >= 0.9
+    assert IntentId.EMERGENCY_HELP not in got
+
+
+_ALL = [name for name in sorted(p.name for p in DATA.glob("*.yaml"))]
+
+
+@pytest.mark.parametrize("name", _ALL)
+def test_no_repair_creates_an_alarm_or_an_action_the_heard_words_do_not_support(name: str) -> None:
+    """Homophone, accent and filler repair may sharpen a slot; an emergency must be supported by the
+    words as heard (assess() on the text before repair), and a booking or cancellation by an action
+    word as heard."""
+    action_words = re.compile(r"报|参加|算我|加我|留|去|约|登记|搞|玩|学|上|一个|预|要|取消|退|不|没|算了|撤|删"
+                              r"|改天|关|停|别|订|叫|派|送|想|安排|需要|做|来|找|申请|帮|给|剪|打扫|检|车|理发|饭|餐")
+    for text, now, _, _ in _cases(name):
+        got = parse(text, now, CATALOG)
+        heard = normalize(text).folded
+        if got.intent is IntentId.EMERGENCY_HELP:
+            assert assess(heard).severity is not None, text
+        if got.intent.value in ACTIONS:
+            assert action_words.search(heard), text
