@@ -76,7 +76,8 @@ def test_no_false_alarm_in_sentences_that_only_mention_danger() -> None:
     cases = _cases("emergency_neg.yaml") + [c for c in _cases("emergency_cancel.yaml")
                                             if c[2] != "emergency.help"]
     assert len(cases) >= 200
-    alarms = [text for text, now, _, _ in cases if parse(text, now, CATALOG).intent is IntentId.EMERGENCY_HELP]
+    alarms = [text for text, now, _, _ in cases
+              if parse(text, now, CATALOG).intent is IntentId.EMERGENCY_HELP]
     assert alarms == []
 
 
@@ -86,7 +87,8 @@ def test_real_emergencies_are_found_with_their_severity() -> None:
     found = [parse(text, now, CATALOG) for text, now, _, _ in cases]
     recall = sum(p.intent is IntentId.EMERGENCY_HELP for p in found) / len(cases)
     assert recall >= 0.98
-    high_labelled = [p for p, (_, _, _, slots) in zip(found, cases, strict=True) if slots["severity"] == "high"]
+    high_labelled = [p for p, (_, _, _, slots) in zip(found, cases, strict=True)
+                     if slots["severity"] == "high"]
     assert all(p.slots.get("severity") == "high" for p in high_labelled)
 
 
@@ -106,8 +108,9 @@ def test_no_repair_creates_an_alarm_or_an_action_the_heard_words_do_not_support(
     """Homophone, accent and filler repair may sharpen a slot; an emergency must be supported by the
     words as heard (assess() on the text before repair), and a booking or cancellation by an action
     word as heard."""
-    action_words = re.compile(r"报|参加|算我|加我|留|去|约|登记|搞|玩|学|上|一个|预|要|取消|退|不|没|算了|撤|删"
-                              r"|改天|关|停|别|订|叫|派|送|想|安排|需要|做|来|找|申请|帮|给|剪|打扫|检|车|理发|饭|餐")
+    action_words = re.compile(r"报|参加|算我|加我|留|去|约|登记|搞|玩|学|上|一个|预|要|取消|退|不|没|算了"
+                              r"|撤|删|改天|关|停|别|订|叫|派|送|想|安排|需要|做|来|找|申请|帮|给|剪|打扫"
+                              r"|检|车|理发|饭|餐")
     for text, now, _, _ in _cases(name):
         got = parse(text, now, CATALOG)
         heard = normalize(text).folded
