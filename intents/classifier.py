@@ -91,10 +91,18 @@ class Model:
 
     def __init__(self, classes: Sequence[str], bias: Sequence[float],
                  weights: Dict[str, List[Tuple[int, float]]], temperature: float = 1.0) -> None:
+        import numpy as np  # a dense feature × class matrix: one gather and a sum per utterance
+
         self.classes = tuple(classes)
         self.bias = tuple(bias)
         self.weights = weights
         self.temperature = temperature
+        self._row = {feat: i for i, feat in enumerate(weights)}
+        self._matrix = np.zeros((len(weights) + 1, len(self.classes)), dtype=np.float64)
+        for feat, row in weights.items():
+            for cls, weight in row:
+                self._matrix[self._row[feat], cls] = weight
+        self._bias = np.asarray(self.bias, dtype=np.float64)
 
     @staticmethod
     def load(path: Path = MODEL_FILE) -> "Model":
@@ -108,13 +116,12 @@ class Model:
     def logits(self, skeleton: str) -> Tuple[List[str], List[float]]:
         """(class names, raw scores) for one skeleton: binary features, L2-normalised as in training."""
         feats = set(features(skeleton))
-        logits = list(self.bias)
-        if feats:
-            norm = 1.0 / math.sqrt(len(feats))
-            for feat in feats:
-                for cls, weight in self.weights.get(feat, ()):
-                    logits[cls] += weight * norm
-        return list(self.classes), logits
+        if not feats:
+            return list(self.classes), list(self.bias)
+        rows = [self._row[f] for f in feats if f in self._row]
+        total = self._matrix[rows].sum(axis=0) if rows else 0.0
+        logits = self._bias + total / math.sqrt(len(feats))
+        return list(self.classes), [float(v) for v in logits]
 
     def score(self, skeleton: str) -> Scores:
         """Calibrated softmax over the classes for one skeleton."""

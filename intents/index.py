@@ -291,15 +291,25 @@ class CatalogIndex:
         for syl in present:
             candidates |= self._syllables.get(syl, set())
         best: Tuple[float, Optional[Entity]] = (FUZZY_CUTOFF, None)
+        joined: Dict[Tuple[int, int], str] = {}
         for name in candidates:
             size = name.count(" ") + 1
             if size < 3:
                 continue
+            sounds = set(name.split())
+            hits = [i for i, key in enumerate(text_keys) if key in sounds]
+            if len(hits) < 2:
+                continue  # one shared syllable cannot reach the cutoff for a name of three or more
             for length in (size - 1, size, size + 1):
-                for start in range(0, len(text) - length + 1):
+                starts = sorted({start for hit in hits for start in range(hit - length + 1, hit + 1)
+                                 if 0 <= start <= len(text) - length})
+                for start in starts:
                     if any(busy[start:start + length]):
                         continue
-                    score = fuzz.ratio(" ".join(text_keys[start:start + length]), name)
+                    window = joined.get((start, length))
+                    if window is None:
+                        window = joined[(start, length)] = " ".join(text_keys[start:start + length])
+                    score = fuzz.ratio(window, name)
                     if score > best[0]:
                         best = (score, Entity("activity", self._spelled[name], (start, start + length)))
         return best[1]

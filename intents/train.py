@@ -143,7 +143,7 @@ def to_model(vec, clf, temp: float = 1.0):  # type: ignore[no-untyped-def]
     weights: Dict[str, List[Tuple[int, float]]] = {}
     for j, feat in enumerate(names):
         column = coef[:, j]
-        row = [(int(k), float(w)) for k, w in enumerate(column) if abs(w) >= 0.02]
+        row = [(int(k), float(w)) for k, w in enumerate(column) if abs(w) >= 0.03]
         if row:
             weights[str(feat)] = row
     return Model([str(c) for c in clf.classes_], [float(b) for b in clf.intercept_], weights, temp)
