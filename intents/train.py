@@ -82,13 +82,15 @@ def skeleton(text: str, now: datetime, catalog: Catalog) -> str:
     return analysis.skeleton if analysis is not None else ""
 
 
-def dataset(catalog: Catalog) -> Tuple[List[str], List[str]]:
+def dataset(catalog: Catalog, leave_out: Sequence[str] = ()) -> Tuple[List[str], List[str]]:
     texts: List[str] = []
     labels: List[str] = []
     for text, intent in load_exemplars():
         texts.append(skeleton(text, NOW, catalog))
         labels.append(intent)
     for name in CORPORA:
+        if name in leave_out:
+            continue
         path = ROOT / "tests" / "data" / name
         if path.exists():
             for text, intent, now in load_corpus(path):
@@ -173,13 +175,48 @@ def evaluate(model, paths: Sequence[str], catalog: Catalog) -> None:  # type: ig
         print(f"{name}: scorer alone {100 * ok / max(1, len(cases)):.1f}% intent on {len(cases)}")
 
 
+def compare(catalog: Catalog, held_out: Sequence[str]) -> None:
+    """How the candidate methods do on sets left out of training (the choice in docs/nlu.md)."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import normalize
+    from sklearn.svm import LinearSVC
+
+    names = [Path(p).name for p in held_out]
+    texts, labels = dataset(catalog, leave_out=names)
+    tests = [(skeleton(t, now, catalog), intent) for p in held_out for t, intent, now in load_corpus(Path(p))]
+
+    def feats(text: str, kinds: str) -> Dict[str, float]:
+        return {f: 1.0 for f in set(features(text)) if f[0] in kinds}
+
+    def logistic() -> LogisticRegression:
+        return LogisticRegression(C=C, max_iter=3000)
+
+    for label, kinds, make in (
+            ("logistic regression, char 1-3 + pinyin 1-2", "cpl", logistic),
+            ("linear SVM, char 1-3 + pinyin 1-2", "cpl", lambda: LinearSVC(C=0.5)),
+            ("logistic regression, char 1-3 only", "cl", logistic),
+            ("logistic regression, pinyin 1-2 only", "pl", logistic)):
+        vec = DictVectorizer()
+        x = normalize(vec.fit_transform([feats(t, kinds) for t in texts]))
+        clf = make().fit(x, labels)  # type: ignore[operator]
+        got = clf.predict(normalize(vec.transform([feats(t, kinds) for t, _ in tests])))
+        acc = sum(g == want for g, (_, want) in zip(got, tests, strict=True)) / len(tests)
+        print(f"{label}: {acc:.1%} intent on {len(tests)} held-out sentences (scorer alone)")
+
+
 def main(argv: Sequence[str] = ()) -> int:
     parser = argparse.ArgumentParser(prog="python -m intents.train", description=__doc__.splitlines()[0])
     parser.add_argument("--eval", nargs="*", default=[], help="labelled sets to score the scorer alone on")
     parser.add_argument("--c", type=float, default=C)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--compare", nargs="*", default=None,
+                        help="train candidate methods without these labelled sets and score them on them")
     args = parser.parse_args(list(argv) or None)
     catalog = training_catalog()
+    if args.compare:
+        compare(catalog, args.compare)
+        return 0
     texts, labels = dataset(catalog)
     vec, clf = fit(texts, labels, args.c)
     temp = temperature(texts, labels, args.c)
