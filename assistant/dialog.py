@@ -60,6 +60,12 @@ _CORRECTION_WORDS = re.compile(r"^(?:不对|不是|唔系|唔啱|错了|错咗|�
                                r"改成|改为|是|啊|呀|喔|咯|嘅|的|，|,|\s)+")
 _WRONG = ("不对", "不是", "唔系", "唔啱", "错了", "错咗", "不对不对", "唔系唔系", "说错了", "讲错了")
 """A bare '不对' to a read-back asks what to change instead of dropping the request."""
+_NEW_REQUESTS = (IntentId.TIME_QUERY, IntentId.ACTIVITY_QUERY, IntentId.BOOKING_LIST,
+                 IntentId.REMINDER_LIST, IntentId.ANNOUNCEMENT_QUERY, IntentId.MESSAGE_QUERY,
+                 IntentId.POINTS_QUERY, IntentId.BOOKING_CANCEL, IntentId.REMINDER_CANCEL, IntentId.DIALOG_NO,
+                 IntentId.DIALOG_YES, IntentId.REMINDER_ACK, IntentId.DIALOG_CORRECT, IntentId.DIALOG_STOP)
+"""Said instead of a reminder's or message's content, these are not the content but a new request."""
+_QUESTION = re.compile(r"吗$|什么|几点|几号|哪|多少|有没有|点样|咩")
 _FIX_TIME = (IntentId.REMINDER_CREATE, IntentId.SERVICE_BOOK, IntentId.ACTIVITY_BOOK, IntentId.ACTIVITY_QUERY,
              IntentId.BOOKING_CANCEL)
 """Requests whose slots get the dialog's time sense (parts of day, 听日)."""
@@ -393,6 +399,10 @@ class Dialog:
         filled = {k: v for k, v in parse.slots.items() if v not in (None, "", [])}
         if pending.slot == "anchor" and meal_of(parse.text):  # '晚饭' answering '是哪顿饭？'
             filled = {"anchor": meal_of(parse.text)}
+        if pending.slot == "content" and intent not in _NEW_REQUESTS and not _QUESTION.search(parse.text):
+            # '给孙子打电话' / '去体检' answering '要提醒您什么？' is what to be reminded of, whatever
+            # intent the words alone would have; a question ('现在几点') is a new request.
+            filled = {"content": parse.text.strip("。！!，, ")}
         if intent not in (IntentId.UNKNOWN, pending.intent) and pending.slot not in filled:
             # '太极拳' (parsed as a query naming activity_id) answers '您想报名哪个活动？';
             # '明天下午有什么活动' does not: it is a new question.

@@ -32,8 +32,14 @@ _HOUR = re.compile(rf"(\d{{1,2}}|[{_NUM}]{{1,3}})\s*(?:点|點|时|時)(?:钟|�
 _COLON = re.compile(r"(\d{1,2})[:：](\d{2})")
 
 
+_GREETINGS = re.compile(r"早上好|早晨好|早安|上午好|中午好|下午好|晚上好|晚安"
+                        r"|^早晨(?![\d一二两三四五六七八九十点])")
+"""'早上好，今天有什么活动' greets; it does not ask about the morning."""
+
+
 def spoken_part(text: str) -> Optional[str]:
     """The part of day a text names first ('朝早八点' → 'morning'), or None."""
+    text = _GREETINGS.sub("", text)
     best: Optional[Tuple[int, str]] = None
     for part, pattern in _PARTS:
         found = pattern.search(text)
@@ -45,6 +51,7 @@ def spoken_part(text: str) -> Optional[str]:
 def part_near_clock(text: str) -> Optional[str]:
     """The part of day said closest before the first clock time ('我早上吃过了，晚上八点…' →
     'evening'); without a clock time, the first part of day said."""
+    text = _GREETINGS.sub("", text)
     clock = _COLON.search(text) or _HOUR.search(text)
     if clock is None:
         return spoken_part(text)

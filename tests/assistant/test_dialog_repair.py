@@ -163,3 +163,11 @@ def test_unclear_answer_to_a_follow_up_asks_it_again(world):
 
 def test_now_is_monday(world):
     assert world.clock.now() == datetime(2026, 11, 30, 10, 0)
+
+
+def test_content_answers_are_taken_as_content_whatever_they_would_mean_alone(world):
+    assert world.say("明天下午三点提醒我") == "要提醒您什么？"
+    assert world.say("去体检") == "明天下午三点提醒您去体检，对吗？"
+    assert world.say("不要") == "好的，不办了。"
+    assert world.say("明天下午三点提醒我") == "要提醒您什么？"
+    assert world.say("现在几点") == "现在是上午十点，11月30号 星期一。刚才的提醒还没设好，要现在设吗？"

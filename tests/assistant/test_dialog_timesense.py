@@ -127,3 +127,12 @@ def test_settle_answer_properties(hour, part):
                                         ("朝早七点三刻", (7, 45)), ("冇", None)])
 def test_spoken_clock(text, clock):
     assert spoken_clock(text) == clock
+
+
+@pytest.mark.parametrize("text,part", [("早上好明天有什么活动", None), ("早晨提醒我8点吃药", None),
+                                       ("早晨8点提醒我吃药", "morning"), ("明天早晨8点", "morning"),
+                                       ("我早上吃过了晚上8点提醒我吃药", "evening")])
+def test_greetings_are_not_parts_of_day(text, part):
+    from assistant.skills.timesense import part_near_clock
+
+    assert part_near_clock(text) == part
