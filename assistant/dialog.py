@@ -25,7 +25,7 @@ from .scheduler import acknowledge_open
 from .skills import CONFIRM, MORE, SKILLS, SLOT, Answer, Ask
 from .skills.answer import CHOOSE, HELP, RESUME, SUGGEST, Item, in_part_of_day
 from .skills.reminders import meal_of
-from .skills.timesense import names_day, settle_answer, settle_request, spoken_clock
+from .skills.timesense import names_day, settle_answer, settle_request, spoken_clock, spoken_part
 from .store import Store
 
 _LOGGER = logging.getLogger(__name__)
@@ -173,6 +173,11 @@ def ordinal(text: str) -> Optional[int]:
     word = word.replace("两", "二")
     value = int(word) if word.isdigit() else "一二三四五六七八九十".find(word) + 1
     return value - 1 if value else None
+
+
+def _names_when(text: str) -> bool:
+    """Whether a fragment says a day, a part of day or a clock time ('八点', '听日朝早')."""
+    return spoken_clock(text) is not None or names_day(text) or spoken_part(text) is not None
 
 
 def _question_of(text: str) -> str:
@@ -365,14 +370,7 @@ class Dialog:
             declined = {MORE: "dialog.more_declined", SUGGEST: "dialog.suggest_declined"}
             return self.reply(phrase(declined.get(ask.kind, "dialog.declined")))
         if ask.kind in (CONFIRM, RESUME, SUGGEST, MORE):
-            if intent is IntentId.DIALOG_YES:
-                self._open = None
-                if expired and ask.kind in (CONFIRM, RESUME):
-                    return self._offer(question)  # never act on a yes to a question that expired
-                return self._proceed(ask, parse)
-            if intent is IntentId.UNKNOWN and ask.kind in (CONFIRM, RESUME) and not expired:
-                return self._again(question, phrase("dialog.again_yesno"))
-            return None
+            return self._answer_yes_no(question, parse, intent, expired)
         # SLOT: a follow-up for a missing piece
         if intent is IntentId.DIALOG_YES:
             return self._again(question, phrase("dialog.again") + question.text)
@@ -380,6 +378,20 @@ class Dialog:
         if reply is None and intent is IntentId.UNKNOWN and not expired:
             return self._again(question, phrase("dialog.again") + question.text)
         return reply
+
+    def _answer_yes_no(self, question: _Open, parse: Parse, intent: IntentId,
+                       expired: bool) -> Optional[Reply]:
+        ask = question.ask
+        if intent is IntentId.DIALOG_YES:
+            self._open = None
+            if expired and ask.kind in (CONFIRM, RESUME):
+                return self._offer(question)  # never act on a yes to a question that expired
+            return self._proceed(ask, parse)
+        if intent is IntentId.UNKNOWN and ask.kind is CONFIRM and _names_when(parse.text):
+            return self._correct(question, parse)  # '八点' after '…明天上午的用车，对吗？'
+        if intent is IntentId.UNKNOWN and ask.kind in (CONFIRM, RESUME) and not expired:
+            return self._again(question, phrase("dialog.again_yesno"))
+        return None
 
     def _again(self, question: _Open, text: str) -> Reply:
         """Did not catch the answer: say so and ask again, the question still open (another 30 s)."""

@@ -171,3 +171,12 @@ def test_content_answers_are_taken_as_content_whatever_they_would_mean_alone(wor
     assert world.say("不要") == "好的，不办了。"
     assert world.say("明天下午三点提醒我") == "要提醒您什么？"
     assert world.say("现在几点") == "现在是上午十点，11月30号 星期一。刚才的提醒还没设好，要现在设吗？"
+
+
+def test_a_time_said_after_a_read_back_corrects_it(world):
+    assert world.say("我想叫个车") == "您想约哪天？"
+    assert world.say("明天上午") == "您要预约明天上午的用车，对吗？"
+    assert world.say("八点") == "您要预约明天早上八点的用车，对吗？"
+    assert world.say("好") == "好的，用车的预约已提交，等社区确认。"
+    [req] = world.store.services()
+    assert req.time == "08:00"
