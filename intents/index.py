@@ -33,7 +33,7 @@ _ALIAS_SUFFIX = re.compile(r"(课堂|讲座|比赛|活动|小组|班|课|团|队
 _GENERIC_TAIL = re.compile(r"(课堂|课程|讲座|活动|小组|学习班|培训班|班|课|团|队|会)")
 _CHANGE_COST = 1.5
 _SLOT_SPLIT = re.compile(r"\{[a-z_]+\}")
-_MEASURE = "(?:一个|一次|一下|一份|一辆|个|部|辆|台|次|份|下)"
+_MEASURE = "(?:一个|一次|一下|一份|一辆|一架|个|部|辆|台|次|份|下|架)"
 FUZZY_CUTOFF = 80.0
 """rapidfuzz ratio (0–100) on folded pinyin above which a window counts as a title."""
 

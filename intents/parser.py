@@ -51,6 +51,7 @@ _RISKY = {
     IntentId.SERVICE_BOOK: re.compile(r"约|订|叫|派|送|要|想|安排|预|需要|做|来|上门|找|申请|帮|给|剪|搞|打扫"
                                       r"|检|车|理发|饭|餐"),
 }
+_KEEP = re.compile(r"(?:不|别|不要|不用)(?:再)?取消")
 _DONE = re.compile(r"(?:报|参加|约|订|去|叫)了|报过|参加过|去过")
 _FOR_ME = re.compile(r"帮我|给我|我要|我想|替我|同我|帮手|麻烦|请")
 _CLEAR_CANCEL = re.compile(r"取消|退|不去了|不参加了|不报了|去不了了|不来了|不要了|唔去|不用去了")
@@ -327,6 +328,8 @@ def _supported(intent: IntentId, a: Analysis, learned: bool = False) -> bool:
     evidence = _RISKY.get(intent)
     if evidence is not None and evidence.search(a.heard) is None:
         return False
+    if intent is IntentId.BOOKING_CANCEL and _KEEP.search(a.heard):
+        return False  # 算了，不取消了
     if learned and intent is IntentId.BOOKING_CANCEL and not a.entities:
         return _CLEAR_CANCEL.search(a.heard) is not None
     if learned and intent in (IntentId.ACTIVITY_BOOK, IntentId.SERVICE_BOOK) and _DONE.search(a.heard) \
@@ -335,7 +338,8 @@ def _supported(intent: IntentId, a: Analysis, learned: bool = False) -> bool:
     return True
 
 
-_NEW_VALUE = re.compile(r"(?:是|报|改成|换成|改到|改为|要)")
+_NEW_VALUE = re.compile(r"(?:是|报|改成|换成|改到|改为|要|我说|我讲)")
+_SAID_VALUE = re.compile(r"^(?:我说|我讲|我是说)(?P<value>.{1,10})$")
 _SAID_NOT = re.compile(r"^(?:我是说|我说的是|我说|我讲)(?P<value>.+?)(?:啊|呀|嘛)?(?:不是|而不是)")
 
 
@@ -346,6 +350,12 @@ def _correction(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
     said = _SAID_NOT.match(canon)
     if said is not None:
         return _value_slots(said.group("value"), now, a)
+    said = _SAID_VALUE.match(strip_particles(canon))
+    if said is not None:  # 我说早上七点: only a value, no request
+        slots = _value_slots(said.group("value"), now, a)
+        if slots and set(slots) <= {"date", "time", "part_of_day"} and \
+                not re.search(r"[提报约取订叫有几什么吗]", said.group("value")):
+            return slots
     found = _CORRECTION.match(canon)
     if found is None or found.end() >= len(canon):
         return {}
@@ -389,10 +399,13 @@ _COMMAND = {
     IntentId.REMINDER_CANCEL: re.compile(r"(?:的|个)?(?:提醒|闹钟)"),
     IntentId.MESSAGE_SEND: re.compile(r"(?:跟|给|同|和|对|告诉|转告|说给)(?P<to>[^说讲]{1,4}?)"
                                       r"(?:说|讲|听|知|留言|带句话|带个话)"
-                                      r"|(?:留言|留个言|带句话|带个话)(?:给|跟)?(?:[^说讲]{1,4}?)(?:说|讲)?"),
+                                      r"|(?:留言|留个言|带句话|带个话)(?:给|跟)?(?:[^说讲]{1,4}?)(?:说|讲)"),
 }
 _REMEMBER = re.compile(r"帮我记住|(?<![不忘])记得|(?<![不忘])记住|别忘了|不要忘了")
 _SELF_CORRECTION = re.compile(r".*(?:不是|不对|错了)")
+_CLAUSE_END = re.compile(r"(?<=.)(?:啊|呀|啦|喔|嘛)(?=.{2,}).*$")
+"""熄火啊，我煲紧汤: the content ends at a sentence particle with more talk after it."""
+_TOLD = re.compile(r".*(?:叫我|要我|让我|说我要|我要)")
 _CANCEL_WORD = re.compile(r".*(?:取消|删除|删了|删掉|删|关掉|关了|去掉|不要|不用|别|那个|个)")
 _NEGATED_REMIND = re.compile(r"(?:不用|不要|别|不需要)(?:再)?" + _REMIND)
 _LEAD_TRIM = re.compile(r"^(?:嗯|呃|啊|那个|就是|把|将|你|的|要|去要|该|得|说|一下|下|我|就|帮我|麻烦你|请"
@@ -400,7 +413,8 @@ _LEAD_TRIM = re.compile(r"^(?:嗯|呃|啊|那个|就是|把|将|你|的|要|去�
 _MESSAGE_LEAD = re.compile(r"^(?:嗯|呃|啊|那个|就是|说|讲)+")
 _TAIL_TRIM = re.compile(r"(?:的|了|啊|呀|吧|啦|喔|咯|嘛|呢|哦|好不好|可以吗|好吗|行吗|得不得|谢谢|唔该"
                         r"|我怕不记得|我怕忘了|我不记得|我惊不记得|我会忘|我成日不记得"
-                        r"|你?(?:帮我|同我|给我)?(?:记住|记得|提醒我|提醒下我|提醒一下我|叫我)(?:啊|呀|啦)?)+$")
+                        r"|你?(?:到时|到时候)?(?:帮我|同我|给我)?(?:记住|记得|提醒我|提醒下我|提醒一下我|叫我)?"
+                        r"(?:啊|呀|啦)?)+$")
 
 
 def _content_fallback(intent: IntentId, a: Analysis) -> Optional[str]:
@@ -421,9 +435,10 @@ def _content_fallback(intent: IntentId, a: Analysis) -> Optional[str]:
             piece = _CANCEL_WORD.sub("", heard[:found.start()])
             piece = re.sub(r"[那这的德得地个]+$", "", _without_time_words(piece))
         else:
-            piece = _trimmed(intent, heard[found.end():])
-            if not piece:  # …吃钙片，你提醒下我啊: the content came first
+            piece = _trimmed(intent, _CLAUSE_END.sub("", heard[found.end():]))
+            if not piece:  # …医生叫我每天吃药，你到时提醒我啦: the content came first
                 piece = _SELF_CORRECTION.sub("", heard[:found.start()])
+                piece = _TOLD.sub("", piece)
     if intent is not IntentId.MESSAGE_SEND:
         piece = _without_time_words(piece)
     piece = _trimmed(intent, piece)
