@@ -49,7 +49,8 @@ def test_local_words_reach_the_intent_and_slots(text: str, intent: IntentId, slo
 
 @pytest.mark.parametrize(("text", "not_"), [
     ("食堂几点开门", "吃堂"), ("打电话给女儿", "打电说"), ("我认识他", "认会"), ("关系好", "关是"),
-    ("送餐不要呢", "不要这"),
+    ("送餐不要呢", "不要这"), ("饮料好贵", "喝料"), ("返回上一步", "回回"), ("这个女的是谁", "这女儿"),
+    ("往返车票", "往回"), ("注意饮食", "喝食"),
 ])
 def test_mandarin_words_that_look_local_are_left_alone(text: str, not_: str) -> None:
     assert not_ not in fold(text)
