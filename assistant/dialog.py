@@ -63,7 +63,7 @@ _WRONG = ("不对", "不是", "唔系", "唔啱", "错了", "错咗", "不对不
 _NEW_REQUESTS = (IntentId.TIME_QUERY, IntentId.ACTIVITY_QUERY, IntentId.BOOKING_LIST,
                  IntentId.REMINDER_LIST, IntentId.ANNOUNCEMENT_QUERY, IntentId.MESSAGE_QUERY,
                  IntentId.POINTS_QUERY, IntentId.BOOKING_CANCEL, IntentId.REMINDER_CANCEL, IntentId.DIALOG_NO,
-                 IntentId.DIALOG_YES, IntentId.REMINDER_ACK, IntentId.DIALOG_CORRECT, IntentId.DIALOG_STOP)
+                 IntentId.DIALOG_YES, IntentId.DIALOG_CORRECT, IntentId.DIALOG_STOP)
 """Said instead of a reminder's or message's content, these are not the content but a new request."""
 _QUESTION = re.compile(r"吗$|什么|几点|几号|哪|多少|有没有|点样|咩")
 _FIX_TIME = (IntentId.REMINDER_CREATE, IntentId.SERVICE_BOOK, IntentId.ACTIVITY_BOOK, IntentId.ACTIVITY_QUERY,
@@ -661,8 +661,10 @@ class Dialog:
                          Parse(parse.text, IntentId.BOOKING_CANCEL, {"booking_id": booking_id}, 1.0))
 
     def _narrow(self, parse: Parse) -> Parse:
-        """'今天的帮我报名' after hearing about 合唱团: the activities just spoken of come first."""
-        if parse.slots.get("activity_id") or parse.slots.get("category"):
+        """'今天的帮我报名' after hearing about 合唱团: the activities just spoken of come first.
+        A bare '我想报名' is asked '哪个活动？' instead."""
+        if parse.slots.get("activity_id") or parse.slots.get("category") \
+                or not any(parse.slots.get(k) for k in ("date", "time", "part_of_day")):
             return parse
         items = self._recent_list()
         ids = [i.id for i in items if i.kind == "activity"]

@@ -52,8 +52,21 @@ def _window(slots: Dict[str, Any], now: datetime) -> Tuple[datetime, datetime, s
     if span:
         first, last = date.fromisoformat(span[0]), date.fromisoformat(span[1])
         start = datetime.combine(first, datetime.min.time())
-        return max(start, now), datetime.combine(last, datetime.min.time()) + timedelta(days=1), "这几天"
+        return max(start, now), datetime.combine(last, datetime.min.time()) + timedelta(days=1), \
+            _range_name(first, last, now.date())
     return now, now + timedelta(days=DEFAULT_DAYS), "最近"
+
+
+def _range_name(first: date, last: date, today: date) -> str:
+    """'这周' / '下周' / '周末' for the ranges the NLU gives them as, else '这几天'."""
+    monday = today - timedelta(days=today.weekday())
+    if last == monday + timedelta(days=6) and first <= max(today, monday + timedelta(days=5)):
+        return "周末" if first >= monday + timedelta(days=5) else "这周"
+    if first == monday + timedelta(days=7) and last == monday + timedelta(days=13):
+        return "下周"
+    if first == monday + timedelta(days=12) and last == monday + timedelta(days=13):
+        return "下周末"
+    return "这几天"
 
 
 def _matching(store: Store, slots: Dict[str, Any], now: datetime,
@@ -94,11 +107,15 @@ def _booking_ref(booking: Booking, act: Activity, now: datetime) -> Item:
 
 
 def page(items: List[str], offset: int, intent: IntentId, slots: Dict[str, Any],
-         head: str = "", refs: Optional[List[Item]] = None) -> Answer:
+         head: str = "", refs: Optional[List[Item]] = None, same_day: Optional[List[str]] = None) -> Answer:
     """Say items from offset after head — at most PAGE of them and about MAX_CHARS characters
-    (always at least one) — and ask '还有N个' when more are left. refs[i] is what items[i] names."""
+    (always at least one) — and ask '还有N个' when more are left. refs[i] is what items[i] names;
+    same_day[i], when given, is items[i] without its day, said when the item before was that day."""
     shown: List[str] = []
-    for text in items[offset:offset + PAGE]:
+    for index in range(offset, min(len(items), offset + PAGE)):
+        text = items[index]
+        if same_day and index > offset and refs and refs[index].date == refs[index - 1].date:
+            text = same_day[index]
         if shown and len(head) + len("；".join(shown + [text])) + 1 > MAX_CHARS:
             break
         shown.append(text)
@@ -143,10 +160,12 @@ def query(parse: Parse, store: Store, clock: Clock) -> Answer:
                           place=found[0].place)
         items = [say.clock_time(a.start.time()) if day is not None else say.moment(a.start, now)
                  for a in found]
+        short = [say.clock_time(a.start.time()) for a in found]
     else:
         items = [_item(a, now, one_day=day is not None) for a in found]
+        short = [_item(a, now, one_day=True) for a in found]
     return page(items, offset, IntentId.ACTIVITY_QUERY, dict(parse.slots), head,
-                [activity_ref(a, now) for a in found])
+                [activity_ref(a, now) for a in found], short)
 
 
 def _next_like(store: Store, slots: Dict[str, Any], named: Optional[Activity],

@@ -121,3 +121,21 @@ def test_clean_content(raw, clean):
 def test_which_day_is_tomorrow(world):
     assert world.say("明天几号") == "明天是12月1号 星期二。"
     assert world.say("现在几点") == "现在是上午十点，11月30号 星期一。"
+
+
+def test_a_list_over_several_days_says_each_day_once(world):
+    reply = world.say("下周有什么活动")
+    assert reply.startswith("下周有29个活动：12月7号 星期一 早上八点，太极拳，在社区广场；上午九点，八段锦，")
+    assert reply.count("12月7号") == 1
+    assert world.say("要").startswith("12月7号 星期一 下午两点半，手机课堂")  # a new page says its day
+
+
+def test_a_bare_signup_after_a_list_asks_which(world):
+    world.say("明天有什么活动")
+    world.say("不要")
+    assert world.say("我想报名") == "您想报名哪个活动？"
+
+
+def test_medicine_answering_what_to_remind_is_content(world):
+    assert world.say("帮我设个提醒") == "要提醒您什么？"
+    assert world.say("吃药") == "几点提醒您？"
