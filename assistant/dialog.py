@@ -66,6 +66,7 @@ _NEW_REQUESTS = (IntentId.TIME_QUERY, IntentId.ACTIVITY_QUERY, IntentId.BOOKING_
                  IntentId.DIALOG_YES, IntentId.DIALOG_CORRECT, IntentId.DIALOG_STOP)
 """Said instead of a reminder's or message's content, these are not the content but a new request."""
 _QUESTION = re.compile(r"吗$|什么|几点|几号|哪|多少|有没有|点样|咩")
+_DROP = re.compile(r"唔要|不要|取消|删|唔去|不去|退|算了|唔使")
 _FIX_TIME = (IntentId.REMINDER_CREATE, IntentId.SERVICE_BOOK, IntentId.ACTIVITY_BOOK, IntentId.ACTIVITY_QUERY,
              IntentId.BOOKING_CANCEL)
 """Requests whose slots get the dialog's time sense (parts of day, 听日)."""
@@ -611,6 +612,9 @@ class Dialog:
         handler = _CONTROL.get(intent)
         if handler is not None:
             return handler(self)
+        if intent in (IntentId.UNKNOWN, IntentId.DIALOG_NO) and _DROP.search(parse.text) \
+                and ordinal(parse.text) is not None:
+            intent = IntentId.BOOKING_CANCEL  # '第二个唔要' after a list: cancel that item
         if intent in (IntentId.BOOKING_CANCEL, IntentId.REMINDER_CANCEL, IntentId.ACTIVITY_BOOK):
             picked = self._by_position(parse, intent)
             if picked is not None:

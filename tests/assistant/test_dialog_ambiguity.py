@@ -141,3 +141,9 @@ def test_a_new_request_instead_of_a_choice_is_served_and_the_choice_offered(worl
     world.say("取消吃药的提醒")
     assert world.say("现在几点") == "现在是上午十点，11月30号 星期一。刚才的提醒还没取消，要现在取消吗？"
     assert world.say("要") == "您是说吃降糖药的，还是吃降压药的？"
+
+
+def test_second_one_not_wanted_after_the_reminder_list(world):
+    _pills(world)
+    world.say("我有哪些提醒")
+    assert world.say("第二个唔要") == "您要取消每天早上八点吃降压药的提醒，对吗？"
