@@ -142,14 +142,19 @@ def to_model(vec, clf, temp: float = 1.0):  # type: ignore[no-untyped-def]
     from intents.classifier import Model
 
     names = vec.get_feature_names_out()
-    coef = clf.coef_
+    coef, intercept = clf.coef_, clf.intercept_
+    if coef.shape[0] == 1:  # two classes: scikit-learn keeps one row; softmax needs one per class
+        import numpy as np
+
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
     weights: Dict[str, List[Tuple[int, float]]] = {}
     for j, feat in enumerate(names):
         column = coef[:, j]
         row = [(int(k), float(w)) for k, w in enumerate(column) if abs(w) >= 0.03]
         if row:
             weights[str(feat)] = row
-    return Model([str(c) for c in clf.classes_], [float(b) for b in clf.intercept_], weights, temp)
+    return Model([str(c) for c in clf.classes_], [float(b) for b in intercept], weights, temp)
 
 
 def write(model, path: Path = MODEL_FILE) -> None:  # type: ignore[no-untyped-def]
