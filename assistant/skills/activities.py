@@ -267,6 +267,8 @@ def cancel(parse: Parse, store: Store, clock: Clock) -> Answer:
     """'取消明天的太极拳' → read back, confirm, cancel (with an outbox op); two that fit → which?"""
     now = clock.now()
     slots = parse.slots
+    if slots.get("service") and not slots.get("activity_id"):
+        return Answer(phrase("cancel.service"))  # services are cancelled by the community, not by voice
     pairs = [(b, a) for b, a in _open_bookings(store, now) if a.start >= now]
     if not pairs:
         return Answer(phrase("cancel.none"))
@@ -337,6 +339,7 @@ def schedule(parse: Parse, store: Store, clock: Clock) -> Answer:
             service = name("service.names", req.service)
             full = spoken_when(req.day, req.time, now)
             words = tuple(phrase("schedule.service", when=when, service=service, status=status)
+                          if when else phrase("schedule.service_anytime", service=service, status=status)
                           for when in (full, _service_time(req.time)))
             at = req.time if req.time and ":" in req.time else ""
             entries.append((datetime.combine(req.day, sort_time(req.time)), (words[0], words[1]),
@@ -359,7 +362,7 @@ def schedule(parse: Parse, store: Store, clock: Clock) -> Answer:
 def _service_time(when: Optional[str]) -> str:
     """'下午两点' / '上午' / '' for a request whose day was already said."""
     if not when:
-        return "全天"
+        return ""
     if ":" in when:
         return say.clock_time(datetime.strptime(when, "%H:%M").time())
     return name("part_of_day", when)

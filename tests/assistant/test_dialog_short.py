@@ -139,3 +139,12 @@ def test_a_bare_signup_after_a_list_asks_which(world):
 def test_medicine_answering_what_to_remind_is_content(world):
     assert world.say("帮我设个提醒") == "要提醒您什么？"
     assert world.say("吃药") == "几点提醒您？"
+
+
+def test_a_service_with_no_time_and_cancelling_a_service(world):
+    world.say("帮我约个体检")
+    world.say("下个礼拜三")
+    world.say("好")
+    assert world.say("我报了哪些活动") == "您12月9号 星期三有1项安排：体检，等社区确认。"
+    assert world.say("取消体检") == "预约的服务我这里取消不了，请打电话跟社区说。"
+    assert [op.type for op in world.ops()] == ["service.request"]
