@@ -390,8 +390,10 @@ class Dialog:
             return self._proceed(ask, parse)
         if intent is IntentId.UNKNOWN and ask.kind is CONFIRM and _names_when(parse.text):
             return self._correct(question, parse)  # '八点' after '…明天上午的用车，对吗？'
-        if intent is IntentId.UNKNOWN and ask.kind in (CONFIRM, RESUME) and not expired:
-            return self._again(question, phrase("dialog.again_yesno"))
+        leftover = _ORDINAL.sub("", parse.text).strip("的嘅啊呀吧咯。，, ")
+        bare_position = ordinal(parse.text) is not None and not leftover
+        if (intent is IntentId.UNKNOWN or bare_position) and ask.kind in (CONFIRM, RESUME) and not expired:
+            return self._again(question, phrase("dialog.again_yesno"))  # '第一个' to a yes/no question
         return None
 
     def _again(self, question: _Open, text: str) -> Reply:

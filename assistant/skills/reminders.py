@@ -112,17 +112,23 @@ def _anchored(slots: Dict[str, Any], store: Store) -> Optional[Answer]:
         return None
     if offset is not None and not anchor and not every:
         return Answer(phrase("reminder.ask_meal"), Ask(SLOT, IntentId.REMINDER_CREATE, dict(slots), "anchor"))
-    if every:
-        bounds = [time.fromisoformat(slots[k]) if slots.get(k) else None for k in ("from", "until")]
-        series = [t.strftime("%H:%M") for t in routine.series(int(every), bounds[0], bounds[1])]
-        if not series:
-            return Answer(phrase("reminder.ask_time"),
-                          Ask(SLOT, IntentId.REMINDER_CREATE, dict(slots), "time"))
-        slots["times"] = series
-        slots["time"] = series[0]
-        slots.setdefault("repeat", "daily")
+    try:
+        if every:
+            bounds = [time.fromisoformat(slots[k]) if slots.get(k) else None for k in ("from", "until")]
+            series = [t.strftime("%H:%M") for t in routine.series(int(every), bounds[0], bounds[1])]
+        else:
+            slots["time"] = routine.time_for(str(anchor), int(offset or 0)).strftime("%H:%M")
+            return None
+    except (ValueError, TypeError):  # an anchor or span the routine cannot place: ask for a time
+        _LOGGER.exception("routine cannot place anchor %r offset %r every %r", anchor, offset, every)
+        for key in ("anchor", "offset_min", "every_min", "from", "until", "time"):
+            slots.pop(key, None)
         return None
-    slots["time"] = routine.time_for(str(anchor), int(offset or 0)).strftime("%H:%M")
+    if not series:
+        return Answer(phrase("reminder.ask_time"), Ask(SLOT, IntentId.REMINDER_CREATE, dict(slots), "time"))
+    slots["times"] = series
+    slots["time"] = series[0]
+    slots.setdefault("repeat", "daily")
     return None
 
 

@@ -147,3 +147,10 @@ def test_second_one_not_wanted_after_the_reminder_list(world):
     _pills(world)
     world.say("我有哪些提醒")
     assert world.say("第二个唔要") == "您要取消每天早上八点吃降压药的提醒，对吗？"
+
+
+def test_a_bare_position_answering_a_yes_no_question_is_asked_again(world):
+    _pills(world)
+    world.say("取消降压药的提醒")
+    assert world.say("第一个") == "我没听清，请说对，或者不对。"
+    assert world.ops() == []
