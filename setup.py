@@ -15,7 +15,7 @@ setup(
         "intents": ["data/zh/*.yaml", "data/zh/*.json", "data/zh/exemplars/*.txt"],
         "models": ["catalog.json"],
         "audio": ["data/*.json", "data/*.yaml"],
-        "assistant": ["replies/*.yaml", "migrations/*.sql"],
+        "assistant": ["replies/*.yaml", "migrations/*.sql", "data/*.yaml"],
         "community": ["templates/*.html", "templates/*/*.html", "static/*", "migrations/script.py.mako"],
     },
     include_package_data=True,

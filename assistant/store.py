@@ -61,6 +61,7 @@ from .tables import (
     OutboxRow,
     PointsRow,
     ReminderRow,
+    RoutineRow,
     ServiceRow,
     SettingRow,
 )
@@ -157,6 +158,19 @@ class Store:
         with self._tx() as s:
             s.execute(sqlite_insert(SettingRow).values(key=key, value=text)
                       .on_conflict_do_update(index_elements=["key"], set_={"value": text}))
+
+    # ------------------------------------------------------------------ routine
+    def routine(self) -> Dict[str, str]:
+        """anchor → 'HH:MM' as the family set it (synced); {} while none was set."""
+        with self._tx() as s:
+            return {row.anchor: row.time for row in s.scalars(select(RoutineRow))}
+
+    def set_routine(self, times: Mapping[str, str], at: datetime) -> None:
+        """Make the stored routine exactly these anchor → 'HH:MM' (an empty mapping: defaults)."""
+        with self._tx() as s:
+            s.execute(delete(RoutineRow))
+            for anchor, hhmm in times.items():
+                s.add(RoutineRow(anchor=anchor, time=hhmm, updated_at=at))
 
     # ------------------------------------------------------------------ activities
     def replace_activities(self, activities: Iterable[Activity], source: str,

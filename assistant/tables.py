@@ -164,6 +164,33 @@ class OutboxRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class RoutineRow(Base):
+    """The household routine as the family set it on the web (one row per anchor; none: defaults)."""
+
+    __tablename__ = "routine"
+    anchor: Mapped[str] = mapped_column(String, primary_key=True)
+    """wake / breakfast / lunch / dinner / bed."""
+    time: Mapped[str] = mapped_column(String)
+    """HH:MM local."""
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AlertRow(Base):
+    """What the server said about one of this speaker's emergencies (id = the emergency op id)."""
+
+    __tablename__ = "alerts"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    status: Mapped[str] = mapped_column(String)
+    """handled (someone pressed 我来处理) / cancelled."""
+    by: Mapped[str] = mapped_column(String, default="")
+    """Who is coming, as the senior knows them: 女儿, 张姐 …"""
+    role: Mapped[str] = mapped_column(String, default="")
+    """family / staff."""
+    at: Mapped[Optional[datetime]] = mapped_column(DateTime, nullable=True)
+    """When they pressed it (local time)."""
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 def _v1(conn: Connection) -> None:
     """Version 1, frozen as SQL (migrations/v1.sql) so that a later model change cannot alter it."""
     script = (Path(__file__).parent / "migrations" / "v1.sql").read_text(encoding="utf-8")
@@ -176,5 +203,14 @@ def _v1(conn: Connection) -> None:
 # Step-wise migrations: MIGRATIONS[i] takes the schema from version i to i + 1. Append a function
 # (ALTER TABLE …, data back-fill) for every schema change; never edit an old step, so a senior's
 # store from any earlier release is upgraded in place and keeps its data.
-MIGRATIONS: List[Callable[[Connection], None]] = [_v1]
+def _v2(conn: Connection) -> None:
+    """Version 2 (issue 12): the household routine and the server's word on emergencies."""
+    conn.exec_driver_sql("CREATE TABLE routine (anchor VARCHAR NOT NULL, time VARCHAR NOT NULL, "
+                         "updated_at DATETIME NOT NULL, PRIMARY KEY (anchor))")
+    conn.exec_driver_sql("CREATE TABLE alerts (id VARCHAR NOT NULL, status VARCHAR NOT NULL, "
+                         "by VARCHAR NOT NULL, role VARCHAR NOT NULL, at DATETIME, "
+                         "created_at DATETIME NOT NULL, PRIMARY KEY (id))")
+
+
+MIGRATIONS: List[Callable[[Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -291,6 +291,8 @@ class Booking(Base):
     household_id: Mapped[str] = _fk("households.id")
     status: Mapped[BookingStatus] = mapped_column(_enum(BookingStatus), default=BookingStatus.CONFIRMED)
     origin: Mapped[Origin] = mapped_column(_enum(Origin))
+    changed_by: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
+    """The web user who last booked or cancelled it (None: the speaker); the speaker names them."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     activity: Mapped[Activity] = relationship()
@@ -393,8 +395,33 @@ class EmergencyAlert(Base):
     device_id: Mapped[Optional[str]] = _fk("devices.id", nullable=True, ondelete="SET NULL")
     note: Mapped[str] = mapped_column(sa.String(200), default="")
     raised_at: Mapped[datetime]
+    """When the server received it."""
+    device_raised_at: Mapped[Optional[datetime]]
+    """When it happened by the speaker's clock (shown as such: the two clocks may differ)."""
     acknowledged_at: Mapped[Optional[datetime]]
     acknowledged_by: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
+    cancelled_at: Mapped[Optional[datetime]]
+    """The senior took it back by voice ('没事了，我按错了'); when the server received that."""
+    device_cancelled_at: Mapped[Optional[datetime]]
+    """When the senior took it back, by the speaker's clock."""
+    cancel_note: Mapped[str] = mapped_column(sa.String(200), default="")
+    """What the senior said when taking it back."""
+
+
+class HouseholdRoutine(Base):
+    """A household's day (local HH:MM), set by the family; no row: the defaults (community.routines)."""
+
+    __tablename__ = "household_routines"
+    household_id: Mapped[str] = mapped_column(
+        sa.String(36), sa.ForeignKey("households.id", ondelete="CASCADE"), primary_key=True
+    )
+    wake: Mapped[str] = mapped_column(sa.String(5))
+    breakfast: Mapped[str] = mapped_column(sa.String(5))
+    lunch: Mapped[str] = mapped_column(sa.String(5))
+    dinner: Mapped[str] = mapped_column(sa.String(5))
+    bed: Mapped[str] = mapped_column(sa.String(5))
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
 
 
 class Change(Base):

@@ -195,7 +195,36 @@ class AlertOut(Out):
     household_id: str
     note: str
     raised_at: datetime
+    """When the server received it."""
+    device_raised_at: Optional[datetime] = None
+    """When it happened by the speaker's clock."""
     acknowledged_at: Optional[datetime]
+    cancelled_at: Optional[datetime] = None
+    """The senior took it back by voice (server time)."""
+    device_cancelled_at: Optional[datetime] = None
+    cancel_note: str = ""
+
+
+class RoutineIn(Strict):
+    """A household's day, local 'HH:MM' each, in order (wake < breakfast < lunch < dinner < bed)."""
+
+    wake: str = Field(max_length=10)
+    breakfast: str = Field(max_length=10)
+    lunch: str = Field(max_length=10)
+    dinner: str = Field(max_length=10)
+    bed: str = Field(max_length=10)
+
+
+class RoutineOut(BaseModel):
+    household_id: str
+    wake: str
+    breakfast: str
+    lunch: str
+    dinner: str
+    bed: str
+    default: bool
+    """True while the family has not set one (the speaker's defaults apply)."""
+    updated_at: Optional[datetime] = None
 
 
 class PointsIn(Strict):

@@ -9,7 +9,7 @@ from typing import List, Optional
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..actors import Actor, default_household, get_household, households_query
+from ..actors import Actor, ActorKind, default_household, get_household, households_query
 from ..changes import record_change
 from ..db import rows_changed
 from ..errors import Conflict, Full, NotFound
@@ -63,8 +63,10 @@ def book(
     )
     if taken != 1:
         raise Full("名额已满")
+    changed_by = _web_user(actor)
     if existing is not None:
         existing.status, existing.origin, existing.updated_at = BookingStatus.CONFIRMED, origin, now
+        existing.changed_by = changed_by
         booking = existing
     else:
         booking = Booking(
@@ -73,6 +75,7 @@ def book(
             household_id=household.id,
             status=BookingStatus.CONFIRMED,
             origin=origin,
+            changed_by=changed_by,
             created_at=now,
             updated_at=now,
         )
@@ -81,6 +84,11 @@ def book(
     record_change(session, household.community_id, household.id, Entity.BOOKING, booking.id, now)
     record_change(session, household.community_id, None, Entity.ACTIVITY, activity.id, now)
     return booking
+
+
+def _web_user(actor: Actor) -> Optional[str]:
+    """The user behind a web change (the speaker names them: '女儿帮您报名了…'); None for a speaker."""
+    return None if actor.kind is ActorKind.DEVICE else actor.id
 
 
 def get_booking(session: Session, actor: Actor, booking_id: str) -> Booking:
@@ -100,7 +108,7 @@ def cancel_booking(session: Session, actor: Actor, booking_id: str, now: datetim
         session,
         update(Booking)
         .where(Booking.id == booking.id, Booking.status == BookingStatus.CONFIRMED)
-        .values(status=BookingStatus.CANCELLED, updated_at=now)
+        .values(status=BookingStatus.CANCELLED, updated_at=now, changed_by=_web_user(actor))
         .execution_options(synchronize_session=False),
     )
     if done != 1:

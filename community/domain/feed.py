@@ -31,6 +31,7 @@ from ..models import (
     BookingStatus,
     Change,
     ChangeOp,
+    EmergencyAlert,
     Entity,
     FamilyLink,
     Household,
@@ -40,16 +41,22 @@ from ..models import (
     Reminder,
     ReminderStatus,
     Repeat,
+    Role,
     ServiceRequest,
     ServiceStatus,
     User,
 )
+from .reminders import effective_since
+from .routines import routine_of
 
 _LOGGER = logging.getLogger(__name__)
 CATALOG_DAYS = 30
 """Activities starting within this many days are sent as the catalog."""
 MESSAGE_DAYS = 7
 """On a first sync, unread family messages of the last week are delivered."""
+ALERT_SNAPSHOT_SECONDS = 30 * 60
+"""On a first sync, alerts someone took in hand this recently are delivered (the speaker says who
+is coming once; it keeps what it was told by alert id)."""
 CATEGORY_NAMES = {
     ActivityCategory.HEALTH: "健康",
     ActivityCategory.CULTURE: "文化",
@@ -163,9 +170,18 @@ def is_empty(changes: Dict[str, Any]) -> bool:
     return (
         changes["activities"] is None
         and changes["points"] is None
+        and changes["routine"] is None
         and not any(
             changes[k]
-            for k in ("bookings", "services", "reminders", "deleted_reminders", "announcements", "messages")
+            for k in (
+                "bookings",
+                "services",
+                "reminders",
+                "deleted_reminders",
+                "announcements",
+                "messages",
+                "alerts",
+            )
         )
     )
 
@@ -180,6 +196,8 @@ def blank() -> Dict[str, Any]:
         "announcements": [],
         "messages": [],
         "points": None,
+        "routine": None,
+        "alerts": [],
     }
 
 
@@ -210,6 +228,11 @@ def _materialise(
     ids = _ids(latest, Entity.MESSAGE)
     if ids:
         changes["messages"] = _messages(session, scope, Message.id.in_(ids))
+    if scope.household_id in _ids(latest, Entity.HOUSEHOLD):
+        changes["routine"] = routine(session, scope)
+    ids = _ids(latest, Entity.ALERT)
+    if ids:
+        changes["alerts"] = _alerts(session, scope, EmergencyAlert.id.in_(ids))
     return changes
 
 
@@ -229,6 +252,11 @@ def snapshot(session: Session, scope: DeviceScope, now: datetime) -> Dict[str, A
         scope,
         Message.read_at.is_(None),
         Message.created_at >= datetime.fromtimestamp(since, timezone.utc),
+    )
+    changes["routine"] = routine(session, scope)
+    recent = datetime.fromtimestamp(now.timestamp() - ALERT_SNAPSHOT_SECONDS, timezone.utc)
+    changes["alerts"] = _alerts(
+        session, scope, (EmergencyAlert.acknowledged_at >= recent) | (EmergencyAlert.cancelled_at >= recent)
     )
     return changes
 
@@ -270,19 +298,90 @@ def points(session: Session, scope: DeviceScope) -> int:
     return int(total or 0)
 
 
-def _bookings(session: Session, scope: DeviceScope, condition: Any) -> List[Dict[str, str]]:
+def who_of(session: Session, user_id: Optional[str], household_id: str) -> Tuple[str, str]:
+    """(how the senior knows this web user, 'family' | 'staff'): ('女儿', 'family'),
+    ('周社工', 'staff'); ('', '') for no user (the speaker itself)."""
+    if user_id is None:
+        return "", ""
+    row = session.execute(
+        select(User.display_name, User.role, FamilyLink.relation)
+        .outerjoin(FamilyLink, (FamilyLink.user_id == User.id) & (FamilyLink.household_id == household_id))
+        .where(User.id == user_id)
+    ).first()
+    if row is None:
+        return "", ""
+    display, role, relation = row
+    if role is Role.STAFF:
+        return display or "工作人员", "staff"
+    return relation or display or "家人", "family"
+
+
+def _bookings(session: Session, scope: DeviceScope, condition: Any) -> List[Dict[str, Any]]:
+    """Bookings with their activity (so a booking the family made on the web can be added to the
+    speaker's own schedule) and who last booked or cancelled it on the web ('' for the speaker)."""
     rows = session.execute(
-        select(Booking.id, Booking.status, Activity.status)
+        select(Booking, Activity)
         .join(Activity, Activity.id == Booking.activity_id)
         .where(Booking.household_id == scope.household_id, condition)
     ).all()
     result = []
-    for booking_id, status, activity_status in rows:
-        if activity_status is ActivityStatus.CANCELLED:
-            result.append({"id": booking_id, "status": "cancelled", "reason": "activity_cancelled"})
-        else:
-            word = "confirmed" if status is BookingStatus.CONFIRMED else "cancelled"
-            result.append({"id": booking_id, "status": word, "reason": ""})
+    for booking, activity in rows:
+        by, role = who_of(session, booking.changed_by, scope.household_id)
+        item: Dict[str, Any] = {
+            "id": booking.id,
+            "status": "cancelled",
+            "reason": "",
+            "activity_id": activity.id,
+            "by": by,
+            "by_role": role,
+            "activity": {
+                "id": activity.id,
+                "title": activity.title,
+                "category": CATEGORY_NAMES.get(activity.category, "其他"),
+                "start": _local(activity.starts_at, scope.zone),
+                "place": activity.place,
+                "capacity": activity.capacity,
+                "taken": activity.booked,
+            },
+        }
+        if activity.status is ActivityStatus.CANCELLED:
+            item.update(reason="activity_cancelled", by="", by_role="")
+        elif booking.status is BookingStatus.CONFIRMED:
+            item["status"] = "confirmed"
+        result.append(item)
+    return result
+
+
+def routine(session: Session, scope: DeviceScope) -> Dict[str, str]:
+    """The routine the family set ({} while the defaults apply: the speaker has the same file)."""
+    times, row = routine_of(session, scope.household_id)
+    return times if row is not None else {}
+
+
+def _alerts(session: Session, scope: DeviceScope, condition: Any) -> List[Dict[str, Any]]:
+    """This household's alerts that someone took in hand (我来处理) or the senior took back."""
+    rows = session.scalars(
+        select(EmergencyAlert)
+        .where(
+            EmergencyAlert.household_id == scope.household_id,
+            (EmergencyAlert.acknowledged_at.is_not(None)) | (EmergencyAlert.cancelled_at.is_not(None)),
+            condition,
+        )
+        .order_by(EmergencyAlert.raised_at)
+        .limit(20)
+    )
+    result = []
+    for alert in rows:
+        by, role = who_of(session, alert.acknowledged_by, scope.household_id)
+        result.append(
+            {
+                "id": alert.id,
+                "status": "handled" if alert.acknowledged_at is not None else "cancelled",
+                "by": by,
+                "by_role": role,
+                "at": _local(alert.acknowledged_at or alert.cancelled_at, scope.zone),  # type: ignore[arg-type]
+            }
+        )
     return result
 
 
@@ -323,6 +422,7 @@ def _reminders(session: Session, scope: DeviceScope, condition: Any, changes: Di
                 "repeat": repeat_rule(r),
                 "active": r.status is ReminderStatus.ACTIVE,
                 "origin": r.origin.value,
+                "since": _local(effective_since(r), scope.zone),
             }
         )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import List, Optional
 
 from sqlalchemy import select, update
@@ -52,9 +52,14 @@ def list_messages(session: Session, actor: Actor, household_id: Optional[str]) -
 
 
 def raise_alert(
-    session: Session, actor: Actor, note: str, now: datetime, alert_id: Optional[str] = None
+    session: Session,
+    actor: Actor,
+    note: str,
+    now: datetime,
+    alert_id: Optional[str] = None,
+    device_at: Optional[datetime] = None,
 ) -> EmergencyAlert:
-    """The speaker calls for help (issue 7 sends it through sync)."""
+    """The speaker calls for help (issue 7 sends it through sync); device_at: when, by its clock."""
     if actor.kind is not ActorKind.DEVICE:
         raise Forbidden("only a speaker raises an emergency alert")
     household = get_household(session, actor, default_household(actor, None))
@@ -64,9 +69,40 @@ def raise_alert(
         device_id=actor.id,
         note=checks.text("note", note, 0, 200),
         raised_at=now,
+        device_raised_at=device_at,
     )
     session.add(alert)
     session.flush()
+    record_change(session, household.community_id, household.id, Entity.ALERT, alert.id, now)
+    return alert
+
+
+CANCEL_WINDOW = timedelta(minutes=10)
+"""The senior can take an alert back by voice this long after raising it (speaker's clock)."""
+
+
+def cancel_alert(
+    session: Session, actor: Actor, alert_id: str, note: str, device_at: Optional[datetime], now: datetime
+) -> EmergencyAlert:
+    """The speaker takes its own alert back ('没事了，我按错了'); family and staff pages show 已取消.
+
+    Within CANCEL_WINDOW of the alert by the speaker's own clock (both times are the device's,
+    so a speaker that was offline for both still may); a second cancel changes nothing.
+    """
+    if actor.kind is not ActorKind.DEVICE:
+        raise Forbidden("only the speaker that raised an alert takes it back")
+    alert = session.get(EmergencyAlert, alert_id) if len(alert_id) <= 36 else None
+    if alert is None or alert.household_id not in actor.household_ids:
+        raise NotFound(f"alert {alert_id!r} not found")
+    if alert.cancelled_at is not None:
+        return alert
+    raised = alert.device_raised_at or alert.raised_at
+    said = device_at or now
+    if said - raised > CANCEL_WINDOW:
+        raise Conflict("求助发出已超过10分钟，不能再取消")
+    alert.cancelled_at, alert.device_cancelled_at = now, device_at
+    alert.cancel_note = checks.text("note", note, 0, 200)
+    household = get_household(session, actor, alert.household_id)
     record_change(session, household.community_id, household.id, Entity.ALERT, alert.id, now)
     return alert
 
@@ -81,7 +117,7 @@ def list_alerts(
         .where(EmergencyAlert.household_id.in_(visible))
     )
     if open_only:
-        query = query.where(EmergencyAlert.acknowledged_at.is_(None))
+        query = query.where(EmergencyAlert.acknowledged_at.is_(None), EmergencyAlert.cancelled_at.is_(None))
     rows = session.execute(query.order_by(EmergencyAlert.raised_at.desc()).limit(200)).all()
     return [(r[0], r[1]) for r in rows]
 
@@ -94,10 +130,16 @@ def acknowledge_alert(session: Session, actor: Actor, alert_id: str, now: dateti
     if alert is None:
         raise NotFound(f"alert {alert_id!r} not found")
     household = get_household(session, actor, alert.household_id)
+    if alert.cancelled_at is not None:
+        raise Conflict("老人已经取消了这次求助")
     done = rows_changed(
         session,
         update(EmergencyAlert)
-        .where(EmergencyAlert.id == alert.id, EmergencyAlert.acknowledged_at.is_(None))
+        .where(
+            EmergencyAlert.id == alert.id,
+            EmergencyAlert.acknowledged_at.is_(None),
+            EmergencyAlert.cancelled_at.is_(None),
+        )
         .values(acknowledged_at=now, acknowledged_by=actor.id)
         .execution_options(synchronize_session=False),
     )

@@ -194,6 +194,12 @@ def due_times(reminder: Reminder, zone: object, first: date, last: date) -> List
     return result
 
 
+def effective_since(reminder: Reminder) -> datetime:
+    """From when the reminder's current rule applies: its creation or last change (the speaker
+    starts after the same moment, as the change feed's `since` tells it)."""
+    return max(reminder.created_at, reminder.updated_at)
+
+
 def occurrences(
     session: Session, actor: Actor, household_id: str, now: datetime, days_back: int = 7, days_ahead: int = 1
 ) -> List[Occurrence]:
@@ -221,6 +227,11 @@ def occurrences(
         ):
             acked = events.get((reminder.id, due, ReminderEventKind.ACKNOWLEDGED))
             fired = events.get((reminder.id, due, ReminderEventKind.FIRED))
+            missed = (reminder.id, due, ReminderEventKind.MISSED) in events
+            if due < effective_since(reminder) and not (acked or fired or missed):
+                # Set (or last changed) after this time: the speaker starts at the next occurrence,
+                # so a reminder made at 17:00 for 09:00 daily is not 未确认 for this morning.
+                continue
             state = (
                 OccurrenceState.ACKNOWLEDGED
                 if acked
@@ -236,7 +247,7 @@ def occurrences(
                     state,
                     to_local(fired, zone) if fired else None,
                     to_local(acked, zone) if acked else None,
-                    (reminder.id, due, ReminderEventKind.MISSED) in events,
+                    missed,
                 )
             )
     return sorted(result, key=lambda o: o.due_at, reverse=True)

@@ -157,6 +157,15 @@ def _device_time(payload: Mapping[str, Any], key: str, ctx: _Ctx) -> datetime:
     return value.astimezone(timezone.utc)
 
 
+def _device_time_or_none(payload: Mapping[str, Any], key: str, ctx: _Ctx) -> Optional[datetime]:
+    """The device's own time of an event, or None when missing or unreadable: an emergency is
+    never refused for its timestamp."""
+    try:
+        return _device_time(payload, key, ctx)
+    except (InvalidInput, OverflowError):
+        return None
+
+
 def _clamped(value: datetime, ctx: _Ctx) -> datetime:
     """Device clocks may be wrong: 'when it happened' far from server time becomes server time."""
     return value if abs(value - ctx.now) <= MAX_SKEW else ctx.now
@@ -279,7 +288,8 @@ def _emergency(
     session: Session, ctx: _Ctx, payload: Mapping[str, Any]
 ) -> Tuple[Dict[str, Any], EmergencyNotice]:
     note = _text(payload, "text", optional=True)[:200]
-    alert = messages.raise_alert(session, ctx.actor, note, ctx.now, ctx.op_id)
+    device_at = _device_time_or_none(payload, "at", ctx)
+    alert = messages.raise_alert(session, ctx.actor, note, ctx.now, ctx.op_id, device_at)
     household = session.get(Household, ctx.scope.household_id)
     notice = EmergencyNotice(
         alert.id,
@@ -293,6 +303,17 @@ def _emergency(
     return {"alert_id": alert.id}, notice
 
 
+def _emergency_cancel(
+    session: Session, ctx: _Ctx, payload: Mapping[str, Any]
+) -> Tuple[Dict[str, Any], None]:
+    """'没事了，我按错了' within 10 minutes: the alert (keyed by the emergency op's id) is 已取消."""
+    alert_id = _uuid(payload, "emergency_id")
+    note = _text(payload, "text", optional=True)[:200]
+    device_at = _device_time_or_none(payload, "at", ctx)
+    alert = messages.cancel_alert(session, ctx.actor, alert_id, note, device_at, ctx.now)
+    return {"alert_id": alert.id, "alert": "cancelled"}, None
+
+
 _HANDLERS: Dict[str, Handler] = {
     "booking.create": _booking_create,
     "booking.cancel": _booking_cancel,
@@ -304,5 +325,6 @@ _HANDLERS: Dict[str, Handler] = {
     "message.send": _message_send,
     "service.request": _service_request,
     "emergency": _emergency,
+    "emergency.cancel": _emergency_cancel,
 }
 OP_TYPES = tuple(_HANDLERS)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..actors import Actor, community_zone, get_household, origin_of
 from ..api import deps
 from ..api.routing import ReleasingRoute
-from ..domain import activities, bookings, messages, reminders
+from ..domain import activities, bookings, messages, reminders, routines
 from ..domain.households import list_households
 from ..domain.reminders import ReminderInput
 from ..errors import CommunityError, Forbidden, InvalidInput
@@ -307,6 +307,66 @@ def send_message(
         )
     session.commit()
     return redirect(f"/family/h/{household_id}/messages")
+
+
+def _routine_page(
+    request: Request,
+    session: Session,
+    who: Actor,
+    household_id: str,
+    fields: Dict[str, str],
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    _, row = routines.get_routine(session, who, household_id)
+    return _page(
+        request,
+        session,
+        who,
+        household_id,
+        "family/routine.html",
+        {
+            "f": fields,
+            "names": list(routines.NAMES.items()),
+            "is_default": row is None,
+            "updated_at": row.updated_at if row is not None else None,
+            "error": error,
+            "tab": "routine",
+        },
+        status,
+    )
+
+
+@router.get("/h/{household_id}/routine")
+def routine_page(
+    request: Request,
+    household_id: str,
+    who: Actor = Depends(family_actor),
+    session: Session = Depends(deps.db_session),
+) -> Response:
+    times, _ = routines.get_routine(session, who, household_id)
+    return _routine_page(request, session, who, household_id, dict(times))
+
+
+@router.post("/h/{household_id}/routine")
+def set_routine(
+    request: Request,
+    household_id: str,
+    who: Actor = Depends(family_actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+    fields: Dict[str, str] = Depends(posted_form),
+) -> Response:
+    check_csrf(fields, who)
+    get_household(session, who, household_id)
+    values = {a: fields.get(a, "")[:20] for a in routines.ANCHORS}
+    try:
+        routines.set_routine(session, who, household_id, values, at)
+    except CommunityError as exc:
+        session.rollback()
+        return _routine_page(request, session, who, household_id, values, exc.message, exc.status)
+    session.commit()
+    return redirect(f"/family/h/{household_id}/routine")
 
 
 @router.get("/h/{household_id}/alerts")

@@ -53,9 +53,18 @@ def dashboard(
     at: datetime = Depends(deps.now),
 ) -> Response:
     alerts = messages.list_alerts(session, who, open_only=True)
+    cancelled = [
+        (a, h)
+        for a, h in messages.list_alerts(session, who)
+        if a.cancelled_at is not None and a.cancelled_at > at - timedelta(days=1)
+    ]
     soon = activities.list_activities(session, who, start=at, end=at + timedelta(days=7))
     return page(
-        request, session, who, "staff/dashboard.html", {"alerts": alerts, "soon": soon, "tab": "home"}
+        request,
+        session,
+        who,
+        "staff/dashboard.html",
+        {"alerts": alerts, "cancelled": cancelled, "soon": soon, "tab": "home"},
     )
 
 

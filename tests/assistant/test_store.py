@@ -16,7 +16,7 @@ NOW = datetime(2026, 11, 30, 10, 0)
 
 def test_new_store_is_wal_and_current(tmp_path):
     store = Store.open(tmp_path / "a.db")
-    assert store.schema_version == store_module.SCHEMA_VERSION == 1
+    assert store.schema_version == store_module.SCHEMA_VERSION == 2
     assert store.integrity_check() == "ok"
     store.close()
     with sqlite3.connect(tmp_path / "a.db") as conn:
@@ -29,18 +29,19 @@ def test_upgrade_keeps_data_and_newer_schema_is_refused(tmp_path, monkeypatch):
     reminder = store.add_reminder("吃降压药", time(8), date(2026, 12, 1), "daily", NOW)
     store.close()
 
-    def v2(conn):
+    def step(conn):
         conn.exec_driver_sql("ALTER TABLE reminders ADD COLUMN note TEXT DEFAULT ''")
 
-    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS + [v2])
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+    after = store_module.SCHEMA_VERSION + 1
+    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS + [step])
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", after)
     store = Store.open(path)
-    assert store.schema_version == 2
+    assert store.schema_version == after
     assert [r.content for r in store.reminders()] == ["吃降压药"]
     assert store.reminder(reminder.id) == reminder
     store.close()
     monkeypatch.undo()
-    with pytest.raises(StoreError, match="schema version 2 is newer than this software"):
+    with pytest.raises(StoreError, match=f"schema version {after} is newer than this software"):
         Store.open(path)
 
 
@@ -112,3 +113,22 @@ def test_migrations_build_exactly_the_models_schema(tmp_path):
     Base.metadata.create_all(engine)
     engine.dispose()
     assert _shape(tmp_path / "migrated.db") == _shape(tmp_path / "models.db")
+
+
+def test_a_version_1_store_upgrades_to_version_2_keeping_its_data(tmp_path, monkeypatch):
+    # A speaker from before issue 12 (schema 1: the frozen v1 SQL only) gets the routine and
+    # alerts tables in place, and its reminders survive.
+    path = tmp_path / "old.db"
+    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
+    store = Store.open(path)
+    reminder = store.add_reminder("吃降压药", time(8), date(2026, 12, 1), "daily", NOW)
+    store.close()
+    monkeypatch.undo()
+    store = Store.open(path)
+    assert store.schema_version == 2
+    assert store.reminder(reminder.id) == reminder
+    assert store.routine() == {}
+    store.set_routine({"dinner": "18:30"}, NOW)
+    assert store.routine() == {"dinner": "18:30"}
+    store.close()
