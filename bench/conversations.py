@@ -4,7 +4,7 @@ Usage:
   python bench/conversations.py                      # every tests/data/dialog_*.yaml
   python bench/conversations.py FILE... [--misses]   # other sets; list the turns that went wrong
 
-Each conversation (format: docs/assistant.md, "Blind conversations") runs on a fresh speaker: the real
+Each conversation (format: docs/conversations.md) runs on a fresh speaker: the real
 parser, dialog, skills and scheduler, a real SQLite store in a temp dir, the test catalog as the
 community's activity list, and a fake clock. A turn is right when the speaker's question state, the
 words it must and must not say, and what changed in the store all match. A turn is unsafe when it
