@@ -29,6 +29,7 @@ _SENTINEL = {"pinyin": "ling2 ling2 ling2 ling2 ling2 ling2 ling2 ling2 ling2 li
 """A clause no real text contains (eleven 零), read between texts to find where each one ends."""
 _SWITCH = re.compile(r"\(([a-z][a-z0-9-]*)\)")
 _TIMEOUT_S = 600.0
+_CLAUSE_END = "。！？；，、：.!?;,:"
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _CHARS_UTF8 = 1
 
@@ -148,7 +149,12 @@ class Translator:
                 if lib.espeak_SetVoiceByName(self.voice.encode()) != 0:
                     raise SpeechError(f"espeak-ng has no voice {self.voice!r}")
                 Translator._voice = self.voice
-            buffer = ctypes.c_char_p(_one_line(text).encode("utf-8"))
+            # The translator holds the last word back (it might start a roman numeral with the next
+            # one) until a clause ends: end every text with a clause mark so nothing carries over.
+            line = _one_line(text)
+            if line and line[-1] not in _CLAUSE_END:
+                line += "。"
+            buffer = ctypes.c_char_p(line.encode("utf-8"))
             pointer = ctypes.pointer(buffer)
             clauses: List[str] = []
             while pointer.contents.value:
