@@ -663,6 +663,18 @@ class FrontEnd:
             segments.append(Segment(engine, pause, count, marks))
         return Spoken(text, cleaned, said.replace(_YI1, "一"), tuple(readings), tuple(segments))
 
+    def plain(self, text: str) -> Spoken:
+        """The last resort when prepare() fails: Chinese characters and pause marks only, read
+        as they are (no numerals, no table) — something sensible is still said."""
+        kept = "".join(c if _HAN_RE.match(c) or c in _PAUSE_MARKS else " " for c in text)
+        said = pauses(kept)
+        if self.spec.reads == PINYIN:
+            engine, readings = to_pinyin(said, Table({}, {}))
+        else:
+            engine, readings = said, []
+        segments = (Segment(engine, SENTENCE_PAUSE, len(engine.split()) or 1, ""),) if engine else ()
+        return Spoken(text, text, said, tuple(readings), segments)
+
     def input_for(self, text: str) -> str:
         """Just what the engine is given for `text`."""
         return self.prepare(text).input

@@ -210,7 +210,11 @@ class Speaker:
 
     def segments(self, text: str) -> List[Segment]:
         """What the engines are given for `text`, piece by piece (see audio.pronounce)."""
-        return list(self.front_end.prepare(text).segments)
+        try:
+            return list(self.front_end.prepare(text).segments)
+        except Exception:  # a text the front end cannot take must still be said, plainly
+            _LOGGER.exception("pronunciation front end failed on %r; saying its characters plainly", text)
+            return list(self.front_end.plain(text).segments)
 
     def speak(self, text: str, rate: Optional[int] = None, volume: Optional[float] = None) -> None:
         """Say `text` (blocking), one segment at a time so the first words come fast."""

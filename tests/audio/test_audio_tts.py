@@ -174,3 +174,15 @@ def test_no_loudspeaker_is_a_clear_error_when_the_speaker_is_made() -> None:
         pytest.skip("this machine has a loudspeaker")
     with pytest.raises(DeviceError, match="no loudspeaker.*--out FILE.wav"):
         Speaker(VoiceSettings())
+
+
+def test_a_text_the_front_end_cannot_take_is_still_said(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tts, "_make_pyttsx3", _broken_pyttsx3)
+    speaker = Speaker(VoiceSettings(), _NoSpeaker())
+
+    def broken(text: str) -> None:
+        raise ValueError("front end bug")
+
+    monkeypatch.setattr(speaker.front_end, "prepare", broken)
+    assert [s.text for s in speaker.segments("您好，明天见。")] == ["nin2 hao3， ming2 tian1 jian4。"]
+    assert Audio.from_wav(speaker.synthesize("您好，明天见。")).seconds > 1.0
