@@ -27,7 +27,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Callable, Dict, List, Match, Optional, Sequence, Tuple
 
@@ -420,7 +420,7 @@ _NUMBER_DASH_NUMBER = re.compile(f"(?<=[{_CN_NUMERAL}日号点分半度])\\s*[-~
 def numerals(text: str) -> str:
     """Every Arabic number in `text` as Chinese words (see the module doc); two never run together."""
     for regex, convert in _RULES:
-        text = regex.sub(lambda m, convert=convert: _spoken(m, convert), text)
+        text = regex.sub(partial(_spoken, convert=convert), text)
     text = _SPOKEN_HOUR_ONE.sub(_YI1, text)
     text = _NUMBER_DASH_NUMBER.sub("到", text)
     return _TIME_THEN_NUMBER.sub("，", text).replace(_DOT, "点")
@@ -524,7 +524,12 @@ def phrase_pinyin(run: str) -> Tuple[str, ...]:
     from pypinyin import Style, lazy_pinyin
 
     return tuple(lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True,
-                             errors=lambda chars: [""] * len(chars)))
+                             errors=_no_reading))  # type: ignore[arg-type]  # a list per character
+
+
+def _no_reading(chars: str) -> List[str]:
+    """pypinyin's answer for characters it has no reading for: '' each, so positions stay aligned."""
+    return [""] * len(chars)
 
 
 def read_han(run: str, table: Table) -> List[Reading]:
