@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from sqlalchemy import delete, select
@@ -18,23 +18,37 @@ from sqlalchemy.orm import Session
 
 from intents.schema import Activity
 
-from .events import AnnouncementArrived, BookingResolved, Event, MessageArrived, ReminderAdded, SyncFinished
+from .events import (
+    AlertHandled,
+    AnnouncementArrived,
+    BookingChanged,
+    BookingResolved,
+    Event,
+    MessageArrived,
+    ReminderAdded,
+    SyncFinished,
+)
 from .recurrence import validate_rule
 from .store import Store
 from .tables import (
     ActivityRow,
+    AlertRow,
     AnnouncementRow,
     BookingRow,
     MessageRow,
     OutboxRow,
     PointsRow,
     ReminderRow,
+    RoutineRow,
     ServiceRow,
     SettingRow,
 )
 
 _LOGGER = logging.getLogger(__name__)
 
+SINCE_BACK = timedelta(hours=1)
+"""A family reminder learnt late (speaker offline) starts from when it was made on the server, but
+never more than this far back: a speaker paired today does not report a week of misses."""
 CURSOR_KEY = "sync.cursor"
 """settings key of the last cursor the server handed out (read with store.get_setting)."""
 
@@ -51,6 +65,37 @@ class ReminderChange:
     """YYYY-MM-DD: the one-shot day or the first day of a repeating rule."""
     repeat: Optional[str] = None
     active: bool = True
+    since: Optional[str] = None
+    """Local ISO time from which the server's rule applies (its creation or last change): the
+    speaker starts after it, or after the time it learnt of it if that is earlier."""
+
+
+@dataclass(frozen=True)
+class BookingChange:
+    """A booking as the server holds it, with its activity and who last changed it on the web."""
+
+    booking_id: str
+    status: str
+    """confirmed / cancelled."""
+    activity: Optional[Activity] = None
+    taken: int = 0
+    by: str = ""
+    """The web user who booked or cancelled it, as the senior knows them ('' : the speaker)."""
+    role: str = ""
+    """'family' / 'staff' / ''."""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class AlertChange:
+    """The server's word on one of this speaker's emergencies (id = the emergency op's id)."""
+
+    alert_id: str
+    status: str
+    """handled / cancelled."""
+    by: str = ""
+    role: str = ""
+    at: Optional[datetime] = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +119,11 @@ class ServerChanges:
     messages: Tuple[Tuple[str, str, str, datetime], ...] = ()
     """(id, sender, text, created_at)."""
     points: Optional[int] = None
+    booking_changes: Tuple[BookingChange, ...] = ()
+    """Bookings with their activity: one the family made on the web joins the speaker's schedule."""
+    routine: Optional[Dict[str, str]] = None
+    """The household routine the family set (anchor → HH:MM; {}: the defaults; None: unchanged)."""
+    alerts: Tuple[AlertChange, ...] = ()
     acknowledged: Tuple[Tuple[str, Mapping[str, Any]], ...] = ()
     """(op_id, the server's result) for outbox ops the server has applied."""
 
@@ -87,8 +137,10 @@ def apply_changes(store: Store, changes: ServerChanges, at: datetime,
     """
     events: List[Event] = []
     with store._tx() as s:  # one transaction: a crash leaves all of it or none of it
+        first_sync = s.get(SettingRow, CURSOR_KEY) is None
         if changes.activities is not None:
             _replace_activities(s, changes.activities, changes.taken)
+        events.extend(_booking_changes(s, changes.booking_changes, at, tell=not first_sync))
         events.extend(_statuses(s, BookingRow, changes.bookings, "activity", at))
         events.extend(_statuses(s, ServiceRow, changes.services, "service", at))
         events.extend(_reminders(s, changes, at))
@@ -101,6 +153,11 @@ def apply_changes(store: Store, changes: ServerChanges, at: datetime,
                 s.add(MessageRow(id=msg_id, direction="in", peer=sender, text=text, heard=False,
                                  created_at=created))
                 events.append(MessageArrived(msg_id, sender, text))
+        if changes.routine is not None:
+            s.execute(delete(RoutineRow))
+            for anchor, hhmm in changes.routine.items():
+                s.add(RoutineRow(anchor=str(anchor), time=str(hhmm), updated_at=at))
+        events.extend(_alerts(s, changes.alerts, at))
         if changes.points is not None:
             s.execute(sqlite_insert(PointsRow).values(id=1, balance=changes.points, updated_at=at)
                       .on_conflict_do_update(index_elements=["id"], set_={"balance": changes.points,
@@ -115,8 +172,9 @@ def apply_changes(store: Store, changes: ServerChanges, at: datetime,
             s.execute(sqlite_insert(SettingRow).values(key=CURSOR_KEY, value=text)
                       .on_conflict_do_update(index_elements=["key"], set_={"value": text}))
     kinds = {BookingResolved: "bookings", ReminderAdded: "reminders", AnnouncementArrived: "announcements",
-             MessageArrived: "messages"}
+             MessageArrived: "messages", BookingChanged: "bookings", AlertHandled: "alerts"}
     changed = ["activities"] if changes.activities is not None else []
+    changed += ["routine"] if changes.routine is not None else []
     changed += sorted({kinds[type(e)] for e in events})
     changed += ["points"] if changes.points is not None else []
     changed += ["reminders"] if changes.deleted_reminders and "reminders" not in changed else []
@@ -132,6 +190,58 @@ def _replace_activities(s: Session, items: Tuple[Activity, ...], taken: Mapping[
                       capacity=act.capacity, taken=int(taken.get(act.id, 0)), source="server")
         s.execute(sqlite_insert(ActivityRow).values(id=act.id, **values)
                   .on_conflict_do_update(index_elements=["id"], set_=values))
+
+
+def _booking_changes(s: Session, items: Tuple[BookingChange, ...], at: datetime, tell: bool) -> List[Event]:
+    """Bookings the family made or cancelled on the web enter the speaker's own schedule (so
+    '我报了什么' has them and a voice booking of the same activity is 'already booked'); each is
+    told once (BookingChanged), except on a first sync, which only takes the schedule in."""
+    events: List[Event] = []
+    for item in items:
+        row = s.get(BookingRow, item.booking_id)
+        if row is None:
+            if item.status != "confirmed" or item.activity is None:
+                continue
+            if s.get(ActivityRow, item.activity.id) is None:  # beyond the catalog's 30 days
+                act = item.activity
+                s.add(ActivityRow(id=act.id, title=act.title, category=act.category, start=act.start,
+                                  place=act.place, capacity=act.capacity, taken=item.taken, source="server"))
+            mine = s.scalars(select(BookingRow).where(BookingRow.activity_id == item.activity.id,
+                                                      BookingRow.status.in_(("pending", "confirmed")))).all()
+            for other in mine:  # the speaker's own booking of it was answered with this one
+                s.delete(other)
+            s.add(BookingRow(id=item.booking_id, activity_id=item.activity.id, status="confirmed",
+                             reason="", created_at=at, updated_at=at))
+            if item.by and tell and not mine:
+                events.append(BookingChanged(item.booking_id, "confirmed", item.by, item.role))
+            continue
+        if row.status == item.status or item.status not in ("confirmed", "cancelled"):
+            continue
+        was = row.status
+        row.status, row.reason, row.updated_at = item.status, item.reason, at
+        if not item.by or not tell:
+            continue
+        if item.status == "cancelled" and was in ("pending", "confirmed"):
+            events.append(BookingChanged(item.booking_id, "cancelled", item.by, item.role))
+        elif item.status == "confirmed" and was in ("cancelled", "rejected"):
+            events.append(BookingChanged(item.booking_id, "confirmed", item.by, item.role))
+    return events
+
+
+def _alerts(s: Session, items: Tuple[AlertChange, ...], at: datetime) -> List[Event]:
+    """Kept by alert id: '女儿知道了，正在联系您' is said once however often the feed repeats it."""
+    events: List[Event] = []
+    for item in items:
+        row = s.get(AlertRow, item.alert_id)
+        if row is not None and row.status == item.status:
+            continue
+        if row is None:
+            row = AlertRow(id=item.alert_id, created_at=at)
+            s.add(row)
+        row.status, row.by, row.role, row.at = item.status, item.by, item.role, item.at
+        if item.status == "handled":
+            events.append(AlertHandled(item.alert_id, item.by, item.role))
+    return events
 
 
 def _statuses(s: Session, table: Any, items: Tuple[Tuple[str, str, str], ...], kind: str,
@@ -159,12 +269,19 @@ def _reminders(s: Session, changes: ServerChanges, at: datetime) -> List[Event]:
                                       start_date=date.fromisoformat(change.date), active=change.active)
         if row is not None and all(getattr(row, k) == v for k, v in fields.items()):
             continue
+        since = at
+        if change.since:
+            try:
+                since = min(at, max(datetime.fromisoformat(change.since).replace(tzinfo=None),
+                                    at - SINCE_BACK))
+            except ValueError:
+                _LOGGER.warning("reminder %s: unreadable since %r", change.reminder_id, change.since)
         if row is None:
-            row = ReminderRow(id=change.reminder_id, source="family", created_at=at)
+            row = ReminderRow(id=change.reminder_id, source="family", created_at=since)
             s.add(row)
         for key, value in fields.items():
             setattr(row, key, value)
-        row.updated_at = at
+        row.updated_at = since
         if change.active:
             events.append(ReminderAdded(change.reminder_id, "family"))
     for reminder_id in changes.deleted_reminders:

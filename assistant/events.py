@@ -113,6 +113,30 @@ class ReminderAdded(_EventDict):
 
 
 @dataclass(frozen=True)
+class BookingChanged(_EventDict):
+    """Family (or staff) booked or cancelled an activity for the senior on the web (sync → dialog)."""
+
+    booking_id: str
+    status: str
+    """'confirmed' (booked) or 'cancelled'."""
+    by: str = ""
+    """Who did it, as the senior knows them: 女儿, 周社工 …"""
+    role: str = "family"
+    """'family' or 'staff'."""
+
+
+@dataclass(frozen=True)
+class AlertHandled(_EventDict):
+    """Someone pressed 我来处理 on the senior's emergency (sync → dialog; spoken at once)."""
+
+    alert_id: str
+    by: str = ""
+    """Who is coming, as the senior knows them: 女儿, 张姐 …"""
+    role: str = "family"
+    """'family' or 'staff'."""
+
+
+@dataclass(frozen=True)
 class SyncFinished(_EventDict):
     """One sync round trip ended."""
 
@@ -134,7 +158,7 @@ class ClockMoved(_EventDict):
 
 
 Event = Union[UtteranceHeard, ReminderDue, AnnouncementArrived, MessageArrived, BookingResolved,
-              ReminderAdded, SyncFinished, ClockMoved]
+              ReminderAdded, BookingChanged, AlertHandled, SyncFinished, ClockMoved]
 
 EVENT_TYPES: Tuple[Type[Any], ...] = typing.get_args(Event)
 _BY_NAME = {cls.__name__: cls for cls in EVENT_TYPES}

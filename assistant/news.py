@@ -10,7 +10,15 @@ from typing import Callable, List, Optional, Set, Tuple
 from . import say
 from .config import DialogSettings
 from .dialog import Reply
-from .events import AnnouncementArrived, BookingResolved, MessageArrived, ReminderAdded, ReminderDue
+from .events import (
+    AlertHandled,
+    AnnouncementArrived,
+    BookingChanged,
+    BookingResolved,
+    MessageArrived,
+    ReminderAdded,
+    ReminderDue,
+)
 from .phrases import name
 from .phrases import say as phrase
 from .scheduler import in_quiet_hours
@@ -58,7 +66,8 @@ class News:
         unheard = {m.id for m in self._store.unheard_messages()}
         held = [(render, m) for render, m in held if m is None or m in unheard]
         self._store.mark_heard([m for _, m in held if m is not None])
-        return [self._reply(render(at)) for render, _ in held]
+        texts = [render(at) for render, _ in held]
+        return [self._reply(text) for text in texts if text]  # '' : no longer true, not said
 
     def announcement(self, event: AnnouncementArrived, now: datetime) -> List[Reply]:
         """Spoken now; held (status 'held' in the store, so it survives a restart) in quiet hours."""
@@ -119,3 +128,38 @@ class News:
         self._told.add(key)
         return self._tell(now, lambda at: phrase("reminder.family", when=spoken_when(reminder, None, at),
                                                  content=reminder.content))
+
+    def booking_changed(self, event: BookingChanged, now: datetime) -> List[Reply]:
+        """'女儿帮您报名了明天下午两点的粤剧欣赏': at the next quiet moment (held in quiet hours),
+        worded when said; a booking already cancelled again by then is not told as booked."""
+        key = (event.booking_id, f"web:{event.status}")
+        if key in self._told:
+            return []
+        booking = self._store.booking(event.booking_id)
+        act = self._store.activity(booking.activity_id) if booking is not None else None
+        if booking is None or act is None:
+            return []
+        self._told.add(key)
+        who = event.by if event.role != "staff" else f"社区的{event.by}"
+        booking_id, status = event.booking_id, event.status
+
+        def render(at: datetime) -> str:
+            current = self._store.booking(booking_id)
+            if status == "confirmed" and (current is None or current.status != "confirmed"):
+                return ""
+            return phrase(f"booking.family_{'booked' if status == 'confirmed' else 'cancelled'}",
+                          by=who, moment=say.moment(act.start, at), title=act.title)
+
+        return [r for r in self._tell(now, render) if r.text]
+
+    def alert_handled(self, event: AlertHandled, now: datetime) -> List[Reply]:
+        """'女儿知道了，正在联系您' / '社区的张姐来处理了': at once, quiet hours or not."""
+        key = (event.alert_id, "handled")
+        if key in self._told:
+            return []
+        self._told.add(key)
+        if event.role == "staff":
+            text = phrase("emergency.handled_staff", by=event.by or "工作人员")
+        else:
+            text = phrase("emergency.handled_family", by=event.by or "家人")
+        return [self._reply(text, urgent=True)]

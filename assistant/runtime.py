@@ -17,7 +17,9 @@ from .clock import Clock
 from .config import Settings
 from .dialog import LINK_OFFLINE, LINK_ONLINE, LINK_UNPAIRED, Dialog, Link, Parser, Reply
 from .events import (
+    AlertHandled,
     AnnouncementArrived,
+    BookingChanged,
     BookingResolved,
     ClockMoved,
     Event,
@@ -357,6 +359,12 @@ class Assistant(Link):
     def _on_reminder_added(self, event: ReminderAdded) -> List[Reply]:
         return self._news.reminder_added(event, self._now())
 
+    def _on_booking_changed(self, event: BookingChanged) -> List[Reply]:
+        return self._news.booking_changed(event, self._now())
+
+    def _on_alert_handled(self, event: AlertHandled) -> List[Reply]:
+        return self._news.alert_handled(event, self._now())
+
     def _on_sync_finished(self, event: SyncFinished) -> List[Reply]:
         if "activities" in event.changed:
             self._catalog_changed()
@@ -379,5 +387,7 @@ _HANDLERS: Dict[type, Callable[[Assistant, Any], List[Reply]]] = {
     MessageArrived: Assistant._on_message,
     BookingResolved: Assistant._on_booking_resolved,
     ReminderAdded: Assistant._on_reminder_added,
+    BookingChanged: Assistant._on_booking_changed,
+    AlertHandled: Assistant._on_alert_handled,
     SyncFinished: Assistant._on_sync_finished,
 }

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from intents.schema import Activity
 
-from .changes import CURSOR_KEY, ReminderChange, ServerChanges, apply_changes
+from .changes import CURSOR_KEY, AlertChange, BookingChange, ReminderChange, ServerChanges, apply_changes
 from .clock import Clock
 from .events import AnnouncementArrived, Event, SyncFinished
 from .records import OutboxOp
@@ -214,10 +214,11 @@ def server_changes(
         )
         taken = {a["id"]: int(a.get("taken", 0)) for a in feed["activities"]}
     bookings += [(b["id"], b["status"], b.get("reason", "")) for b in feed.get("bookings", [])]
+    booking_changes = tuple(_booking_change(b) for b in feed.get("bookings", []) if b.get("activity"))
     services += [(s["id"], s["status"], s.get("reason", "")) for s in feed.get("services", [])]
     reminders = tuple(
         ReminderChange(r["id"], r["content"], r["time"], r["date"], r.get("repeat"),
-                       bool(r.get("active", True)))
+                       bool(r.get("active", True)), r.get("since"))
         for r in feed.get("reminders", [])
         if r["id"] not in cancelling
     )
@@ -238,8 +239,25 @@ def server_changes(
             for m in feed.get("messages", [])
         ),
         points=feed.get("points"),
+        booking_changes=booking_changes,
+        routine={str(k): str(v) for k, v in feed["routine"].items()} if feed.get("routine") is not None
+        else None,
+        alerts=tuple(
+            AlertChange(str(a["id"]), str(a["status"]), str(a.get("by") or ""), str(a.get("by_role") or ""),
+                        datetime.fromisoformat(a["at"]) if a.get("at") else None)
+            for a in feed.get("alerts", [])
+        ),
         acknowledged=tuple(acked),
     )
+
+
+def _booking_change(item: Mapping[str, Any]) -> BookingChange:
+    act = item["activity"]
+    activity = Activity(act["id"], act["title"], act["category"], datetime.fromisoformat(act["start"]),
+                        act["place"], act["capacity"])
+    return BookingChange(str(item["id"]), str(item["status"]), activity, int(act.get("taken", 0)),
+                         str(item.get("by") or ""), str(item.get("by_role") or ""),
+                         str(item.get("reason") or ""))
 
 
 def _server_time(answer: Mapping[str, Any]) -> Optional[datetime]:
@@ -255,7 +273,7 @@ def _server_time(answer: Mapping[str, Any]) -> Optional[datetime]:
 def _kinds(changes: ServerChanges) -> Tuple[str, ...]:
     names = []
     for name in ("activities", "bookings", "services", "reminders", "deleted_reminders", "announcements",
-                 "messages", "points"):
+                 "messages", "points", "routine", "alerts"):
         value = getattr(changes, name)
         if value not in (None, (), {}):
             names.append(name)

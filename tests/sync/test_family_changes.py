@@ -1,0 +1,125 @@
+"""Issue 12: what the family and staff do on the web reaches the speaker, end to end.
+
+A real server process on loopback, a real paired speaker (store, dialog thread, sync worker),
+a fake wall clock: routines set on the family page shape the speaker's reminders; bookings and
+cancellations made on the web join the speaker's schedule and are told; 我来处理 is told at
+once; the senior taking an emergency back shows as 已取消 on the family and staff pages.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+
+import httpx
+from sync_world import PASSWORD, World, wait_for
+
+
+def _first_sync(spk) -> None:  # type: ignore[no-untyped-def]
+    wait_for(lambda: spk.assistant.store.get_setting("sync.cursor"), 5, "the first sync")
+
+
+def _web(world: World, username: str) -> "tuple[httpx.Client, str]":
+    """A browser-like client logged in through the login form, and its CSRF token."""
+    client = httpx.Client(base_url=world.server.url, timeout=10, trust_env=False, follow_redirects=True)
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token, page.text[:500]
+    done = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token[1]})
+    assert done.status_code == 200, done.text[:500]
+    home = client.get("/family" if username != "staff1" else "/staff")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', home.text)
+    return client, csrf[1] if csrf else ""
+
+
+def test_routine_set_on_the_family_page_times_the_speakers_reminders(world: World, speaker) -> None:
+    spk = speaker(world)
+    _first_sync(spk)
+    web, csrf = _web(world, "daughter")
+    url = f"/family/h/{world.ids['home']}/routine"
+    page = web.get(url)
+    assert page.status_code == 200 and "现在用的是默认时间" in page.text and 'value="18:00"' in page.text
+    bad = web.post(url, data={"csrf_token": csrf, "wake": "06:30", "breakfast": "07:30", "lunch": "12:00",
+                              "dinner": "11:00", "bed": "21:30"})
+    assert bad.status_code == 422
+    assert "晚饭时间要晚于午饭时间" in bad.text and 'value="11:00"' in bad.text  # what was typed is kept
+    assert spk.assistant.store.routine() == {}
+    good = web.post(url, data={"csrf_token": csrf, "wake": "06:00", "breakfast": "07:00", "lunch": "11:30",
+                               "dinner": "17:30", "bed": "21:00"})
+    assert good.status_code == 200 and "上次修改" in good.text
+    wait_for(lambda: spk.assistant.store.routine().get("dinner") == "17:30", 3, "the routine on the speaker")
+
+    asked = spk.assistant.handle_text("每天晚饭后提醒我散步")[0].text
+    assert asked == "晚饭后，每天晚上六点提醒您散步，对吗？"  # dinner 17:30 + 30 min
+    assert spk.assistant.handle_text("对")[0].text.startswith("好的，记住了")
+    [walk] = [r for r in spk.assistant.store.reminders() if r.content == "散步"]
+    assert (walk.at, walk.repeat) == (time(18, 0), "daily")
+
+    api = world.login("daughter")
+    routine = api.get(f"/api/v1/households/{world.ids['home']}/routine").json()
+    assert (routine["dinner"], routine["default"]) == ("17:30", False)
+    body = {**{k: routine[k] for k in ("wake", "breakfast", "lunch", "dinner")}, "bed": "25:00"}
+    refused = api.put(f"/api/v1/households/{world.ids['home']}/routine", json=body)
+    assert refused.status_code == 422 and "睡觉时间不对" in refused.json()["error"]["message"]
+    foreign = api.get(f"/api/v1/households/{world.ids['other']}/routine")
+    assert foreign.status_code == 404
+
+
+def test_family_booking_and_cancelling_on_the_web_reach_the_speakers_schedule(world: World, speaker) -> None:
+    activity_id = world.add_activity("粤剧欣赏", capacity=5, days=1)
+    spk = speaker(world)
+    _first_sync(spk)
+    spk.sink.take()
+    web, csrf = _web(world, "daughter")
+    booked = web.post(f"/family/h/{world.ids['home']}/bookings",
+                      data={"csrf_token": csrf, "activity_id": activity_id})
+    assert booked.status_code == 200
+    assert spk.said("帮您报名了") == "女儿帮您报名了明天上午九点的粤剧欣赏。"
+    [mine] = spk.assistant.store.bookings()
+    assert (mine.activity_id, mine.status) == (activity_id, "confirmed")
+    assert "粤剧欣赏" in "".join(r.text for r in spk.assistant.handle_text("我报了什么"))
+    seq = spk.assistant.store.last_seq()
+    again = "".join(r.text for r in spk.assistant.handle_text("帮我报名粤剧欣赏"))
+    assert "已经报" in again, again  # never a second booking of the same activity
+    assert [op.type for op in spk.assistant.store.outbox(seq)] == []
+
+    booking_id = world.scalar("SELECT id FROM bookings WHERE activity_id = :a", a=activity_id)
+    spk.sink.take()
+    cancelled = web.post(f"/family/h/{world.ids['home']}/bookings",
+                         data={"csrf_token": csrf, "booking_id": booking_id})
+    assert cancelled.status_code == 200
+    assert spk.said("帮您取消了") == "女儿帮您取消了明天上午九点的粤剧欣赏。"
+    assert spk.assistant.store.bookings() == []
+    assert spk.assistant.store.booking(str(booking_id)).status == "cancelled"
+
+
+def test_i_am_handling_it_is_told_at_once_and_a_take_back_shows_as_cancelled(world: World, speaker) -> None:
+    spk = speaker(world)
+    _first_sync(spk)
+    spk.sink.take()
+    spk.assistant.handle_text("救命啊")
+    alert_id = wait_for(lambda: world.scalar("SELECT id FROM emergency_alerts"), 3, "the alert on the server")
+    web, csrf = _web(world, "daughter")
+    alerts = web.get(f"/family/h/{world.ids['home']}/alerts")
+    assert "音箱时间" in alerts.text and "我来处理" in alerts.text
+    handled = web.post(f"/family/alerts/{alert_id}/acknowledge", data={"csrf_token": csrf})
+    assert handled.status_code == 200
+    said = spk.said("正在联系您")
+    assert said == "女儿知道了，正在联系您。"
+    replies = [r for r in spk.sink.replies if r.text == said]
+    assert replies and replies[0].urgent
+
+    # a second alert, taken back by the senior within 10 minutes
+    spk.sink.take()
+    spk.assistant.handle_text("救命啊")
+    wait_for(lambda: world.scalar("SELECT count(*) FROM emergency_alerts") == 2, 3, "the second alert")
+    spk.clock.advance(timedelta(minutes=1))
+    answer = "".join(r.text for r in spk.assistant.handle_text("没事了，我按错了"))
+    assert "您没事了" in answer, answer
+    wait_for(lambda: world.scalar("SELECT count(*) FROM emergency_alerts WHERE cancelled_at IS NOT NULL"),
+             3, "the cancel on the server")
+    family_page = web.get(f"/family/h/{world.ids['home']}/alerts").text
+    assert "已取消：王阿姨说“没事了我按错了”，音箱时间" in family_page
+    staff, _ = _web(world, "staff1")
+    dashboard = staff.get("/staff").text
+    assert "老人已取消的呼叫" in dashboard and "没有未处理的紧急呼叫" in dashboard
