@@ -215,16 +215,15 @@ def _booking_changes(s: Session, items: Tuple[BookingChange, ...], at: datetime,
             if item.by and tell and not mine:
                 events.append(BookingChanged(item.booking_id, "confirmed", item.by, item.role))
             continue
-        if row.status == item.status or item.status not in ("confirmed", "cancelled"):
+        # Known here: only a change made on the web (with who made it) is this function's; the
+        # server's verdict on the speaker's own pending booking is _statuses' (BookingResolved).
+        web_cancel = item.status == "cancelled" and row.status in ("pending", "confirmed")
+        web_rebook = item.status == "confirmed" and row.status in ("cancelled", "rejected")
+        if not item.by or not (web_cancel or web_rebook):
             continue
-        was = row.status
         row.status, row.reason, row.updated_at = item.status, item.reason, at
-        if not item.by or not tell:
-            continue
-        if item.status == "cancelled" and was in ("pending", "confirmed"):
-            events.append(BookingChanged(item.booking_id, "cancelled", item.by, item.role))
-        elif item.status == "confirmed" and was in ("cancelled", "rejected"):
-            events.append(BookingChanged(item.booking_id, "confirmed", item.by, item.role))
+        if tell:
+            events.append(BookingChanged(item.booking_id, item.status, item.by, item.role))
     return events
 
 

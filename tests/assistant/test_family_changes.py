@@ -187,3 +187,12 @@ def test_a_since_far_back_is_not_a_flood_of_misses(make_world):
     w.advance(seconds=1)
     assert w.store.occurrences("r1") == []
     assert w.store.reminder("r1").updated_at == datetime(2026, 11, 30, 9, 0)  # one hour back at most
+
+
+def test_the_verdict_on_the_speakers_own_pending_booking_is_still_told(world):
+    # the op result and the feed's copy of the same booking arrive in one answer
+    world.load_catalog([OPERA])
+    mine = world.store.add_booking("opera-1", world.clock.now())
+    said = _sync(world, ServerChanges(bookings=((mine.id, "confirmed", ""),),
+                                      booking_changes=(_booked(by="", booking_id=mine.id),)))
+    assert said == ["好消息，您报名的明天下午两点半粤剧欣赏，社区已经确认了。"]
