@@ -153,6 +153,8 @@ class _Context:
 class _SetAside:
     question: _Open
     at: float
+    interrupted: bool = False
+    """Set aside while still open (a request in the middle), not expired."""
 
 
 def _default_parser() -> Parser:
@@ -577,9 +579,10 @@ class Dialog:
             return reply
         if reply.stop_speaking or reply.urgent:
             return reply
+        interrupted = not self._expired(question)
         if self._open is None:
-            return self._join(reply, self._offer(question))
-        self._aside = _SetAside(question, self._clock.monotonic())
+            return self._join(reply, self._offer(question, interrupted))
+        self._aside = _SetAside(question, self._clock.monotonic(), interrupted)
         return reply
 
     def _then_offer(self, reply: Reply) -> Reply:
@@ -590,10 +593,22 @@ class Dialog:
         self._aside = None
         if self._clock.monotonic() - aside.at > NOTICE_SECONDS:
             return reply
-        return self._join(reply, self._offer(aside.question))
+        return self._join(reply, self._offer(aside.question, aside.interrupted))
 
-    def _offer(self, question: _Open) -> Reply:
-        """'刚才的报名还没办好，要现在报名吗？' — yes re-runs the skill, which reads back again."""
+    def _offer(self, question: _Open, interrupted: bool = False) -> Reply:
+        """'刚才的报名还没办好，要现在报名吗？' — yes re-runs the skill, which reads back again. A read-back
+        that was only interrupted (still open when another request came) is asked again as it was:
+        the senior heard it a moment ago, and a yes to it confirms it."""
+        if question.ask.kind is CONFIRM and not question.offered:
+            lead = name("resume_lead", question.ask.intent.value)
+            text = phrase("dialog.back_to", question=question.text) if interrupted else \
+                f"{lead}{question.text}" if lead != question.ask.intent.value else ""
+        else:
+            text = ""
+        if text:
+            self._open = _Open(question.ask, question.text, self._clock.monotonic() + PENDING_SECONDS,
+                               offered=True)
+            return self.reply(text, expects_answer=True)
         inner = question.ask.inner if question.ask.kind is RESUME and question.ask.inner else question.ask
         text = name("resume", inner.intent.value)
         if text == inner.intent.value:  # no wording for it: just drop it
@@ -668,9 +683,15 @@ class Dialog:
 
     def _narrow(self, parse: Parse) -> Parse:
         """'今天的帮我报名' after hearing about 合唱团: the activities just spoken of come first.
-        A bare '我想报名' is asked '哪个活动？' instead."""
-        if parse.slots.get("activity_id") or parse.slots.get("category") \
-                or not any(parse.slots.get(k) for k in ("date", "time", "part_of_day")):
+        A bare '帮我报名' right after hearing about exactly one activity means that one (it is read
+        back before anything is done); after several, '哪个活动？' is asked."""
+        if parse.slots.get("activity_id") or parse.slots.get("category"):
+            return parse
+        if not any(parse.slots.get(k) for k in ("date", "time", "part_of_day")):
+            spoken = [i.id for i in self._recent_list() if i.kind == "activity"]
+            titles = {act.title for act in map(self._store.activity, spoken) if act is not None}
+            if spoken and len(titles) == 1:  # one activity, or sessions of one: the first said
+                return replace(parse, slots=dict(parse.slots, activity_id=spoken[0]))
             return parse
         items = self._recent_list()
         ids = [i.id for i in items if i.kind == "activity"]

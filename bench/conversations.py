@@ -92,8 +92,8 @@ def snapshot(assistant: Assistant) -> State:
                    for r in store.reminders()},
         services={s.id: (s.service, s.day.isoformat(), s.time) for s in store.services()},
         acknowledged={o.id for o in store.occurrences(statuses=["acknowledged"])},
-        voice=(float(store.get_setting("voice.rate", 0) or 0),
-               float(store.get_setting("voice.volume", 0) or 0)),
+        voice=(float(store.get_setting("voice.rate", assistant.settings.voice.rate)),
+               float(store.get_setting("voice.volume", assistant.settings.voice.volume))),
     )
 
 

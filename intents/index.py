@@ -166,6 +166,11 @@ class CatalogIndex:
                                 if len(w) >= 2]
         self.category_of: Dict[str, str] = {title: acts[0].category for title, acts in self.sessions.items()}
         self.kinds = _kinds([str(w) for w in lexicon.get("activity_kinds") or ()], self.category_of)
+        # What seniors call an activity by what is done there (唱歌 → the 合唱 title): same rules.
+        for said, kind in (lexicon.get("activity_doing") or {}).items():
+            found = _kinds([str(kind)], self.category_of).get(str(kind))
+            if found is not None:
+                self.kinds.setdefault(str(said), found)
         self._exact: List[Tuple[str, str, str]] = sorted(
             [("activity", name, title) for name, title in self.names.items()]
             + [("category", cat, cat) for cat in self.categories]

@@ -38,7 +38,7 @@ _MARKER_OF = {kind: mark for kind, mark in MARKERS.items()}
 _CONTENT_LEAD = ("记得要", "要", "该", "得")
 CLASSIFIER_MIN = 0.5
 """The learned scorer's probability needed to name an intent no template matched whole."""
-CLASSIFIER_TAIL = 0.85
+CLASSIFIER_TAIL = 0.68
 """…to read a request from the last words of a long utterance (a story with the request at the end)."""
 TAIL_UNITS = 12
 CLASSIFIER_OVERRIDE = 0.9

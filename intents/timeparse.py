@@ -385,6 +385,8 @@ def resolve(spec: TimeSpec, now: datetime, future: bool) -> Tuple[Optional[date]
     if clock is None:
         if day is None and spec.date_range is None and future and spec.part_of_day is None:
             return None, None
+        if day is None and spec.date_range is None and not future and spec.part_of_day is not None:
+            return today, None  # 下午有什么活动: this afternoon
         return day, None
     if day is None:
         if spec.bare_hour:

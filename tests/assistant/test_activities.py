@@ -19,7 +19,7 @@ def test_query_tomorrow_says_three_then_offers_the_rest(world):
 
 def test_query_more_declined(world):
     world.say("明天有什么活动")
-    assert world.say("不用了") == "好的。"
+    assert world.say("不用了") == "好。"
     assert world.say("好的") == "您刚才想让我做什么？"  # a yes with nothing open never pretends
 
 
@@ -48,7 +48,7 @@ def test_booking_reads_back_confirms_and_is_pending(world):
 
 def test_booking_declined_books_nothing(world):
     world.say("报名明天的太极拳")
-    assert world.say("不要") == "好的，不办了。"
+    assert world.say("不要") == "好，那就不办了。"
     assert world.store.bookings() == []
     assert world.ops() == []
 
@@ -88,7 +88,7 @@ def test_full_activity_offers_next_session(world):
     _server_catalog(world)
     assert world.say("报名明天的合唱团") == (
         "明天下午三点的合唱团已经满了。下一场合唱团是12月3号 星期四 下午三点，在多功能厅，要报名这一场吗？")
-    assert world.say("不要") == "好的，不办了。"
+    assert world.say("不要") == "好，那就不办了。"
     assert world.store.bookings() == []
 
 
@@ -136,9 +136,10 @@ def test_a_new_question_instead_of_an_answer_is_answered(world):
 def test_pending_question_expires_after_30_seconds(world):
     world.say("报名明天的太极拳")
     world.advance(seconds=31)
-    assert world.say("好的") == "刚才的报名还没办好，要现在报名吗？"  # said to have expired, not done
+    # Said to have expired, not done: read back whole again.
+    assert world.say("好的") == "刚才的报名还没办好。您要报名明天早上八点在社区广场的太极拳，对吗？"
     assert world.store.bookings() == []
-    assert world.say("不要") == "好的，不办了。"
+    assert world.say("不要") == "好，那就不办了。"
     world.say("报名明天的太极拳")
     world.advance(seconds=29)
     assert world.say("好的") == "好的，太极拳的报名已提交，等社区确认。"

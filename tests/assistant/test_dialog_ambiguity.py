@@ -51,7 +51,7 @@ def test_the_choice_can_be_answered_by_time_or_title(world):
     question = "您是说明天早上八点的太极拳，还是明天上午九点半的书法班？"
     assert world.say("取消明天的活动") == question
     assert world.say("九点半那个") == "您要取消明天上午九点半的书法班，对吗？"
-    assert world.say("不要") == "好的，不办了。"
+    assert world.say("不要") == "好，那就不办了。"
     assert world.say("取消明天的活动") == question
     assert world.say("太极拳") == "您要取消明天早上八点的太极拳，对吗？"
 

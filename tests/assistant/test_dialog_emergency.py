@@ -88,7 +88,7 @@ def test_check_asks_first_and_alerts_on_yes(make_world):
 def test_check_with_no_is_not_an_alert(make_world):
     w = make_world(table=TABLE)
     w.say("我好唔舒服")
-    assert w.say("唔使") == "好的，有事就叫我。"
+    assert w.say("唔使") == "好，有事就叫我。"
     assert w.advance(seconds=30) == []
     assert w.ops() == []
 
@@ -149,7 +149,7 @@ def test_taking_back_offline_is_queued_and_unpaired_says_nothing_went(make_world
     assert [op.type for op in w.ops()] == ["emergency", "emergency.cancel"]
     u = make_world(table=TABLE)
     u.say("救命")
-    assert u.say("没事了，我按错了") == "好的，没事就好。刚才的求助也没有发出去。"
+    assert u.say("没事了，我按错了") == "好，没事就好。刚才的求助也没有发出去。"
     assert [op.type for op in u.ops()] == ["emergency", "emergency.cancel"]
 
 
@@ -165,7 +165,7 @@ def test_after_ten_minutes_it_cannot_be_taken_back(make_world):
 def test_taking_back_a_check_question(make_world):
     w = make_world(table=TABLE)
     w.say("我头有点晕")
-    assert w.say("不用叫人了") == "好的，有事就叫我。"
+    assert w.say("不用叫人了") == "好，有事就叫我。"
     assert w.advance(seconds=30) == [] and w.ops() == []
 
 

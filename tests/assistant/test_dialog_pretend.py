@@ -37,10 +37,9 @@ def test_no_to_the_suggestion_asks_again_politely(make_world):
 def test_expired_confirmation_is_said_to_have_expired_and_asked_again(world):
     world.say("报名明天的太极拳")
     world.advance(seconds=31)
-    assert world.say("好的") == "刚才的报名还没办好，要现在报名吗？"
+    assert world.say("好的") == "刚才的报名还没办好。您要报名明天早上八点在社区广场的太极拳，对吗？"
     assert world.store.bookings() == []
-    assert world.say("要") == "您要报名明天早上八点在社区广场的太极拳，对吗？"
-    assert world.store.bookings() == []
+    # Read back whole again, so a yes to it now confirms what the senior has just heard.
     assert world.say("对") == "好的，太极拳的报名已提交，等社区确认。"
     assert [b.activity_id for b in world.store.bookings()] == ["taiji-1201"]
 
@@ -48,8 +47,8 @@ def test_expired_confirmation_is_said_to_have_expired_and_asked_again(world):
 def test_expired_question_is_mentioned_after_the_next_request(world):
     world.say("明天下午三点提醒我去医院")
     world.advance(seconds=45)
-    assert world.say("现在几点") == "现在是上午十点，11月30号 星期一。刚才的提醒还没设好，要现在设吗？"
-    assert world.say("好") == "明天下午三点提醒您去医院，对吗？"
+    assert world.say("现在几点") == ("现在是上午十点，11月30号 星期一。"
+                                   "刚才的提醒还没设好。明天下午三点提醒您去医院，对吗？")
     assert world.say("好") == "好的，记住了，明天下午三点提醒您去医院。"
     assert world.op_types() == ["reminder.create"]
 
@@ -57,7 +56,7 @@ def test_expired_question_is_mentioned_after_the_next_request(world):
 def test_an_offer_that_expires_again_is_dropped(world):
     world.say("报名明天的太极拳")
     world.advance(seconds=31)
-    assert world.say("好") == "刚才的报名还没办好，要现在报名吗？"
+    assert world.say("好") == "刚才的报名还没办好。您要报名明天早上八点在社区广场的太极拳，对吗？"
     world.advance(seconds=31)
     assert world.say("好") == "您刚才想让我做什么？"
     assert world.store.bookings() == []
@@ -73,9 +72,9 @@ def test_long_after_expiry_a_yes_is_just_a_question(world):
 def test_service_read_back_expired_then_yes_books_nothing(world):
     world.say("我要预约明天上午的送餐")
     world.advance(seconds=40)
-    assert world.say("可以") == "刚才的预约还没办好，要现在预约吗？"
+    assert world.say("可以") == "刚才的预约还没办好。您要预约明天上午的送餐，对吗？"
     assert world.store.services() == []
-    assert world.say("不用了") == "好的，不办了。"
+    assert world.say("不用了") == "好，那就不办了。"
     assert world.store.services() == [] and world.ops() == []
 
 

@@ -91,7 +91,7 @@ def test_a_correction_without_a_value_asks_what_to_change(make_world):
 def test_a_bare_budui_to_a_read_back_asks_what_to_change(world):
     world.say("报名明天的太极拳")
     assert world.say("不对") == "您想改成什么？"
-    assert world.say("算了") == "好的，不办了。"
+    assert world.say("算了") == "好，那就不办了。"
     assert world.store.bookings() == [] and world.ops() == []
 
 
@@ -110,7 +110,7 @@ def test_a_held_question_still_expires_in_the_end(make_world):
     w.say("报名明天的太极拳")
     w.say("我想想")
     w.advance(minutes=3)
-    assert w.say("好") == "刚才的报名还没办好，要现在报名吗？"
+    assert w.say("好") == "刚才的报名还没办好。您要报名明天早上八点在社区广场的太极拳，对吗？"
     assert w.store.bookings() == []
 
 
@@ -126,8 +126,8 @@ def test_a_new_request_with_its_own_question_defers_the_pending_one(world):
     assert world.say("报名明天的太极拳").endswith("对吗？")
     assert world.say("我想约体检") == "您想约哪天？"
     assert world.say("明天上午") == "您要预约明天上午的体检，对吗？"
-    assert world.say("好") == "好的，体检的预约已提交，等社区确认。刚才的报名还没办好，要现在报名吗？"
-    assert world.say("要") == "您要报名明天早上八点在社区广场的太极拳，对吗？"
+    assert world.say("好") == ("好的，体检的预约已提交，等社区确认。"
+                               "刚才问您：您要报名明天早上八点在社区广场的太极拳，对吗？")
     assert world.say("要") == "好的，太极拳的报名已提交，等社区确认。"
     assert world.op_types() == ["service.request", "booking.create"]
 
@@ -137,9 +137,9 @@ def test_a_ringing_reminder_sets_the_question_aside_and_offers_it_after(world):
     world.advance(seconds=40)
     assert world.say("报名明天的太极拳").endswith("对吗？")
     assert world.advance(seconds=20) == ["提醒您：关煤气。听到了请说知道了。"]
-    assert world.say("知道了") == "好的。刚才的报名还没办好，要现在报名吗？"
+    assert world.say("知道了") == "好的。刚才的报名还没办好。您要报名明天早上八点在社区广场的太极拳，对吗？"
     assert world.store.bookings() == []
-    assert world.say("好") == "您要报名明天早上八点在社区广场的太极拳，对吗？"
+    assert world.say("好") == "好的，太极拳的报名已提交，等社区确认。"
 
 
 def test_stop_drops_the_pending_question(world):
@@ -168,7 +168,7 @@ def test_now_is_monday(world):
 def test_content_answers_are_taken_as_content_whatever_they_would_mean_alone(world):
     assert world.say("明天下午三点提醒我") == "要提醒您什么？"
     assert world.say("去体检") == "明天下午三点提醒您去体检，对吗？"
-    assert world.say("不要") == "好的，不办了。"
+    assert world.say("不要") == "好，那就不办了。"
     assert world.say("明天下午三点提醒我") == "要提醒您什么？"
     assert world.say("现在几点") == "现在是上午十点，11月30号 星期一。刚才的提醒还没设好，要现在设吗？"
 

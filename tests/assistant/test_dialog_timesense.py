@@ -43,7 +43,7 @@ def test_a_bare_hour_answering_jidian_keeps_the_day_and_the_part(make_world, day
             answer = f"{HOUR_WORDS[hour]}点{minute_word}"
             expected = datetime.combine(day, time(_expected_hour(hour, part), minute))
             assert w.say(answer) == f"{say.moment(expected, MONDAY)}提醒您去复诊，对吗？", (request, answer)
-            assert w.say("不要") == "好的，不办了。"
+            assert w.say("不要") == "好，那就不办了。"
     assert w.store.reminders() == []
 
 
@@ -56,7 +56,7 @@ def test_a_one_shot_reminder_with_a_part_of_day_is_at_that_hour(world, day_word,
         expected = datetime.combine(day, time(with_part(hour, part)))
         text = f"{day_word}{part_word}{HOUR_WORDS[hour]}点提醒我吃药"
         assert world.say(text) == f"{say.moment(expected, MONDAY)}提醒您吃药，对吗？", text
-        assert world.say("不要") == "好的，不办了。"
+        assert world.say("不要") == "好，那就不办了。"
 
 
 @pytest.mark.parametrize("day_word,offset", DAYS[:2])
@@ -70,7 +70,7 @@ def test_a_service_for_tingri_zhaozao_is_that_day_at_that_hour(world, day_word, 
         reply = world.say(text)
         when = say.day_name(day, MONDAY.date()) + say.clock_time(expected)
         assert reply == f"您要预约{when}的用车，对吗？", text
-        assert world.say("不要") == "好的，不办了。"
+        assert world.say("不要") == "好，那就不办了。"
 
 
 def test_the_issue_case_tingri_zhaozao_baidian(world):
@@ -96,7 +96,7 @@ def test_an_answer_naming_a_day_moves_the_day(world):
 def test_a_bare_hour_for_today_is_the_next_one_after_now(world):
     assert world.say("提醒我吃药") == "几点提醒您？"
     assert world.say("八点") == "今天晚上八点提醒您吃药，对吗？"  # 10:00 now: 20:00 is next
-    assert world.say("不要") == "好的，不办了。"
+    assert world.say("不要") == "好，那就不办了。"
     assert world.say("提醒我吃药") == "几点提醒您？"
     assert world.say("十一点") == "今天上午十一点提醒您吃药，对吗？"
 

@@ -38,7 +38,7 @@ CONVERSATIONS: List[Tuple[str, Optional[Callable[[World], None]], Sequence[Turn]
     ("expired read-back", None, [
         ("帮我报名明天的太极拳", "您要报名明天早上八点在社区广场的太极拳，对吗？"),
         ("/wait 31", ""),
-        ("好", "刚才的报名还没办好，要现在报名吗？")], ()),
+        ("好", "刚才的报名还没办好。您要报名明天早上八点在社区广场的太极拳，对吗？")], ()),
     ("wait then yes", None, [
         ("帮我报名明天的太极拳", "您要报名明天早上八点在社区广场的太极拳，对吗？"),
         ("等一下", "好，您想好了叫我。"),
@@ -68,7 +68,7 @@ CONVERSATIONS: List[Tuple[str, Optional[Callable[[World], None]], Sequence[Turn]
     ("singing this afternoon", None, [
         ("/now 2026-12-02T09:00", ""),
         ("下午那个唱歌的几点", "今天有1场合唱团，在多功能厅：下午三点。"),
-        ("今天的帮我报名", "您要报名今天下午三点在多功能厅的合唱团，对吗？")], NEEDS_NLU),
+        ("今天的帮我报名", "您要报名今天下午三点在多功能厅的合唱团，对吗？")], ()),
     ("dizzy, then yes", None, [
         ("我头有点晕", "您是不是需要人帮忙？"),
         ("要", "我这里发不出求助。请马上打120。")], ()),
@@ -77,7 +77,7 @@ CONVERSATIONS: List[Tuple[str, Optional[Callable[[World], None]], Sequence[Turn]
         ("/wait 21", "您没有回答，我叫人来帮您。我这里发不出求助。请马上打120。")], ()),
     ("fall: at once; then a false alarm", None, [
         ("我跌倒了起不来", "我这里发不出求助。请马上打120。"),
-        ("没事了，我按错了", "好的，没事就好。刚才的求助也没有发出去。")], ()),
+        ("没事了，我按错了", "好，没事就好。刚才的求助也没有发出去。")], ()),
     ("ack with 食咗", lambda w: w.store.add_reminder("吃降压药", time(10, 5), MONDAY.date(), None, MONDAY), [
         ("/wait 300", "提醒您：吃降压药。听到了请说知道了。"),
         ("/wait 300", "再提醒您一次：吃降压药。吃了药就说：吃过了。"),

@@ -19,7 +19,7 @@ def test_service_asks_day_then_confirms(world):
 
 def test_service_with_everything_said_at_once(world):
     assert world.say("我要预约明天上午的送餐") == "您要预约明天上午的送餐，对吗？"
-    assert world.say("不要") == "好的，不办了。"
+    assert world.say("不要") == "好，那就不办了。"
     assert world.ops() == []
 
 
@@ -162,7 +162,7 @@ def test_schedule_orders_bookings_and_services_by_time(world):
 
 def test_bare_cancel_answers_a_confirmation_with_no(world):
     assert world.say("我要预约明天上午的送餐") == "您要预约明天上午的送餐，对吗？"
-    assert world.say("取消") == "好的，不办了。"
+    assert world.say("取消") == "好，那就不办了。"
     assert world.ops() == []
 
 
