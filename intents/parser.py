@@ -478,15 +478,6 @@ def _without_time_words(piece: str) -> str:
     return "".join(keep)
 
 
-def _unmark(piece: str, a: Analysis) -> str:
-    out = piece
-    for ent in a.entities:
-        mark = _MARKER_OF[ent.kind]
-        if mark in out:
-            out = out.replace(mark, a.canon[ent.span[0]:ent.span[1]], 1)
-    return out
-
-
 _PARTICLE_KEYS = ("ba", "ma", "a", "ya", "wa", "o", "ou", "la", "lie", "lei")
 
 
