@@ -48,6 +48,8 @@ _RISKY = {
     IntentId.BOOKING_CANCEL: re.compile(r"取消|退|不去|不参加|去不了|不报|不要|不用|不约|不来|算了|撤|删"
                                         r"|不做|不剪|改天|不得闲|没空|来不了|不想去"),
     IntentId.REMINDER_CANCEL: re.compile(r"取消|删|关|去掉|不要|不用|别|停|算了|不需要"),
+    IntentId.EMERGENCY_CANCEL: re.compile(r"没事|没有事|不用|不要|别|按错|搞错|弄错|说错|不是|取消|好了|电视|戏|误会|"
+                                          r"虚惊|自己起|起来了|没什么|冇|唔"),
     IntentId.SERVICE_BOOK: re.compile(r"约|订|叫|派|送|要|想|安排|预|需要|做|来|上门|找|申请|帮|给|剪|搞|打扫"
                                       r"|检|车|理发|饭|餐"),
 }
@@ -63,6 +65,8 @@ _CORRECTION = re.compile(
     r"|^(?:哦|噢|嗯)?(?:我是说|我说的是|我的意思是|应该是|改成|改为|换成)")
 """A correction of what was read back: 不对，是后天 / 不是我说早上8点 / 我是说降糖药."""
 _CORRECT_CONTENT_MAX = 6
+_LEADING_NO = re.compile(r"^(?:不用|不要|不需要|算了|没事|不了|先不|暂时不)")
+"""An answer that starts with a no and goes on about something else (唔使，我瞓阵就好 / 唔要喇，我对眼睇唔清)."""
 # When two templates match equally well, the earlier intent in this list wins.
 _PRIORITY = [
     IntentId.EMERGENCY_HELP, IntentId.REMINDER_CANCEL, IntentId.BOOKING_CANCEL, IntentId.REMINDER_CREATE,
@@ -244,6 +248,8 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
     if slots:
         return Parse(text=canon, intent=IntentId.DIALOG_CORRECT, slots=slots, confidence=0.85)
     intent, template, found, confidence, source_kind = _decide(a)
+    if (intent is None or confidence < MIN_CONFIDENCE) and _LEADING_NO.match(canon):
+        return Parse(text=canon, intent=IntentId.DIALOG_NO, confidence=0.7)  # 唔使，我瞓阵就好
     if intent is None or confidence < MIN_CONFIDENCE:
         _LOGGER.debug("no intent for %r (skeleton %r, confidence %.2f)", canon, a.skeleton, confidence)
         # Nothing understood: show the text as heard, not as repaired towards words it does not contain.
@@ -363,8 +369,8 @@ def _correction(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
     marks = list(_NEW_VALUE.finditer(rest))
     for mark in reversed(marks):
         slots = _value_slots(rest[mark.end():], now, a)
-        if slots:
-            return slots
+        if slots and set(slots) != {"content"}:
+            return slots  # 不对，是早上7点半，要空肚去: the time, not 空肚去
     return _correction_slots(canon, found.end(), now, a)
 
 

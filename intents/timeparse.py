@@ -126,6 +126,14 @@ def _h_repeat(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
         out["weekdays"] = (1, 2, 3, 4, 5, 6, 7)
 
 
+def _h_every_part(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
+    """每晚九点 / 每朝八点: daily, and the part of day the word carries."""
+    out["repeat"] = "daily"
+    out["weekdays"] = (1, 2, 3, 4, 5, 6, 7)
+    out["part_of_day"] = "evening" if match.group() == "每晚" else "morning"
+    out["every_part"] = True
+
+
 def _h_this_wd(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
     out["date"] = _week_monday(now.date(), 0) + timedelta(days=_wd(match.group("d")) - 1)
 
@@ -299,6 +307,7 @@ _RULES: List[Tuple[Pattern[str], _Handler]] = [
      _h_weekday_range),
     (re.compile(r"(?:(?P<half_only>半)个?小时|(?P<n>\d+)(?:个)?(?:(?P<half>半)?(?P<unit>小时|钟头)|(?P<unit2>分钟?)"
                 r"|(?P<unit3>天)))(?:后|以后|之后)"), _h_span),
+    (re.compile(r"每晚|每朝|每早"), _h_every_part),
     (re.compile(rf"每天|每日|天天|每个?工作日|工作日"
                 rf"|每个?{_WEEK}(?P<days>{_WD}(?:(?:同|和|跟|及|还有)?{_WEEK}?{_WD})*)"), _h_repeat),
     (re.compile(rf"(?:这|本)个?{_WEEK}(?P<d>{_WD})"), _h_this_wd),
@@ -334,6 +343,12 @@ def parse_time(text: str, now: datetime) -> TimeSpec:
                 continue
             handler(match, now, out)
             taken.append(match.span())
+    clock = out.get("clock")
+    if out.get("every_part") and out.get("bare_hour") and isinstance(clock, time):
+        # 每晚九点 → 21:00; 每朝八点 → 08:00: the part of day in the repeat word decides the hour.
+        if out.get("part_of_day") == "evening" and clock.hour < 12:
+            out["clock"] = time(clock.hour + 12, clock.minute)
+        out["bare_hour"] = False
     anchor = out.get("anchor")
     if "clock" in out and anchor is not None:
         # 我刚吃完早餐，九点提醒我吃药: the clock time is the request, the meal only the story.
