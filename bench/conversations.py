@@ -151,6 +151,10 @@ def _did_nothing(change: Change) -> bool:
 
 
 def _reminder_ok(value: Dict[str, Any], change: Change) -> bool:
+    if "time" not in value and len(change.reminders_added) > 1:
+        # An interval (每隔两个钟…) is set as one daily reminder per time: all must be what was asked.
+        return all(_has(c, value.get("content", "")) and (r or None) == (value.get("repeat", r) or None)
+                   for c, _, _, r in change.reminders_added)
     if len(change.reminders_added) != 1:
         return False
     content, at, start, repeat = change.reminders_added[0]

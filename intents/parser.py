@@ -48,8 +48,8 @@ _RISKY = {
     IntentId.BOOKING_CANCEL: re.compile(r"取消|退|不去|不参加|去不了|不报|不要|不用|不约|不来|算了|撤|删"
                                         r"|不做|不剪|改天|不得闲|没空|来不了|不想去"),
     IntentId.REMINDER_CANCEL: re.compile(r"取消|删|关|去掉|不要|不用|别|停|算了|不需要"),
-    IntentId.EMERGENCY_CANCEL: re.compile(r"没事|没有事|不用|不要|别|按错|搞错|弄错|说错|不是|取消|好了|电视|戏|误会|"
-                                          r"虚惊|自己起|起来了|没什么|冇|唔"),
+    IntentId.EMERGENCY_CANCEL: re.compile(r"没事|没有事|不用|不要|别|按错|搞错|弄错|说错|不是|取消|好了|电视"
+                                          r"|戏|误会|虚惊|自己起|起来了|没什么|冇|唔"),
     IntentId.SERVICE_BOOK: re.compile(r"约|订|叫|派|送|要|想|安排|预|需要|做|来|上门|找|申请|帮|给|剪|搞|打扫"
                                       r"|检|车|理发|饭|餐"),
 }
@@ -66,7 +66,7 @@ _CORRECTION = re.compile(
 """A correction of what was read back: 不对，是后天 / 不是我说早上8点 / 我是说降糖药."""
 _CORRECT_CONTENT_MAX = 6
 _LEADING_NO = re.compile(r"^(?:不用|不要|不需要|算了|没事|不了|先不|暂时不)")
-"""An answer that starts with a no and goes on about something else (唔使，我瞓阵就好 / 唔要喇，我对眼睇唔清)."""
+"""An answer that starts with a no and goes on about something else (唔使，我瞓阵就好)."""
 # When two templates match equally well, the earlier intent in this list wins.
 _PRIORITY = [
     IntentId.EMERGENCY_HELP, IntentId.REMINDER_CANCEL, IntentId.BOOKING_CANCEL, IntentId.REMINDER_CREATE,

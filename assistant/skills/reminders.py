@@ -195,6 +195,13 @@ def _upcoming(store: Store, now: datetime) -> List[Reminder]:
     return [r for _, r in live]
 
 
+def _spoken_order(reminders: List[Reminder]) -> List[Reminder]:
+    """How a list of reminders is said: the repeating ones by time of day, then the one-off ones
+    soonest first — the order people count in when they answer '第一个'."""
+    repeating = sorted((r for r in reminders if r.repeat), key=lambda r: r.at)
+    return repeating + [r for r in reminders if not r.repeat]
+
+
 def reminder_ref(reminder: Reminder, now: datetime) -> Item:
     due = next_due(reminder, now)
     when = spoken_when(reminder, due, now)
@@ -203,9 +210,10 @@ def reminder_ref(reminder: Reminder, now: datetime) -> Item:
 
 
 def list_all(parse: Parse, store: Store, clock: Clock) -> Answer:
-    """'我有哪些提醒' → the soonest ones, then '还有N个'."""
+    """'我有哪些提醒' → the repeating ones by time of day (每天早上八点… before 每天下午四点半…, the order
+    people expect when they answer '第一个'), then the one-off ones soonest first; then '还有N个'."""
     now = clock.now()
-    items = _upcoming(store, now)
+    items = _spoken_order(_upcoming(store, now))
     if not items:
         return Answer(phrase("reminder.none"))
     lines = [phrase("reminder.item", when=spoken_when(r, next_due(r, now), now), content=r.content)
@@ -255,6 +263,7 @@ def cancel(parse: Parse, store: Store, clock: Clock) -> Answer:
             return Answer(phrase("reminder.cancel_which"),
                           Ask(SLOT, IntentId.REMINDER_CANCEL, {}, "content"))
         same = len({r.content for r in items}) < len(items)
+        items = _spoken_order(items)
         refs = tuple(replace(reminder_ref(r, now), label=_choice_label(r, now, same)) for r in items)
         return choose(IntentId.REMINDER_CANCEL, "reminder_id", refs, {})
     target = items[0]

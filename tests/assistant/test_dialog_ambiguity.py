@@ -58,7 +58,7 @@ def test_the_choice_can_be_answered_by_time_or_title(world):
 
 def test_two_medicine_reminders_are_asked_about_by_content(world):
     _pills(world)
-    assert world.say("取消吃药的提醒") == "您是说吃降糖药的，还是吃降压药的？"
+    assert world.say("取消吃药的提醒") == "您是说吃降压药的，还是吃降糖药的？"
     assert world.say("降糖的") == "您要取消每天晚上八点吃降糖药的提醒，对吗？"
     assert world.say("对") == "好的，吃降糖药的提醒取消了。"
     assert [r.content for r in world.store.reminders()] == ["吃降压药"]
@@ -68,15 +68,15 @@ def test_reminders_with_the_same_content_are_told_apart_by_time(world):
     today = world.clock.now().date()
     world.store.add_reminder("吃药", time(8), today, "daily", world.clock.now())
     world.store.add_reminder("吃药", time(20), today, "daily", world.clock.now())
-    assert world.say("取消吃药的提醒") == "您是说每天晚上八点吃药的，还是每天早上八点吃药的？"
+    assert world.say("取消吃药的提醒") == "您是说每天早上八点吃药的，还是每天晚上八点吃药的？"
     assert world.say("晚上那个") == "您要取消每天晚上八点吃药的提醒，对吗？"
 
 
 def test_an_unclear_choice_is_asked_again_and_nothing_is_cancelled(world):
     _pills(world)
     world.say("取消吃药的提醒")
-    assert world.say("啊啊") == "我没听清。您是说吃降糖药的，还是吃降压药的？"
-    assert world.say("好") == "我没听清。您是说吃降糖药的，还是吃降压药的？"
+    assert world.say("啊啊") == "我没听清。您是说吃降压药的，还是吃降糖药的？"
+    assert world.say("好") == "我没听清。您是说吃降压药的，还是吃降糖药的？"
     assert world.ops() == [] and len(world.store.reminders()) == 2
 
 
@@ -84,9 +84,10 @@ def test_first_refers_to_the_reminder_list_just_said(world):
     """The issue's case: '第一个取消掉' after the reminder list cancelled the 太极拳 booking."""
     _book(world, "报名明天的太极拳")
     _pills(world)
-    assert world.say("我有哪些提醒") == "您有2个提醒：每天晚上八点吃降糖药；每天早上八点吃降压药。"
-    assert world.say("第一个取消掉") == "您要取消每天晚上八点吃降糖药的提醒，对吗？"
-    assert world.say("对") == "好的，吃降糖药的提醒取消了。"
+    # Repeating reminders are said by time of day: the order people count in.
+    assert world.say("我有哪些提醒") == "您有2个提醒：每天早上八点吃降压药；每天晚上八点吃降糖药。"
+    assert world.say("第一个取消掉") == "您要取消每天早上八点吃降压药的提醒，对吗？"
+    assert world.say("对") == "好的，吃降压药的提醒取消了。"
     assert world.op_types() == ["reminder.cancel"]
     assert [b.activity_id for b in world.store.bookings()] == ["taiji-1201"]
 
@@ -140,13 +141,13 @@ def test_a_new_request_instead_of_a_choice_is_served_and_the_choice_offered(worl
     _pills(world)
     world.say("取消吃药的提醒")
     assert world.say("现在几点") == "现在是上午十点，11月30号 星期一。刚才的提醒还没取消，要现在取消吗？"
-    assert world.say("要") == "您是说吃降糖药的，还是吃降压药的？"
+    assert world.say("要") == "您是说吃降压药的，还是吃降糖药的？"
 
 
 def test_second_one_not_wanted_after_the_reminder_list(world):
     _pills(world)
     world.say("我有哪些提醒")
-    assert world.say("第二个唔要") == "您要取消每天早上八点吃降压药的提醒，对吗？"
+    assert world.say("第二个唔要") == "您要取消每天晚上八点吃降糖药的提醒，对吗？"
 
 
 def test_a_bare_position_answering_a_yes_no_question_is_asked_again(world):
