@@ -51,19 +51,6 @@ def input_lines(stream: IO[str]) -> Iterator[str]:
         yield text.rstrip("\r\n")
 
 
-def load_catalog(path: Path) -> Any:
-    """The catalog file as `python -m intents parse --catalog` reads it; ValueError with the reason."""
-    from intents.schema import Catalog
-
-    try:
-        return Catalog.load(path)
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read catalog: {exc.strerror or exc}") from exc
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise ValueError(f'{path}: not a catalog ({exc}); expected {{"activities": [{{"id", "title", '
-                         f'"category", "start", "place", "capacity"}}]}}') from exc
-
-
 def _make_clock(settings: Settings, now: Union[str, datetime, None]) -> Clock:
     if now is None:
         return SystemClock(always_trusted=settings.clock_trust == "always")
@@ -137,9 +124,12 @@ def run_chat(settings: Settings, *, db: Optional[Path] = None, now: Union[str, d
         return 2
     pinned = None
     if catalog is not None:
+        from intents.errors import CatalogError
+        from intents.schema import read_catalog  # the same reader and message as `intents parse`
+
         try:
-            pinned = load_catalog(catalog)
-        except ValueError as exc:
+            pinned = read_catalog(catalog)
+        except CatalogError as exc:
             print(f"--catalog {exc}", file=sys.stderr)
             return 1
     # A fake clock only moves on '/advance', so everything runs in this thread and the output is

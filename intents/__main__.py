@@ -12,11 +12,10 @@ from typing import Iterable, List, Optional, TextIO
 
 from intents.errors import CatalogError
 from intents.parser import parse
-from intents.schema import Catalog, IntentId, Parse
+from intents.schema import Catalog, IntentId, Parse, read_catalog
 
 _LOGGER = logging.getLogger(__name__)
 
-_SHAPE = '{"activities": [{"id", "title", "category", "start", "place", "capacity"}]}'
 MAX_LINE_CHARS = 10_000
 """Longer input lines are cut before parsing (they parse as unknown anyway)."""
 
@@ -26,15 +25,6 @@ def _now(value: str) -> datetime:
         return datetime.strptime(value, "%Y-%m-%dT%H:%M")
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM-DDTHH:MM, got {value!r}") from exc
-
-
-def _load_catalog(path: Path) -> Catalog:
-    try:
-        return Catalog.load(path)
-    except OSError as exc:
-        raise CatalogError(f"{path}: cannot read catalog: {exc.strerror or exc}") from exc
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise CatalogError(f"{path}: not a catalog ({exc}); expected {_SHAPE}") from exc
 
 
 def _one(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
@@ -62,7 +52,7 @@ def _run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     catalog: Optional[Catalog] = None
     if args.catalog is not None:
         try:
-            catalog = _load_catalog(args.catalog)
+            catalog = read_catalog(args.catalog)
         except CatalogError as exc:
             print(f"python -m intents: {exc}", file=sys.stderr)
             return 1

@@ -86,8 +86,8 @@ def normalize(text: str, repair: Callable[[str], str] = _same, rewrite: bool = T
     if len(cleaned) > MAX_CHARS:
         return Normalized(folded="", heard="", plain=cleaned[:MAX_CHARS], core="")
     cleaned = fold(cleaned) if rewrite else cleaned
-    heard = repair(cleaned)
-    heard = colloquial(heard) if rewrite else heard
+    repaired = repair(cleaned)
+    heard = colloquial(repaired) if rewrite else repaired
     plain = convert(heard)
     core = _FILLERS.sub("", plain)
     stripped = _POLITE.sub("", core)
@@ -96,7 +96,11 @@ def normalize(text: str, repair: Callable[[str], str] = _same, rewrite: bool = T
     core = _LEADING.sub("", core)
     core = _THANKS.sub("", core) or core
     core = _halve(core)
-    return Normalized(folded=convert(colloquial(cleaned)) if rewrite else cleaned,
+    if repaired == cleaned:  # nothing was repaired (most utterances): the heard form is plain itself
+        folded = plain
+    else:
+        folded = convert(colloquial(cleaned)) if rewrite else cleaned
+    return Normalized(folded=folded,
                       heard=_FILLERS.sub("", heard), plain=plain, core=core)
 
 

@@ -234,13 +234,13 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
     model = _model()
     canon = norm.core
     # Before the empty check: 嗯 / 嗯嗯 alone is a filler to strip but, as a whole answer, a yes.
+    danger = assess(norm.folded)
     whole = _whole(model, (canon, norm.plain, norm.heard) if canon else (norm.plain,))
-    if whole is not None and not (whole is IntentId.EMERGENCY_CANCEL and assess(norm.folded).severity):
+    if whole is not None and not (whole is IntentId.EMERGENCY_CANCEL and danger.severity):
         return Parse(text=canon or norm.plain, intent=whole, confidence=1.0)
     if found_all is None:
         return Parse(text=norm.plain, intent=IntentId.UNKNOWN)
     a = found_all
-    danger = assess(norm.folded)
     if danger.severity is not None:
         return Parse(text=canon, intent=IntentId.EMERGENCY_HELP, slots={"severity": danger.severity},
                      confidence=1.0 if danger.severity == "high" else 0.8)

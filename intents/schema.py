@@ -160,3 +160,18 @@ class Catalog:
             if act.id == activity_id:
                 return act
         return None
+
+
+CATALOG_SHAPE = '{"activities": [{"id", "title", "category", "start", "place", "capacity"}]}'
+
+
+def read_catalog(path: Path) -> Catalog:
+    """A catalog file for a command's --catalog; CatalogError names the file and what is wrong."""
+    from intents.errors import CatalogError
+
+    try:
+        return Catalog.load(path)
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read catalog: {exc.strerror or exc}") from exc
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise CatalogError(f"{path}: not a catalog ({exc}); expected {CATALOG_SHAPE}") from exc
