@@ -47,8 +47,10 @@ from .tables import (
 _LOGGER = logging.getLogger(__name__)
 
 SINCE_BACK = timedelta(hours=1)
-"""A family reminder learnt late (speaker offline) starts from when it was made on the server, but
-never more than this far back: a speaker paired today does not report a week of misses."""
+"""On a first sync (pairing, re-pairing) a family reminder starts from when it was made on the
+server, but never more than this far back: a speaker paired today does not report a week of
+misses. Later syncs take the server's time of the change as it is (the speaker was offline: what
+it missed is recorded missed and reported; see docs/sync.md, "A reminder changed offline")."""
 CURSOR_KEY = "sync.cursor"
 """settings key of the last cursor the server handed out (read with store.get_setting)."""
 
@@ -143,7 +145,7 @@ def apply_changes(store: Store, changes: ServerChanges, at: datetime,
         events.extend(_booking_changes(s, changes.booking_changes, at, tell=not first_sync))
         events.extend(_statuses(s, BookingRow, changes.bookings, "activity", at))
         events.extend(_statuses(s, ServiceRow, changes.services, "service", at))
-        events.extend(_reminders(s, changes, at))
+        events.extend(_reminders(s, changes, at, first_sync))
         for ann_id, text, urgent, created in changes.announcements:
             if s.get(AnnouncementRow, ann_id) is None:
                 s.add(AnnouncementRow(id=ann_id, text=text, urgent=urgent, status="held", created_at=created))
@@ -258,7 +260,7 @@ def _statuses(s: Session, table: Any, items: Tuple[Tuple[str, str, str], ...], k
     return events
 
 
-def _reminders(s: Session, changes: ServerChanges, at: datetime) -> List[Event]:
+def _reminders(s: Session, changes: ServerChanges, at: datetime, first_sync: bool) -> List[Event]:
     events: List[Event] = []
     for change in changes.reminders:
         repeat = validate_rule(change.repeat)
@@ -268,19 +270,23 @@ def _reminders(s: Session, changes: ServerChanges, at: datetime) -> List[Event]:
                                       start_date=date.fromisoformat(change.date), active=change.active)
         if row is not None and all(getattr(row, k) == v for k, v in fields.items()):
             continue
+        # The rule applies from the server's time of the change, never from when the change reached
+        # the speaker (which may be seconds or days later): the scheduler fires or records missed
+        # what fell due in between (Scheduler._status).
         since = at
         if change.since:
             try:
-                since = min(at, max(datetime.fromisoformat(change.since).replace(tzinfo=None),
-                                    at - SINCE_BACK))
+                since = datetime.fromisoformat(change.since).replace(tzinfo=None)
             except ValueError:
                 _LOGGER.warning("reminder %s: unreadable since %r", change.reminder_id, change.since)
+        if first_sync:
+            since = max(since, at - SINCE_BACK)
         if row is None:
-            row = ReminderRow(id=change.reminder_id, source="family", created_at=since)
+            row = ReminderRow(id=change.reminder_id, source="family", created_at=min(since, at))
             s.add(row)
         for key, value in fields.items():
             setattr(row, key, value)
-        row.updated_at = since
+        row.updated_at, row.learnt_at = since, at
         if change.active:
             events.append(ReminderAdded(change.reminder_id, "family"))
     for reminder_id in changes.deleted_reminders:

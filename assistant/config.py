@@ -84,6 +84,10 @@ class DialogSettings:
     """0–1; a parse below this gets a polite question instead of an action."""
     family_phone: str = ""
     """A family member's phone number, said in an emergency when no alert could be sent."""
+    late_minutes: int = 30
+    """0–720; a reminder occurrence the speaker learns of only after its due time (a family
+    reminder that arrived late, one moved earlier while offline) is said at once if it is at
+    most this many minutes late, otherwise recorded missed and reported to the server."""
 
 
 @dataclass(frozen=True)
@@ -254,6 +258,8 @@ def _coerce(key: str, raw: Any) -> Any:  # noqa: C901 - one branch per setting k
         return str(raw)
     if key == "dialog.min_confidence":
         return _float_in(key, raw, 0.0, 1.0)
+    if key == "dialog.late_minutes":
+        return _int_in(key, raw, 0, 720)
     if key == "dialog.family_phone":
         text = re.sub(r"[\s-]", "", str(raw))
         if text and not re.match(r"^\+?\d{3,20}$", text):

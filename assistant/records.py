@@ -73,7 +73,12 @@ class Reminder:
     created_at: datetime
     source: str = "voice"
     updated_at: Optional[datetime] = None
-    """Last edit (by voice or family); occurrences before it are never generated."""
+    """Last edit (by voice or family; for a family reminder the server's time of the change):
+    occurrences before it are not generated, except those learnt late (see learnt_at)."""
+    learnt_at: Optional[datetime] = None
+    """When the speaker learnt the current rule from the server (None: set by voice here). An
+    occurrence due before it, at most dialog.late_minutes before the change, was learnt late:
+    it is said at once if at most late_minutes late, otherwise recorded missed."""
 
     @property
     def hhmm(self) -> str:

@@ -45,7 +45,8 @@ def service_of(row: Any) -> ServiceRequest:
 def reminder_of(row: Any) -> Reminder:
     return Reminder(id=row.id, content=row.content, at=time.fromisoformat(row.time),
                     start_date=row.start_date, repeat=row.repeat, active=row.active,
-                    created_at=row.created_at, source=row.source, updated_at=row.updated_at)
+                    created_at=row.created_at, source=row.source, updated_at=row.updated_at,
+                    learnt_at=getattr(row, "learnt_at", None))
 
 
 def occurrence_of(row: Any) -> Occurrence:

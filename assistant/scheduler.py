@@ -10,7 +10,7 @@ from .clock import Clock
 from .config import DialogSettings
 from .events import AnnouncementArrived, Event, ReminderDue
 from .records import AnnouncementStatus, OccurrenceStatus, Reminder
-from .recurrence import dues
+from .recurrence import applies, dues
 from .store import Store
 
 _LOGGER = logging.getLogger(__name__)
@@ -32,6 +32,15 @@ would otherwise fill the outbox with two years of 'missed' the moment the clock 
 
 def _hhmm(text: str) -> time:
     return time.fromisoformat(text)
+
+
+def is_due_of(reminder: Reminder, due: datetime) -> bool:
+    """Whether due is an occurrence of the reminder's current rule (not of a rule it had before)."""
+    if due.time() != reminder.at or due.date() < reminder.start_date:
+        return False
+    if not reminder.repeat:
+        return due.date() == reminder.start_date
+    return applies(reminder.repeat, due.date())
 
 
 def in_quiet_hours(at: datetime, settings: DialogSettings) -> bool:
@@ -70,6 +79,8 @@ class Scheduler:
         self._store = store
         self._clock = clock
         self._settings = settings
+        self._grace = timedelta(minutes=settings.late_minutes)
+        """How late an occurrence learnt late may still be said (dialog.late_minutes)."""
 
     def _anchors(self, reminders: List[Reminder]) -> Dict[str, datetime]:
         latest = self._store.latest_occurrences()
@@ -79,8 +90,27 @@ class Scheduler:
             # at 10:00 for 08:00 daily is first due tomorrow, not 'missed' today.
             edited = max(r.created_at, r.updated_at or r.created_at).replace(microsecond=0)
             edited -= timedelta(seconds=1)
-            anchors[r.id] = max(latest.get(r.id, edited), edited)
+            last = latest.get(r.id)
+            if r.learnt_at is not None:
+                # A change from the family counts from the server's time of the change, not from
+                # when it reached the speaker, and an occurrence due up to late_minutes before the
+                # change still counts: set at 09:00:25 for 09:00 → said at once.
+                edited -= self._grace
+                if last is not None and not is_due_of(r, last):
+                    # The latest occurrence belongs to the rule before the change (a one-shot at
+                    # 10:00, moved to 09:00 while the speaker was offline, fired at 10:00): it
+                    # must not hide the new rule's occurrences.
+                    mine = [o.due_at for o in self._store.occurrences(r.id) if is_due_of(r, o.due_at)]
+                    last = max(mine) if mine else None
+            anchors[r.id] = max(last, edited) if last is not None else edited
         return anchors
+
+    def _status(self, reminder: Reminder, due: datetime, at: datetime) -> OccurrenceStatus:
+        """Fired, or missed when found too late: 60 s for a known reminder (the speaker was off,
+        the clock jumped), late_minutes for one the speaker learnt of only after its due time."""
+        if reminder.learnt_at is not None and due <= reminder.learnt_at:
+            return FIRED if at - due <= self._grace else MISSED
+        return FIRED if at - due <= LATE else MISSED
 
     def next_wake(self, after: datetime) -> Optional[datetime]:
         """The earliest time after `after` when poll() has something to do (None: nothing planned)."""
@@ -116,7 +146,7 @@ class Scheduler:
     def _new_occurrences(self, at: datetime) -> List[Event]:
         reminders = {r.id: r for r in self._store.reminders()}
         anchors = self._anchors(list(reminders.values()))
-        found = [(r.id, due, FIRED if at - due <= LATE else MISSED)
+        found = [(r.id, due, self._status(r, due, at))
                  for r in reminders.values() for due in dues(r, max(anchors[r.id], at - RECORD_BACK), at)]
         if not found:
             return []

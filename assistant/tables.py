@@ -83,6 +83,9 @@ class ReminderRow(Base):
     source: Mapped[str] = mapped_column(String, default="voice")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    learnt_at: Mapped[Optional[datetime]] = mapped_column(DateTime, nullable=True)
+    """When this speaker learnt the current rule from the server (None: made by voice here).
+    Occurrences due before it were learnt late: said at once up to dialog.late_minutes late."""
 
 
 class OccurrenceRow(Base):
@@ -212,5 +215,10 @@ def _v2(conn: Connection) -> None:
                          "created_at DATETIME NOT NULL, PRIMARY KEY (id))")
 
 
-MIGRATIONS: List[Callable[[Connection], None]] = [_v1, _v2]
+def _v3(conn: Connection) -> None:
+    """Version 3 (issue 14): when a reminder's current rule reached the speaker (late reminders)."""
+    conn.exec_driver_sql("ALTER TABLE reminders ADD COLUMN learnt_at DATETIME")
+
+
+MIGRATIONS: List[Callable[[Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)

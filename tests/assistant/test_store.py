@@ -16,7 +16,7 @@ NOW = datetime(2026, 11, 30, 10, 0)
 
 def test_new_store_is_wal_and_current(tmp_path):
     store = Store.open(tmp_path / "a.db")
-    assert store.schema_version == store_module.SCHEMA_VERSION == 2
+    assert store.schema_version == store_module.SCHEMA_VERSION == 3
     assert store.integrity_check() == "ok"
     store.close()
     with sqlite3.connect(tmp_path / "a.db") as conn:
@@ -121,13 +121,17 @@ def test_a_version_1_store_upgrades_to_version_2_keeping_its_data(tmp_path, monk
     path = tmp_path / "old.db"
     monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
-    store = Store.open(path)
-    reminder = store.add_reminder("吃降压药", time(8), date(2026, 12, 1), "daily", NOW)
-    store.close()
+    Store.open(path).close()
+    with sqlite3.connect(path) as conn:  # a version-1 row, written as that release wrote it
+        conn.execute("INSERT INTO reminders (id, content, time, start_date, repeat, active, source, "
+                     "created_at, updated_at) VALUES ('r-old', '吃降压药', '08:00', '2026-12-01', "
+                     "'daily', 1, 'voice', '2026-11-30 10:00:00.000000', '2026-11-30 10:00:00.000000')")
     monkeypatch.undo()
     store = Store.open(path)
-    assert store.schema_version == 2
-    assert store.reminder(reminder.id) == reminder
+    assert store.schema_version == 3
+    reminder = store.reminder("r-old")
+    assert (reminder.content, reminder.hhmm, reminder.repeat) == ("吃降压药", "08:00", "daily")
+    assert reminder.learnt_at is None
     assert store.routine() == {}
     store.set_routine({"dinner": "18:30"}, NOW)
     assert store.routine() == {"dinner": "18:30"}
