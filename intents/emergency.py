@@ -14,7 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional, Pattern, Tuple
+from typing import List, Optional, Pattern, Tuple
 
 import yaml
 
@@ -45,6 +45,8 @@ class _Rules:
     vetoes: Tuple[_Veto, ...]
     sounds: Tuple[Tuple[str, Tuple[str, ...]], ...]
     """(danger word, its folded pinyin keys) for words recognised by sound."""
+    veto_sounds: Tuple[Tuple[str, Tuple[str, ...]], ...]
+    """(veto word, its folded pinyin keys): 以蔷心口痛过 is 以前心口痛过."""
 
 
 @lru_cache(maxsize=1)
@@ -60,6 +62,7 @@ def _rules() -> _Rules:
         check=tuple(re.compile(str(p)) for p in data.get("check") or ()),
         vetoes=vetoes,
         sounds=tuple((str(w), keys(str(w))) for w in data.get("sound_words") or ()),
+        veto_sounds=tuple((str(w), keys(str(w))) for w in data.get("veto_sound_words") or ()),
     )
 
 
@@ -78,16 +81,34 @@ def assess(text: str) -> Assessment:
     part of the utterance (a recogniser's homophone) gives at most "check": ask, never act on a guess.
     """
     found = _assess(text)
-    if found.severity is not None or found.reason != "no danger words":
-        return found
     heard = keys(text)
-    for word, sound in _rules().sounds:
-        for start in range(0, len(heard) - len(sound) + 1):
-            if heard[start:start + len(sound)] == sound and text[start:start + len(sound)] != word:
-                again = _assess(text[:start] + word + text[start + len(sound):])
-                if again.severity is not None:
-                    return Assessment(CHECK, f"sounds like {word}: {again.reason}")
+    if found.severity is not None:
+        for word, start in _sounding(text, heard, _rules().veto_sounds):
+            again = _assess(text[:start] + word + text[start + len(word):])
+            if again.severity is None:
+                return Assessment(None, f"sounds like {word}: {again.reason}")
+        return found
+    if found.reason != "no danger words":
+        return found
+    for word, start in _sounding(text, heard, _rules().sounds):
+        again = _assess(text[:start] + word + text[start + len(word):])
+        if again.severity is not None:
+            return Assessment(CHECK, f"sounds like {word}: {again.reason}")
     return found
+
+
+def _sounding(text: str, heard: Tuple[str, ...], words: Tuple[Tuple[str, Tuple[str, ...]], ...]
+              ) -> List[Tuple[str, int]]:
+    """(word, start) for each word whose sound is in text without being written there, with at least
+    one of its characters heard right (a whole homophone of a short word is too weak a hint)."""
+    out = []
+    for word, sound in words:
+        for start in range(0, len(heard) - len(sound) + 1):
+            window = text[start:start + len(sound)]
+            if heard[start:start + len(sound)] == sound and window != word \
+                    and any(a == b for a, b in zip(window, word, strict=True)):
+                out.append((word, start))
+    return out
 
 
 def _assess(text: str) -> Assessment:

@@ -51,9 +51,13 @@ class Entity:
 class Vocabulary:
     """Words whose homophones (same folded pinyin) are repaired to the word itself."""
 
-    def __init__(self, words: Iterable[str], strict: FrozenSet[str] = frozenset()) -> None:
+    def __init__(self, words: Iterable[str], strict: FrozenSet[str] = frozenset(),
+                 heavy: FrozenSet[str] = frozenset()) -> None:
         self.strict = strict
         """Two-character words repaired only when one of their characters was heard right."""
+        self.heavy = heavy
+        """Entity words (titles, categories, services) that count double in the segmentation: 有没有呵唱
+        is 有没有 + 合唱, not the template run 有没有和 + 唱."""
         self._words: Dict[Tuple[str, ...], str] = {}
         for word in words:
             if len(word) >= 2:
@@ -85,7 +89,8 @@ class Vocabulary:
                 if changed and locked and any(pos + i in locked and text[pos + i] != word[i]
                                               for i in range(length)):
                     continue
-                score = length * length - _CHANGE_COST * changed + best[pos + length]
+                weight = 2 if word in self.heavy else 1
+                score = weight * length * length - _CHANGE_COST * changed + best[pos + length]
                 if score > best[pos]:
                     best[pos], choice[pos] = score, word
         out: List[str] = []
@@ -202,7 +207,8 @@ class CatalogIndex:
                 # such as 说 → 索 can only be told apart inside its run.
                 words.extend(run for text in expand(seq, 60) for run in _SLOT_SPLIT.split(text))
         entity_words = list(self.names) + list(self.categories) + list(self.services) + self.family
-        self.vocabulary = Vocabulary(words, frozenset(w for w in entity_words if len(w) == 2))
+        self.vocabulary = Vocabulary(words, frozenset(w for w in entity_words if len(w) == 2),
+                                     frozenset(entity_words))
         self._locking: Tuple[str, ...] = tuple(w for w in list(self.names) + list(self.categories)
                                                + list(self.services) if len(w) >= 2)
 

@@ -75,8 +75,26 @@ def _sounds() -> object:
     return Vocabulary(words, frozenset(w for w in words if len(w) == 2))
 
 
+# 下昼 (afternoon) sounds exactly like 下周 (next week), so it cannot be restored by sound alone. Right
+# after a day word only the afternoon makes sense (礼拜六下奏 / 听日下周 / 后日下走三点), unless 下周末.
+_DAY_BEFORE = re.compile(r"(?:今天|今日|明天|听日|后天|后日|大后天|明日|(?:礼拜|星期|周)[一二三四五六七日天]"
+                         r"|[0-9一二三四五六七八九十]+号)下(?P<zou>.)(?!末)")
+
+
+def _afternoon(text: str) -> str:
+    from intents.pinyin import keys
+
+    def one(found: "re.Match[str]") -> str:
+        if keys(found.group("zou")) != ("zou",):
+            return found.group(0)
+        return found.group(0)[: found.start("zou") - found.start() - 1] + "下昼"
+
+    return _DAY_BEFORE.sub(one, text)
+
+
 @lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """The whole lexical layer on cleaned text (no spaces or punctuation): simplified, local words
-    misheard by one character restored by sound (朝燥 → 朝早), then Mandarin (→ 早上)."""
-    return cantonese(_sounds().repair(simplified(text)))  # type: ignore[attr-defined]
+    misheard by one character restored by sound (朝燥 → 朝早), 下昼 heard as 下周 after a day word,
+    then Mandarin (→ 早上)."""
+    return cantonese(_afternoon(_sounds().repair(simplified(text))))  # type: ignore[attr-defined]
