@@ -139,7 +139,8 @@ def apply_changes(store: Store, changes: ServerChanges, at: datetime,
     """
     events: List[Event] = []
     with store._tx() as s:  # one transaction: a crash leaves all of it or none of it
-        first_sync = s.get(SettingRow, CURSOR_KEY) is None
+        cursor_row = s.get(SettingRow, CURSOR_KEY)  # a re-pairing stores null: a first sync again
+        first_sync = cursor_row is None or json.loads(cursor_row.value) is None
         if changes.activities is not None:
             _replace_activities(s, changes.activities, changes.taken)
         events.extend(_booking_changes(s, changes.booking_changes, at, tell=not first_sync))

@@ -237,14 +237,17 @@ def _materialise(
 
 
 def snapshot(session: Session, scope: DeviceScope, now: datetime) -> Dict[str, Any]:
-    """Everything a freshly paired (or reset) device needs."""
+    """Everything a freshly paired (or reset) device needs, with the household's tombstones:
+    deleted reminders (deleted_reminders) and cancelled bookings and service requests (status)."""
     changes = blank()
     changes["activities"] = catalog(session, scope, now)
     changes["points"] = points(session, scope)
     changes["bookings"] = _bookings(session, scope, Booking.id.is_not(None))
     changes["services"] = _services(session, scope, ServiceRequest.id.is_not(None))
+    # Tombstones too (issue 14): a re-paired speaker, or one whose cursor is ahead of a restored
+    # server, still holds reminders the family deleted meanwhile; without them it would keep
+    # firing them. Deleted reminders are kept as rows (deleted_at), so the list is complete.
     _reminders(session, scope, Reminder.id.is_not(None), changes)
-    changes["deleted_reminders"] = []
     changes["announcements"] = _announcements(session, scope, now, Announcement.id.is_not(None))
     since = now.timestamp() - MESSAGE_DAYS * 86400
     changes["messages"] = _messages(

@@ -69,7 +69,7 @@ class OccurrenceState(str, Enum):
     ACKNOWLEDGED = "acknowledged"
     """已确认: the elder said 知道了."""
     UNACKNOWLEDGED = "unacknowledged"
-    """未确认: due time passed without an acknowledgement."""
+    """未确认: due time passed without an acknowledgement (已错过 when the speaker reported it missed)."""
     UPCOMING = "upcoming"
 
 
@@ -232,11 +232,13 @@ def occurrences(
                 # Set (or last changed) after this time: the speaker starts at the next occurrence,
                 # so a reminder made at 17:00 for 09:00 daily is not 未确认 for this morning.
                 continue
+            # The speaker's word wins over the server's clock: an occurrence it recorded missed
+            # (learnt too late) is not 待提醒 even if the speaker's clock runs ahead.
             state = (
                 OccurrenceState.ACKNOWLEDGED
                 if acked
                 else OccurrenceState.UPCOMING
-                if due > now
+                if due > now and not missed
                 else OccurrenceState.UNACKNOWLEDGED
             )
             result.append(
