@@ -44,6 +44,9 @@ TOKEN_FILE = "device_token"
 SERVER_KEY = "sync.server_url"
 """Store setting: the server this device was paired with."""
 OFFSET_KEY = "sync.clock_offset_seconds"
+URGENT_BACKOFF_MAX = 5.0
+"""While an urgent op (emergency, its cancel) waits in the outbox, a failed round trip is retried
+after at most this many seconds (times the jitter), not after up to backoff_max (issue 14)."""
 """Store setting: server time minus device time at the last sync (seconds)."""
 UNPAIRED_TEXT = "这个音箱需要重新配对，请联系社区工作人员。"
 
@@ -405,7 +408,15 @@ class SyncWorker:
 
     def _backoff(self, failures: int) -> float:
         base = min(self.settings.backoff_max, self.settings.backoff_min * 2 ** min(failures - 1, 16))
+        if base > URGENT_BACKOFF_MAX and self._urgent_waiting():
+            base = URGENT_BACKOFF_MAX  # an emergency waits in the outbox: keep trying every few seconds
         return base * random.uniform(0.5, 1.0)
+
+    def _urgent_waiting(self) -> bool:
+        try:
+            return any(op.urgent for op in self.store.pending_ops(1))  # urgent ops come first
+        except Exception:  # the store closing under us: the usual backoff will do
+            return False
 
     def _push_loop(self) -> None:
         while not self._stop.is_set():
