@@ -16,7 +16,13 @@ setup(
         "models": ["catalog.json"],
         "audio": ["data/*.json", "data/*.yaml"],
         "assistant": ["replies/*.yaml", "migrations/*.sql", "data/*.yaml"],
-        "community": ["templates/*.html", "templates/*/*.html", "static/*", "migrations/script.py.mako"],
+        "community": [
+            "templates/*.html",
+            "templates/*/*.html",
+            "static/*",
+            "migrations/script.py.mako",
+            "data/*.txt",
+        ],
     },
     include_package_data=True,
     install_requires=[

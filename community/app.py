@@ -24,8 +24,8 @@ from .clock import Clock, SystemClock
 from .config import Settings
 from .db import Database
 from .errors import CommunityError, NotAuthenticated
-from .middleware import BodyLimit
-from .security import Throttle
+from .middleware import BodyLimit, DeviceGuard
+from .security import Throttle, ThrottleRules
 from .web import family as web_family
 from .web import pages as web_pages
 from .web import staff as web_staff
@@ -112,7 +112,7 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.database = database or Database.from_settings(settings)
-    app.state.throttle = Throttle(settings.login_max_failures, settings.login_window_seconds)
+    app.state.throttle = Throttle(ThrottleRules.from_settings(settings))
     for module in (
         api_accounts,
         api_households,
@@ -129,6 +129,7 @@ def create_app(
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     _install_handlers(app)
+    app.add_middleware(DeviceGuard)  # inside BodyLimit, which adds the security headers
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 

@@ -35,13 +35,33 @@ class Settings:
     session_hours: int = 72
     """Lifetime of a web login, hours."""
     cookie_secure: bool = False
-    """Set the Secure flag on cookies (turn on behind HTTPS)."""
-    login_max_failures: int = 5
-    """Failed logins per user name within the window before 429 (per client address: 4×)."""
-    login_window_seconds: int = 900
-    """Throttle window and lock-out time, seconds."""
+    """Always set the Secure flag on cookies. Without it they get Secure when the request came
+    over https: directly, or through the documented nginx (X-Forwarded-Proto from 127.0.0.1)."""
+    login_free_failures: int = 3
+    """Wrong passwords for one account from one address (or one known browser) before each
+    further try from there waits (docs/server.md, "Login throttling")."""
+    login_account_free_failures: int = 10
+    """Wrong passwords for one account from all unknown browsers before each further try waits."""
+    login_first_delay_seconds: int = 2
+    """First wait after the free failures; it doubles with every further failure."""
+    login_max_delay_seconds: int = 900
+    """Longest wait, seconds (a delay, never a lock: the next try is always allowed after it)."""
+    login_forget_seconds: int = 86400
+    """A delay counter with no attempt for this long starts again, seconds."""
+    login_address_failures: int = 30
+    """Wrong passwords from one client address (unknown browsers) per window before 429."""
+    login_address_window_seconds: int = 900
+    """Window of the per-address and pairing limits, seconds."""
+    known_browser_days: int = 90
+    """How long a browser that logged in stays known to the account, days."""
     pairing_minutes: int = 10
     """Validity of a device pairing code, minutes."""
+    pairing_guesses_per_code: int = 10
+    """Wrong pairing guesses a live code survives; then it dies and staff see why."""
+    pairing_address_failures: int = 20
+    """Wrong pairing codes from one client address per window before 429."""
+    pairing_total_failures: int = 100
+    """Wrong pairing codes from all addresses together per window before 429."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -75,6 +95,26 @@ class Settings:
 
     def validate(self) -> None:
         """Raise ConfigError naming the first bad field."""
+        for name in (
+            "login_free_failures",
+            "login_account_free_failures",
+            "login_first_delay_seconds",
+            "login_max_delay_seconds",
+            "login_forget_seconds",
+            "login_address_failures",
+            "login_address_window_seconds",
+            "known_browser_days",
+            "pairing_guesses_per_code",
+            "pairing_address_failures",
+            "pairing_total_failures",
+        ):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name}: expected a positive integer, got {getattr(self, name)}")
+        if self.login_max_delay_seconds >= self.login_forget_seconds:
+            raise ConfigError(
+                "login_max_delay_seconds: expected less than login_forget_seconds "
+                f"({self.login_max_delay_seconds} >= {self.login_forget_seconds})"
+            )
         if not 1024 <= self.max_body_bytes <= 10 * 1024 * 1024:
             raise ConfigError(f"max_body_bytes: expected 1024–10485760, got {self.max_body_bytes}")
         if not self.database_url.startswith(("sqlite", "postgresql")):

@@ -1,10 +1,15 @@
-"""ASGI middleware: request body size limit and security headers."""
+"""ASGI middleware: request body size limit and security headers; revoked speakers cut off."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from typing import Any, Awaitable, Callable, Dict, MutableMapping
+
+from .security import token_hash
+from .wakeup import ChangeHub, hub_for, token_key
 
 _LOGGER = logging.getLogger(__name__)
 Scope = MutableMapping[str, Any]
@@ -46,19 +51,30 @@ class BodyLimit:
             return
         seen = 0
         started = False
+        rejected = False
         private_ok = str(scope.get("path", "")).startswith("/static/")
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            # A streamed (chunked) body has no Content-Length: count it as it arrives, answer
+            # 413 ourselves at once, and from then on the app only sees a disconnect and its
+            # own answer is dropped (the body parsers would otherwise turn the error into 400).
+            nonlocal seen, rejected
+            if rejected:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
+                    if not started:
+                        rejected = True
+                        await _reject(send, self.max_bytes)
                     raise _TooLarge()
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if rejected:
+                return
             if message["type"] == "http.response.start":
                 started = True
                 message.setdefault("headers", [])
@@ -70,9 +86,9 @@ class BodyLimit:
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await _reject(send, self.max_bytes)
+        except Exception as exc:
+            if not (rejected or isinstance(exc, _TooLarge)):
+                raise
 
 
 async def _reject(send: Send, max_bytes: int) -> None:
@@ -85,6 +101,97 @@ async def _reject(send: Send, max_bytes: int) -> None:
             "type": "http.response.start",
             "status": 413,
             "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class DeviceGuard:
+    """A speaker's requests end with 401 the moment its token is revoked.
+
+    Every request with a bearer token watches the token in the database's ChangeHub, which
+    hears revocations from every server process (community.wakeup). A held long poll is
+    cancelled at once, and an answer about to go out to a revoked token is replaced by 401,
+    so a change committed after the revocation never reaches the revoked speaker.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = _bearer_key(scope) if scope["type"] == "http" else ""
+        if not key:
+            await self.app(scope, receive, send)
+            return
+        hub = _hub(scope)
+        revoked = hub.watch(key)
+        started = False
+        answered = False
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started, answered
+            if answered:
+                return
+            if message["type"] == "http.response.start":
+                if hub.is_revoked(key):
+                    answered = True
+                    await _unauthorized(send)
+                    return
+                started = True
+            await send(message)
+
+        request = asyncio.ensure_future(self.app(scope, receive, guarded_send))
+        cut = asyncio.ensure_future(revoked.wait())
+        try:
+            await asyncio.wait({request, cut}, return_when=asyncio.FIRST_COMPLETED)
+            if not request.done():
+                request.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await request
+                if not started and not answered:
+                    answered = True
+                    await _unauthorized(send)
+                return
+            request.result()
+        finally:
+            cut.cancel()
+            if not request.done():
+                request.cancel()
+            hub.unwatch(key, revoked)
+
+
+def _bearer_key(scope: Scope) -> str:
+    for name, value in scope.get("headers") or []:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token_key(token_hash(token.strip()[:200]))
+    return ""
+
+
+def _hub(scope: Scope) -> ChangeHub:
+    state = scope["app"].state
+    hub = getattr(state, "sync_hub", None)
+    if hub is None:
+        hub = hub_for(state.database.engine.url.render_as_string(hide_password=False))
+        state.sync_hub = hub
+    return hub  # type: ignore[no-any-return]
+
+
+async def _unauthorized(send: Send) -> None:
+    body = json.dumps(
+        {"error": {"code": "not_authenticated", "message": "device token unknown or revoked; pair again"}},
+        ensure_ascii=False,
+    ).encode("utf-8")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 401,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"www-authenticate", b"Bearer"),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})

@@ -233,10 +233,29 @@ class WebSession(Base):
 
 
 class LoginThrottle(Base):
+    """One counter of community.security.Throttle (an account, a browser, an address, pairing)."""
+
     __tablename__ = "login_throttles"
     key: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
     failures: Mapped[int] = mapped_column(default=0)
+    """Attempts counted so far; an attempt counts before its password is checked, a success gives it back."""
     window_start: Mapped[datetime]
+    """When this count began (a counter older than its rule's window starts again)."""
+    next_at: Mapped[Optional[datetime]]
+    """Growing-delay keys: the earliest time of the next attempt (None: no wait)."""
+
+
+class KnownBrowser(Base):
+    """A browser that logged in to this account before (cookie yc_browser; only its SHA-256 here).
+
+    Wrong passwords typed elsewhere do not delay logins from it (see docs/server.md).
+    """
+
+    __tablename__ = "known_browsers"
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[str] = _fk("users.id")
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
 
 
 class Device(Base):
@@ -262,6 +281,10 @@ class PairingCode(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[Optional[datetime]]
     device_id: Mapped[Optional[str]] = _fk("devices.id", nullable=True, ondelete="SET NULL")
+    wrong_guesses: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Wrong pairing guesses made while this code was live (each one could have been aimed at it)."""
+    closed_at: Mapped[Optional[datetime]]
+    """When the code died because wrong_guesses reached Settings.pairing_guesses_per_code."""
 
 
 class Activity(Base):

@@ -7,6 +7,13 @@ the transaction also runs `pg_notify('yc_changes', 'community:household')`, whic
 delivers to every server process on commit; each process keeps one LISTEN connection (a
 daemon thread) and wakes its own waiters. A single SQLite process needs only the in-process
 signal.
+
+Revoking a speaker (community.domain.devices.revoke_device) travels the same way, as
+`community:household:<token key>`: every process adds the token to its revoked set and sets
+the events that community.middleware.DeviceGuard watches, which ends the requests the token
+has open (a held long poll included) with 401 at once. NOTIFYs arrive in commit order, so a
+change committed after the revocation wakes a poll only after its process knows of the
+revocation, and the guard checks the set again before any answer goes out.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple, Union
 
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
@@ -26,8 +33,16 @@ from .models import Change
 _LOGGER = logging.getLogger(__name__)
 CHANNEL = "yc_changes"
 _INFO_KEY = "yc_change_scopes"
+_REVOKED_KEY = "yc_revoked_devices"
 Scope = Tuple[str, Optional[str]]
 """(community_id, household_id or None for community-wide changes)."""
+Revocation = Tuple[str, str, str]
+"""(community_id, household_id, token_key(token)) of a speaker whose token was revoked."""
+
+
+def token_key(token_hash: str) -> str:
+    """The name of a device token in revocation messages: the first half of its stored SHA-256."""
+    return token_hash[:32]
 
 
 @dataclass(eq=False)
@@ -50,6 +65,9 @@ class ChangeHub:
         self._generation: Dict[str, int] = {}
         self._listener: Optional[threading.Thread] = None
         self._stop = threading.Event()
+        self._revoked: Set[str] = set()
+        self._revoked_lock = threading.Lock()
+        self._watchers: Dict[str, Set[asyncio.Event]] = {}
         self.wakes = 0
         """Number of wake calls handled (for tests and the benchmark)."""
 
@@ -80,6 +98,28 @@ class ChangeHub:
                 if not group:
                     self._waiters.pop(community_id, None)
 
+    # ------------------------------------------------------------------ revoked tokens (event loop)
+    def is_revoked(self, token_key: str) -> bool:
+        """True once this process has heard that the token (token_key(token)) was revoked."""
+        with self._revoked_lock:
+            return token_key in self._revoked
+
+    def watch(self, token_key: str) -> asyncio.Event:
+        """An event set when this token is revoked (at once if it already was); unwatch() after."""
+        self._bind_loop()
+        event = asyncio.Event()
+        self._watchers.setdefault(token_key, set()).add(event)
+        if self.is_revoked(token_key):
+            event.set()
+        return event
+
+    def unwatch(self, token_key: str, event: asyncio.Event) -> None:
+        group = self._watchers.get(token_key)
+        if group is not None:
+            group.discard(event)
+            if not group:
+                self._watchers.pop(token_key, None)
+
     def waiting(self) -> int:
         """Long polls held right now."""
         return sum(len(group) for group in self._waiters.values())
@@ -90,23 +130,36 @@ class ChangeHub:
         if self._listener is None and self.url.startswith("postgresql"):
             self._start_listener()
 
-    def _wake(self, scopes: Iterable[Scope]) -> None:
-        self.wakes += 1
-        for community_id, household_id in set(scopes):
+    def _wake(self, scopes: Iterable[Scope], revoked: Iterable[Revocation] = ()) -> None:
+        scopes = set(scopes)
+        if scopes:
+            self.wakes += 1
+        for community_id, household_id in scopes:
             self._generation[community_id] = self.generation(community_id) + 1
             for waiter in list(self._waiters.get(community_id, ())):
                 if household_id is None or waiter.household_id == household_id:
                     waiter.event.set()
+        for _community_id, _household_id, token_key in revoked:
+            for watcher in list(self._watchers.get(token_key, ())):
+                watcher.set()
 
     # ------------------------------------------------------------------ waking (any thread)
-    def wake_threadsafe(self, scopes: Iterable[Scope]) -> None:
-        """Wake from any thread (request worker threads, the LISTEN thread)."""
+    def wake_threadsafe(self, scopes: Iterable[Scope], revoked: Iterable[Revocation] = ()) -> None:
+        """Wake from any thread (request worker threads, the LISTEN thread).
+
+        revoked: speakers whose tokens were revoked; remembered at once (before the wake runs
+        on the loop), so a feed read that finishes after this call cannot be answered to them.
+        """
+        ended = list(revoked)
+        if ended:
+            with self._revoked_lock:
+                self._revoked.update(key for _c, _h, key in ended)
         loop = self._loop
         if loop is None or loop.is_closed():
             return
         items = list(scopes)
         try:
-            loop.call_soon_threadsafe(self._wake, items)
+            loop.call_soon_threadsafe(self._wake, items, ended)
         except RuntimeError:  # loop shut down between the check and the call
             pass
 
@@ -132,7 +185,10 @@ class ChangeHub:
                     while not self._stop.is_set():
                         batch = [_parse(n.payload) for n in conn.notifies(timeout=1.0)]
                         if batch:
-                            self.wake_threadsafe(batch)
+                            self.wake_threadsafe(
+                                [b for b in batch if len(b) == 2],  # type: ignore[misc]
+                                [b for b in batch if len(b) == 3],  # type: ignore[misc]
+                            )
             except Exception:
                 _LOGGER.exception("LISTEN %s failed; retrying in %.1f s", CHANNEL, delay)
                 # Waiters may have missed a change while disconnected: wake everyone once.
@@ -141,9 +197,19 @@ class ChangeHub:
                 delay = min(delay * 2, 10.0)
 
 
-def _parse(payload: str) -> Scope:
+def _parse(payload: str) -> Union[Scope, Revocation]:
+    """'c:h' or 'c:' is a change scope; 'c:h:k' is the revocation of the device token with key k."""
+    parts = payload.split(":")
+    if len(parts) == 3:
+        return parts[0], parts[1], parts[2]
     community_id, _, household_id = payload.partition(":")
     return community_id, household_id or None
+
+
+def note_revocation(session: Session, community_id: str, household_id: str, token_hash: str) -> None:
+    """Call in the transaction that revokes a device token (its stored SHA-256): on commit, the
+    requests it has open end with 401 in every server process (community.middleware.DeviceGuard)."""
+    session.info.setdefault(_REVOKED_KEY, set()).add((community_id, household_id, token_key(token_hash)))
 
 
 _HUBS: Dict[str, ChangeHub] = {}
@@ -186,21 +252,24 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 def _before_commit(session: Session) -> None:
     scopes: Set[Scope] = set(session.info.get(_INFO_KEY, ())) | set(_scopes_of(session.new))
-    if not scopes:
+    revoked: Set[Revocation] = set(session.info.get(_REVOKED_KEY, ()))
+    if not scopes and not revoked:
         return
     session.info[_INFO_KEY] = scopes
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
-        for community_id, household_id in scopes:
+        payloads = [f"{c}:{h}:{d}" for c, h, d in sorted(revoked)]  # revocations first
+        payloads += [f"{community_id}:{household_id or ''}" for community_id, household_id in scopes]
+        for payload in payloads:
             session.execute(
-                text("SELECT pg_notify(:channel, :payload)"),
-                {"channel": CHANNEL, "payload": f"{community_id}:{household_id or ''}"},
+                text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload}
             )
 
 
 def _after_commit(session: Session) -> None:
     scopes = session.info.pop(_INFO_KEY, None)
-    if not scopes:
+    revoked = session.info.pop(_REVOKED_KEY, None)
+    if not scopes and not revoked:
         return
     try:
         url = session.get_bind().engine.url.render_as_string(hide_password=False)
@@ -208,11 +277,12 @@ def _after_commit(session: Session) -> None:
         return
     hub = _HUBS.get(url)
     if hub is not None:
-        hub.wake_threadsafe(scopes)
+        hub.wake_threadsafe(scopes or (), revoked or ())
 
 
 def _after_rollback(session: Session, _previous: Any) -> None:
     session.info.pop(_INFO_KEY, None)
+    session.info.pop(_REVOKED_KEY, None)
 
 
 # Installed on import: every process that writes changes (server workers, CLI, tests) then

@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from ..actors import Actor
@@ -16,18 +17,49 @@ from . import deps
 from .routing import ReleasingRoute
 from .schemas import LoginIn, MeOut
 
+
+class EndedOut(BaseModel):
+    ended: int
+    """Web sessions that were open and are now ended."""
+
+
 _LOGGER = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["accounts"], route_class=ReleasingRoute)
 
 
-def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
+BROWSER_COOKIE = "yc_browser"
+"""Known-browser cookie: logins from it are not delayed by wrong passwords typed elsewhere."""
+
+
+def cookie_secure(request: Request, settings: Settings) -> bool:
+    """Secure cookies when configured, or when the request came over https.
+
+    Behind the documented nginx (deploy/server/nginx-yuechao.conf) uvicorn trusts
+    X-Forwarded-Proto from 127.0.0.1 and sets the request's scheme from it.
+    """
+    return settings.cookie_secure or request.url.scheme == "https"
+
+
+def set_session_cookie(request: Request, response: Response, token: str, settings: Settings) -> None:
     response.set_cookie(
         deps.SESSION_COOKIE,
         token,
         max_age=settings.session_hours * 3600,
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=cookie_secure(request, settings),
+        path="/",
+    )
+
+
+def set_browser_cookie(request: Request, response: Response, token: str, settings: Settings) -> None:
+    response.set_cookie(
+        BROWSER_COOKIE,
+        token,
+        max_age=settings.known_browser_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=cookie_secure(request, settings),
         path="/",
     )
 
@@ -61,8 +93,10 @@ def api_login(
         deps.client_address(request),
         at,
         settings.session_hours,
+        request.cookies.get(BROWSER_COOKIE, ""),
     )
-    set_session_cookie(response, result.token, settings)
+    set_session_cookie(request, response, result.token, settings)
+    set_browser_cookie(request, response, result.browser, settings)
     return me_out(result.actor)
 
 
@@ -81,3 +115,15 @@ def api_logout(
 @router.get("/me", response_model=MeOut)
 def api_me(who: Actor = Depends(deps.actor)) -> MeOut:
     return me_out(who)
+
+
+@router.post("/family-logins/{user_id}/end-sessions", response_model=EndedOut)
+def api_end_sessions(
+    user_id: str,
+    who: Actor = Depends(deps.actor),
+    session: Session = Depends(deps.db_session),
+) -> EndedOut:
+    """Staff log a family login out everywhere (its sessions and known browsers end)."""
+    ended = accounts.end_sessions(session, who, user_id[:36])
+    session.commit()
+    return EndedOut(ended=ended.sessions)

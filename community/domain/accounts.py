@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..actors import Actor, ActorKind, get_household
 from ..clock import SystemClock
 from ..config import check_timezone
 from ..db import Database
-from ..errors import ConfigError, Conflict, InvalidInput, NotAuthenticated
-from ..models import Community, FamilyLink, Household, Role, User, WebSession
-from ..security import Throttle, hash_password, new_token, token_hash, verify_password
+from ..errors import ConfigError, Conflict, InvalidInput, NotAuthenticated, NotFound
+from ..models import Community, FamilyLink, Household, KnownBrowser, Role, User, WebSession
+from ..security import Throttle, check_new_password, hash_password, new_token, token_hash, verify_password
 
 _LOGGER = logging.getLogger(__name__)
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{3,40}$")
@@ -29,6 +29,21 @@ class LoginResult:
     """Session cookie value (only its hash is stored)."""
     csrf_token: str
     actor: Actor
+    browser: str = ""
+    """Known-browser cookie value for this account (only its hash is stored)."""
+
+
+@dataclass(frozen=True)
+class FamilyLogin:
+    """A family login of a household, as the staff households page lists it."""
+
+    user_id: str
+    username: str
+    display_name: str
+    household_id: str
+    relation: str
+    sessions: int
+    """Web sessions open now."""
 
 
 def _check_username(username: str) -> str:
@@ -66,6 +81,7 @@ def _new_user(
     username = _check_username(username)
     if session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(f"username {username!r} is taken")
+    check_new_password(password, username)
     user = User(
         username=username,
         display_name=_check_display(display),
@@ -136,26 +152,35 @@ def login(
     client: str,
     now: datetime,
     hours: int,
+    browser: str = "",
 ) -> LoginResult:
-    """Check the password (throttled per user name and per client address) and open a session.
+    """Check the password, throttled (docs/server.md, "Login throttling"), and open a session.
 
-    The argon2 check (~50–100 ms) runs in a read session; only the outcome is written, so
-    on SQLite the write lock is never held while hashing.
+    browser: the yc_browser cookie; a browser known to this account is throttled on its own,
+        so wrong passwords typed elsewhere never delay it
+    The attempt is counted in its own short transaction *before* the argon2 check (~50–100
+    ms, in a read session, so SQLite's write lock is never held while hashing); a success
+    gives it back.
     """
-    keys = [f"user:{username.lower()[:60]}", f"ip:{client[:60]}"]
-    with database.reader() as session:
-        throttle.check(session, keys, now)
-        user = session.scalar(select(User).where(User.username == username.lower()[:40]))
-        ok = verify_password(user.password_hash if user else None, password)
+    name = username.lower()[:40]
     with database.write() as session:
-        if not ok or user is None:
-            throttle.fail(session, keys, now)
+        user_id = session.scalar(select(User.id).where(User.username == name))
+        known = _known_browser(session, browser, user_id, now)
+        keys = throttle.login_keys(name, client, known)
+        throttle.reserve(session, keys, now)
+    with database.reader() as session:
+        user = session.scalar(select(User).where(User.username == name))
+        ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None:
         raise NotAuthenticated("用户名或密码不正确")
     token, csrf = new_token(), new_token()
+    browser_token = browser if known else new_token()
     with database.write() as session:
-        throttle.clear(session, keys[0])
+        throttle.release(session, keys, now)
         session.execute(delete(WebSession).where(WebSession.user_id == user.id, WebSession.expires_at < now))
+        session.execute(
+            delete(KnownBrowser).where(KnownBrowser.user_id == user.id, KnownBrowser.expires_at < now)
+        )
         session.add(
             WebSession(
                 token_hash=token_hash(token),
@@ -165,9 +190,33 @@ def login(
                 expires_at=now + timedelta(hours=hours),
             )
         )
+        if known:
+            row = session.get(KnownBrowser, known)
+            if row is not None:
+                row.expires_at = now + throttle.rules.known_browser
+        else:
+            session.add(
+                KnownBrowser(
+                    token_hash=token_hash(browser_token),
+                    user_id=user.id,
+                    created_at=now,
+                    expires_at=now + throttle.rules.known_browser,
+                )
+            )
         actor = actor_for_user(session, user, csrf)
-    _LOGGER.info("login %s", user.username)
-    return LoginResult(token, csrf, actor)
+    _LOGGER.info("login %s%s", user.username, " (known browser)" if known else "")
+    return LoginResult(token, csrf, actor, browser_token)
+
+
+def _known_browser(session: Session, browser: str, user_id: Optional[str], now: datetime) -> Optional[str]:
+    """The stored hash of `browser` if it is a live known-browser cookie of this user."""
+    if not browser or user_id is None:
+        return None
+    digest = token_hash(browser[:200])
+    row = session.get(KnownBrowser, digest)
+    if row is None or row.user_id != user_id or row.expires_at <= now:
+        return None
+    return digest
 
 
 def actor_from_session(session: Session, token: str, now: datetime) -> Actor:
@@ -199,3 +248,57 @@ def invite_family(
     _ = actor.staff_community
     household = get_household(session, actor, household_id)
     return create_family(session, username, display, password, [household.id], relation)
+
+
+def _family_of_community(session: Session, actor: Actor, user_id: str) -> User:
+    """A family login linked to a household of the staff member's community, else NotFound."""
+    community = actor.staff_community
+    user = session.scalar(
+        select(User)
+        .join(FamilyLink, FamilyLink.user_id == User.id)
+        .join(Household, Household.id == FamilyLink.household_id)
+        .where(User.id == user_id, User.role == Role.FAMILY, Household.community_id == community)
+        .limit(1)
+    )
+    if user is None:
+        raise NotFound(f"family login {user_id!r} not found")
+    return user
+
+
+def family_logins(session: Session, actor: Actor, now: datetime) -> list[FamilyLogin]:
+    """The family logins of the staff member's households, with their open sessions."""
+    community = actor.staff_community
+    open_sessions = (
+        select(WebSession.user_id, func.count().label("n"))
+        .where(WebSession.expires_at > now)
+        .group_by(WebSession.user_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(User, FamilyLink.household_id, FamilyLink.relation, func.coalesce(open_sessions.c.n, 0))
+        .join(FamilyLink, FamilyLink.user_id == User.id)
+        .join(Household, Household.id == FamilyLink.household_id)
+        .outerjoin(open_sessions, open_sessions.c.user_id == User.id)
+        .where(Household.community_id == community, User.role == Role.FAMILY)
+        .order_by(Household.elder_name, User.username)
+    ).all()
+    return [FamilyLogin(u.id, u.username, u.display_name, h, r, int(n)) for u, h, r, n in rows]
+
+
+@dataclass(frozen=True)
+class EndedSessions:
+    display_name: str
+    sessions: int
+    """Web sessions that were open and are now ended."""
+
+
+def end_sessions(session: Session, actor: Actor, user_id: str) -> EndedSessions:
+    """Staff log a family login out everywhere: its web sessions and known browsers end.
+
+    Another community's login, or a staff login → NotFound.
+    """
+    user = _family_of_community(session, actor, user_id)
+    ended = session.execute(delete(WebSession).where(WebSession.user_id == user.id)).rowcount  # type: ignore[attr-defined]
+    session.execute(delete(KnownBrowser).where(KnownBrowser.user_id == user.id))
+    _LOGGER.info("staff %s ended %d sessions of %s", actor.id, ended, user.username)
+    return EndedSessions(user.display_name, int(ended or 0))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..actors import Actor
 from ..api import deps
-from ..api.accounts import set_session_cookie
+from ..api.accounts import BROWSER_COOKIE, cookie_secure, set_browser_cookie, set_session_cookie
 from ..api.routing import ReleasingRoute
 from ..config import Settings
 from ..domain import accounts
@@ -30,7 +30,15 @@ def _login_page(request: Request, error: str = "", status: int = 200, username: 
     response = render(
         request, "login.html", {"who": None, "error": error, "csrf": token, "username": username}, status
     )
-    response.set_cookie(_PRE_COOKIE, token, httponly=True, samesite="strict", max_age=3600, path="/login")
+    response.set_cookie(
+        _PRE_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        max_age=3600,
+        path="/login",
+        secure=cookie_secure(request, request.app.state.settings),
+    )
     return response
 
 
@@ -70,11 +78,13 @@ def login_post(
             deps.client_address(request),
             at,
             settings.session_hours,
+            request.cookies.get(BROWSER_COOKIE, ""),
         )
     except CommunityError as exc:
         return _login_page(request, exc.message, exc.status, username)
     response = redirect("/staff" if result.actor.is_staff else "/family")
-    set_session_cookie(response, result.token, settings)
+    set_session_cookie(request, response, result.token, settings)
+    set_browser_cookie(request, response, result.browser, settings)
     return response
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import Dict
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -26,7 +27,13 @@ router = APIRouter(prefix="/staff", include_in_schema=False, route_class=Releasi
 
 
 def _households(
-    request: Request, session: Session, who: Actor, fields: Dict[str, str], error: str = "", status: int = 200
+    request: Request,
+    session: Session,
+    who: Actor,
+    fields: Dict[str, str],
+    error: str = "",
+    status: int = 200,
+    notice: str = "",
 ) -> Response:
     homes = list_households(session, who)
     return page(
@@ -36,9 +43,12 @@ def _households(
         "staff/households.html",
         {
             "homes": homes,
+            "homes_by_id": {h.id: h for h in homes},
+            "logins": accounts.family_logins(session, who, request.app.state.clock.now()),
             "balances": points.balances(session, who),
             "f": fields,
             "error": error,
+            "notice": notice,
             "dialects": [d.value for d in Dialect],
             "tab": "households",
         },
@@ -50,7 +60,9 @@ def _households(
 def household_list(
     request: Request, who: Actor = Depends(staff_actor), session: Session = Depends(deps.db_session)
 ) -> Response:
-    return _households(request, session, who, {"dialect": "mandarin"})
+    ended = request.query_params.get("ended", "")
+    notice = f"已让 {ended[:40]} 在所有手机和电脑上退出登录。" if ended else ""
+    return _households(request, session, who, {"dialect": "mandarin"}, notice=notice)
 
 
 @router.post("/households")
@@ -95,6 +107,8 @@ def _devices(
         "staff/devices.html",
         {
             "devices": devices.list_devices(session, who),
+            "codes": devices.recent_codes(session, who, request.app.state.clock.now()),
+            "guesses_per_code": request.app.state.throttle.rules.guesses_per_code,
             "homes": homes,
             "tab": "devices",
             "code": None,
@@ -220,6 +234,20 @@ def add_family(
         return _households(request, session, who, fields, exc.message, exc.status)
     session.commit()
     return redirect("/staff/households")
+
+
+@router.post("/family/{user_id}/end-sessions")
+def end_family_sessions(
+    user_id: str,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+    fields: Dict[str, str] = Depends(posted_form),
+) -> Response:
+    """Log a family login out everywhere (lost phone, a shared computer, a password given away)."""
+    check_csrf(fields, who)
+    ended = accounts.end_sessions(session, who, user_id[:36])
+    session.commit()
+    return redirect(f"/staff/households?ended={quote(ended.display_name)}")
 
 
 @router.get("/services")
