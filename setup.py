@@ -62,6 +62,8 @@ setup(
             "ruff>=0.5",
             "mypy>=1.10",
             "hypothesis>=6.100",
+            # the whole API fuzzed from its OpenAPI document (tests/community/test_server_schemathesis.py)
+            "schemathesis>=4.0",
             "playwright>=1.45",
             "hassil>=1.7",
             # build step of the intent scorer (python -m intents.train); the device reads its JSON
