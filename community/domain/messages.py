@@ -14,6 +14,7 @@ from ..changes import record_change
 from ..db import rows_changed
 from ..errors import Conflict, Forbidden, NotFound
 from ..models import EmergencyAlert, Entity, Household, Message, MessageDirection
+from ..notify import LATE_SECONDS, delay_seconds
 from . import checks
 
 _LOGGER = logging.getLogger(__name__)
@@ -75,6 +76,12 @@ def raise_alert(
     session.flush()
     record_change(session, household.community_id, household.id, Entity.ALERT, alert.id, now)
     return alert
+
+
+def delivered_late(alert: EmergencyAlert) -> bool:
+    """Whether the alert reached the server much later than the speaker raised it (it was offline):
+    pages then show the call's own time and when it arrived, never the arrival as the call."""
+    return delay_seconds(alert.device_raised_at, alert.raised_at) > LATE_SECONDS
 
 
 CANCEL_WINDOW = timedelta(minutes=10)

@@ -299,6 +299,7 @@ def _emergency(
         household.address_as if household else "",
         note,
         ctx.now,
+        device_at,  # the speaker's own time: a call queued offline for a day is not told as new
     )
     return {"alert_id": alert.id}, notice
 

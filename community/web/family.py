@@ -377,7 +377,8 @@ def alerts_page(
     session: Session = Depends(deps.db_session),
 ) -> Response:
     rows = [(a, h) for a, h in messages.list_alerts(session, who) if h.id == household_id]
-    return _page(request, session, who, household_id, "family/alerts.html", {"alerts": rows, "tab": "alerts"})
+    context = {"alerts": rows, "tab": "alerts", "late": messages.delivered_late}
+    return _page(request, session, who, household_id, "family/alerts.html", context)
 
 
 @router.post("/alerts/{alert_id}/acknowledge")

@@ -64,7 +64,13 @@ def dashboard(
         session,
         who,
         "staff/dashboard.html",
-        {"alerts": alerts, "cancelled": cancelled, "soon": soon, "tab": "home"},
+        {
+            "alerts": alerts,
+            "cancelled": cancelled,
+            "soon": soon,
+            "tab": "home",
+            "late": messages.delivered_late,
+        },
     )
 
 

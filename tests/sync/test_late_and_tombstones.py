@@ -150,3 +150,67 @@ def test_a_restore_snapshot_carries_tombstones_too(world: World, speaker) -> Non
         wait_for(lambda: back.store.reminder(reminder_id).active is False, 3, "the tombstone")
     finally:
         back.stop()
+
+
+# ---------------------------------------------------------------------- defect 6: device times
+_CALL = r"呼叫时间 (\d\d月\d\d日 \d\d:\d\d)（音箱离线，(\d\d月\d\d日 \d\d:\d\d) 才送达）"
+
+
+def test_an_emergency_queued_offline_keeps_the_speakers_time_everywhere(world: World, speaker) -> None:
+    spk = speaker(world, skew=-timedelta(hours=26))  # the call is a day late reaching the server
+    _first_sync(spk)
+    world.server.stop()
+    called_at = spk.clock.now()
+    reply = "".join(r.text for r in spk.assistant.handle_text("救命啊"))
+    assert reply.startswith("别着急，正在联系您的家人和社区。") and "已经通知" not in reply
+    world.server.start()
+    assert spk.said("求助已经发出去了", timeout=10) == "求助已经发出去了，您的家人和社区知道了。"
+    received = local_now()
+    family = world.login("daughter")
+    page = family.get(f"/family/h/{world.ids['home']}/alerts").text
+    found = re.search(_CALL, page)
+    assert found, page[:2000]
+    assert found[1] == called_at.strftime("%m月%d日 %H:%M")
+    assert abs(datetime.strptime(found[2], "%m月%d日 %H:%M").replace(year=received.year)
+               - received.replace(second=0)) <= timedelta(minutes=1)
+    staff = world.login("staff1").get("/staff").text
+    assert re.search(_CALL, staff)[1] == found[1]  # type: ignore[index]
+    [alert] = family.get("/api/v1/alerts").json()
+    assert alert["device_raised_at"] != alert["raised_at"]
+
+
+def test_the_notifier_is_told_the_calls_own_time_and_lateness(world: World, tmp_path, caplog) -> None:
+    import json
+    import logging
+    import uuid
+
+    from assistant.config import Settings
+    from assistant.pairing import pair_device
+    from community.domain.feed import device_scope
+    from community.domain.sync import DeviceOpIn, apply_op
+    from community.notify import JsonlNotifier, notify_all, register
+
+    pair_device(Settings(data_dir=tmp_path / "dev"), world.server.url, world.pairing_code())
+    device_id = str(world.scalar("SELECT id FROM devices WHERE household_id = :h", h=world.ids["home"]))
+    actor = Actor(ActorKind.DEVICE, device_id, "音箱", frozenset({world.ids["community"]}),
+                  frozenset({world.ids["home"]}))
+    with world.database.reader() as session:
+        scope = device_scope(session, actor)
+    now = datetime.now(timezone.utc)
+    raised = (now - timedelta(hours=26)).astimezone(ZONE).replace(tzinfo=None)
+    payload = {"text": "救命", "at": raised.isoformat(), "severity": "high"}
+    op = DeviceOpIn(str(uuid.uuid4()), "emergency", payload)
+    result, notice = apply_op(world.database, actor, scope, op, now)
+    assert result["status"] == "applied" and notice is not None
+    assert notice.occurred_at == raised.replace(tzinfo=ZONE).astimezone(timezone.utc)
+    assert notice.raised_at == now and notice.delayed
+    unregister = register(JsonlNotifier(tmp_path / "notices.jsonl"))
+    try:
+        with caplog.at_level(logging.WARNING, logger="community.notify"):
+            notify_all(notice)
+    finally:
+        unregister()
+    line = json.loads((tmp_path / "notices.jsonl").read_text(encoding="utf-8"))
+    assert (line["occurred_at"], line["raised_at"], line["delayed"]) == (
+        notice.occurred_at.isoformat(), now.isoformat(), True)
+    assert "the speaker was offline" in caplog.text
