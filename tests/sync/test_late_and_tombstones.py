@@ -214,3 +214,17 @@ def test_the_notifier_is_told_the_calls_own_time_and_lateness(world: World, tmp_
     assert (line["occurred_at"], line["raised_at"], line["delayed"]) == (
         notice.occurred_at.isoformat(), now.isoformat(), True)
     assert "the speaker was offline" in caplog.text
+
+
+def test_an_emergency_waiting_in_the_outbox_is_retried_within_5_s(tmp_path) -> None:
+    from assistant.store import Store
+    from assistant.sync import URGENT_BACKOFF_MAX, SyncSettings, SyncWorker
+    from tests.fakes import FakeClock
+
+    store = Store.open(tmp_path / "assistant.db")
+    worker = SyncWorker(store, FakeClock(datetime(2026, 11, 30, 9, 0)), lambda event: None,
+                        "http://127.0.0.1:9", tmp_path, settings=SyncSettings(backoff_min=1, backoff_max=60))
+    assert min(worker._backoff(10) for _ in range(50)) >= 30  # ten failures: up to a minute apart
+    store.record_emergency("救命", datetime(2026, 11, 30, 9, 0))
+    assert max(worker._backoff(10) for _ in range(50)) <= URGENT_BACKOFF_MAX == 5.0
+    store.close()
