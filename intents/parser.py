@@ -347,6 +347,9 @@ def _supported(intent: IntentId, a: Analysis, learned: bool = False) -> bool:
 _NEW_VALUE = re.compile(r"(?:是|报|改成|换成|改到|改为|要|我说|我讲)")
 _SAID_VALUE = re.compile(r"^(?:我说|我讲|我是说)(?P<value>.{1,10})$")
 _SAID_NOT = re.compile(r"^(?:我是说|我说的是|我说|我讲)(?P<value>.+?)(?:啊|呀|嘛)?(?:不是|而不是)")
+_SAID_AFTER = re.compile(r"(?:不对|不是|错了)(?:那|这)?.{0,4}?(?:我是说|我说的是|我说|我讲)(?P<value>.{1,10})$")
+"""元旦喎，唔系嗰日，我话礼拜五: a remark first, then the correction and its value."""
+_CLOCK_AT = re.compile(r"\d{1,2}(?:点|时)(?:半|钟|整|一刻|三刻|\d{1,2}分?)?")
 
 
 def _correction(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
@@ -363,6 +366,12 @@ def _correction(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
                 not re.search(r"[提报约取订叫有几什么吗]", said.group("value")):
             return slots
     found = _CORRECTION.match(canon)
+    if found is None:
+        late = _SAID_AFTER.search(strip_particles(canon))
+        if late is not None:
+            slots = _value_slots(late.group("value"), now, a)
+            if slots and set(slots) <= {"date", "time", "part_of_day"}:
+                return slots
     if found is None or found.end() >= len(canon):
         return {}
     rest = canon[found.end():]
@@ -375,7 +384,11 @@ def _correction(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
 
 
 def _value_slots(text: str, now: datetime, a: Analysis) -> Dict[str, Any]:
-    """Slots named by a piece of a correction, read on its own."""
+    """Slots named by a piece of a correction, read on its own; of two clock times the first is the
+    value and the second a remark (我是说七点半，八点就迟了)."""
+    clocks = list(_CLOCK_AT.finditer(text))
+    if len(clocks) > 1:
+        text = text[:clocks[0].end()]
     _, part = analyse(text, now, a.index.catalog)
     if part is None:
         return {}
@@ -417,7 +430,7 @@ _NEGATED_REMIND = re.compile(r"(?:不用|不要|别|不需要)(?:再)?" + _REMIN
 _LEAD_TRIM = re.compile(r"^(?:嗯|呃|啊|那个|就是|把|将|你|的|要|去要|该|得|说|一下|下|我|就|帮我|麻烦你|请"
                         r"|给我)+")
 _MESSAGE_LEAD = re.compile(r"^(?:嗯|呃|啊|那个|就是|说|讲)+")
-_TAIL_TRIM = re.compile(r"(?:的|了|啊|呀|吧|啦|喔|咯|嘛|呢|哦|好不好|可以吗|好吗|行吗|得不得|谢谢|唔该"
+_TAIL_TRIM = re.compile(r"(?:的|了|啊|呀|吧|啦|喔|咯|嘛|呢|哦|好不好|可以吗|好吗|行吗|得不得|谢谢|唔该|由|从"
                         r"|我怕不记得|我怕忘了|我不记得|我惊不记得|我会忘|我成日不记得"
                         r"|你?(?:到时|到时候)?(?:帮我|同我|给我)?(?:记住|记得|提醒我|提醒下我|提醒一下我|叫我)?"
                         r"(?:啊|呀|啦)?)+$")
@@ -586,6 +599,8 @@ def _slots(intent: IntentId, allowed: Tuple[str, ...], canon: str, now: datetime
             slots.setdefault("to", ent.value)
     verbatim = intent is IntentId.MESSAGE_SEND
     content = _content(found, spans, source, verbatim) if "content" in allowed else None
+    if content and intent is IntentId.REMINDER_CREATE:
+        content = _trimmed(intent, content)  # 去复诊我成日不记得 → 去复诊: the remark after it is not the task
     if content:
         slots["content"] = content
     return slots

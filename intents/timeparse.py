@@ -396,7 +396,10 @@ def resolve(spec: TimeSpec, now: datetime, future: bool) -> Tuple[Optional[date]
     today = now.date()
     day, clock = spec.date, spec.clock
     if spec.repeat:
-        return _first_occurrence(spec, now), _resolve_clock(spec, today, now)
+        # A repeat with a clock time starts on its first occurrence; without one (逢礼拜三提醒我拿药)
+        # there is no first occurrence yet: the dialog asks for the time.
+        clock = _resolve_clock(spec, today, now)
+        return (_first_occurrence(spec, now) if clock is not None else None), clock
     if clock is None:
         if day is None and spec.date_range is None and future and spec.part_of_day is None:
             return None, None
