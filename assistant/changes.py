@@ -29,7 +29,7 @@ from .events import (
     SyncFinished,
 )
 from .recurrence import validate_rule
-from .store import Store
+from .store import LOCAL_SOURCES, Store, withdraw_local
 from .tables import (
     ActivityRow,
     AlertRow,
@@ -142,7 +142,7 @@ def apply_changes(store: Store, changes: ServerChanges, at: datetime,
         cursor_row = s.get(SettingRow, CURSOR_KEY)  # a re-pairing stores null: a first sync again
         first_sync = cursor_row is None or json.loads(cursor_row.value) is None
         if changes.activities is not None:
-            _replace_activities(s, changes.activities, changes.taken)
+            events.extend(_replace_activities(s, changes.activities, changes.taken, at))
         events.extend(_booking_changes(s, changes.booking_changes, at, tell=not first_sync))
         events.extend(_statuses(s, BookingRow, changes.bookings, "activity", at))
         events.extend(_statuses(s, ServiceRow, changes.services, "service", at))
@@ -185,14 +185,32 @@ def apply_changes(store: Store, changes: ServerChanges, at: datetime,
     return events
 
 
-def _replace_activities(s: Session, items: Tuple[Activity, ...], taken: Mapping[str, int]) -> None:
+def _replace_activities(s: Session, items: Tuple[Activity, ...], taken: Mapping[str, int],
+                        at: datetime) -> List[Event]:
+    """The server's catalog replaces the cached one, and the demo one for good (issue 14): a booking
+    made of a demo activity before the first sync cannot be kept, and is told so (BookingResolved
+    rejected / 'demo': "抱歉，您报名的太极拳没有成功，那是试用的活动，社区里没有。") instead of being
+    lost; its op, if not sent yet, is not sent at all."""
+    server_ids = {a.id for a in items}
+    events: List[Event] = []
+    local = set(s.scalars(select(ActivityRow.id).where(ActivityRow.source.in_(LOCAL_SOURCES)))) - server_ids
+    if local:
+        for row in s.scalars(select(BookingRow).where(BookingRow.activity_id.in_(local),
+                                                      BookingRow.status.in_(("pending", "confirmed")))):
+            row.status, row.reason, row.updated_at = "rejected", "demo", at
+            s.execute(delete(OutboxRow).where(OutboxRow.type == "booking.create",
+                                              OutboxRow.state == "pending",
+                                              OutboxRow.payload.contains(json.dumps(row.id))))
+            events.append(BookingResolved(row.id, "rejected", "demo", "activity"))
+        withdraw_local(s, keep=server_ids)
     booked = set(s.scalars(select(BookingRow.activity_id)))
-    s.execute(delete(ActivityRow).where(ActivityRow.id.not_in({a.id for a in items} | booked)))
+    s.execute(delete(ActivityRow).where(ActivityRow.id.not_in(server_ids | booked)))
     for act in items:
         values = dict(title=act.title, category=act.category, start=act.start, place=act.place,
                       capacity=act.capacity, taken=int(taken.get(act.id, 0)), source="server")
         s.execute(sqlite_insert(ActivityRow).values(id=act.id, **values)
                   .on_conflict_do_update(index_elements=["id"], set_=values))
+    return events
 
 
 def _booking_changes(s: Session, items: Tuple[BookingChange, ...], at: datetime, tell: bool) -> List[Event]:

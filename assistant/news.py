@@ -109,7 +109,7 @@ class News:
         self._told.add(key)
         self._store.resolve_booking(event.booking_id, event.status, now, event.reason)
         act = self._store.activity(booking.activity_id)
-        reason = phrase("booking.reason_full") if event.reason == "full" else ""
+        reason = phrase(f"booking.reason_{event.reason}") if event.reason in ("full", "demo") else ""
         return self._tell(now, lambda at: phrase(
             f"booking.{event.status}", moment=say.moment(act.start, at) if act else "",
             title=act.title if act else "", reason=reason))

@@ -251,7 +251,7 @@ class Assistant(Link):
             # A paired speaker must never speak activities its server does not have: until the
             # first sync brings the community's list, it says that it is still fetching it.
             if self.store.activity_source() is not None:
-                self.store.replace_activities((), "demo")
+                self.store.withdraw_local_activities()  # a demo booking's row stays, out of the catalog
                 self._catalog_changed()
             return
         try:

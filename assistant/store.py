@@ -72,6 +72,25 @@ OPEN_BOOKING = ("pending", "confirmed")
 __all__ = ["AssistantError", "OPEN_BOOKING", "Store", "StoreError"]
 
 
+WITHDRAWN = "withdrawn"
+"""ActivityRow.source of a demo or pinned activity that left the catalog when the speaker was paired
+or first synced, kept only because a booking names it (never listed, parsed or spoken as on offer)."""
+LOCAL_SOURCES = ("demo", "pinned", WITHDRAWN)
+
+
+def withdraw_local(s: Session, keep: Iterable[str] = ()) -> List[str]:
+    """Take demo / pinned activities out of the catalog (in the caller's transaction): rows a booking
+    names become WITHDRAWN, the rest are deleted; returns the ids withdrawn. keep: ids that stay."""
+    keep = set(keep)
+    local = set(s.scalars(select(ActivityRow.id).where(ActivityRow.source.in_(LOCAL_SOURCES)))) - keep
+    if not local:
+        return []
+    named = set(s.scalars(select(BookingRow.activity_id).where(BookingRow.activity_id.in_(local))))
+    s.execute(update(ActivityRow).where(ActivityRow.id.in_(named)).values(source=WITHDRAWN))
+    s.execute(delete(ActivityRow).where(ActivityRow.id.in_(local - named)))
+    return sorted(named)
+
+
 def _uuid() -> str:
     return str(uuid.uuid4())
 
@@ -191,7 +210,14 @@ class Store:
 
     def activity_source(self) -> Optional[str]:
         with self._tx() as s:
-            return s.scalar(select(func.max(ActivityRow.source)))  # 'server' wins over 'demo'
+            return s.scalar(select(func.max(ActivityRow.source))  # 'server' wins over 'demo'
+                            .where(ActivityRow.source != WITHDRAWN))
+
+    def withdraw_local_activities(self) -> None:
+        """A paired speaker must never speak the demo (or pinned) activities: they leave the catalog;
+        those a booking still names stay as WITHDRAWN rows, only to word the booking's outcome."""
+        with self._tx() as s:
+            withdraw_local(s)
 
     def activities(self, since: Optional[datetime] = None,
                    until: Optional[datetime] = None) -> List[Activity]:
@@ -199,7 +225,7 @@ class Store:
         # Plain Core rows (same attribute names as the ORM rows) are ~5x cheaper to read; this is
         # the hot path of every activity question.
         table = ActivityRow.__table__
-        query = select(table).order_by(table.c.start, table.c.id)
+        query = select(table).where(table.c.source != WITHDRAWN).order_by(table.c.start, table.c.id)
         if since is not None:
             query = query.where(table.c.start >= since)
         if until is not None:
@@ -209,7 +235,7 @@ class Store:
 
     def activity_titles(self, since: Optional[datetime] = None) -> List[str]:
         """Distinct titles of activities starting at or after since."""
-        query = select(ActivityRow.title).distinct()
+        query = select(ActivityRow.title).where(ActivityRow.source != WITHDRAWN).distinct()
         if since is not None:
             query = query.where(ActivityRow.start >= since)
         with self._tx() as s:

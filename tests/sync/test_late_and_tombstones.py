@@ -228,3 +228,39 @@ def test_an_emergency_waiting_in_the_outbox_is_retried_within_5_s(tmp_path) -> N
     store.record_emergency("救命", datetime(2026, 11, 30, 9, 0))
     assert max(worker._backoff(10) for _ in range(50)) <= URGENT_BACKOFF_MAX == 5.0
     store.close()
+
+
+# ---------------------------------------------------------------------- defect 10: the demo catalog
+def test_a_demo_booking_before_pairing_is_told_and_the_demo_catalog_goes(world: World, tmp_path) -> None:
+    from assistant.config import Settings
+    from assistant.pairing import pair_device
+    from assistant.runtime import Assistant
+    from tests.fakes import FakeClock, ReplySink
+
+    settings = Settings.from_flat({"data_dir": str(tmp_path / "dev"), "clock_trust": "always",
+                                   "dialog.quiet_start": "00:00", "dialog.quiet_end": "00:00"})
+    clock = FakeClock(local_now().replace(hour=10, minute=0), trusted=True)
+    trial = Assistant.open(settings, clock, ReplySink())  # not paired yet: the demo catalog
+    assert "太极拳" in [a.title for a in trial.store.activities()]
+    trial.handle_text("报名明天的太极拳")
+    assert trial.handle_text("好的")[0].text.startswith("好的")
+    [booking] = trial.store.bookings()
+    trial.stop()
+
+    world.add_activity("书法班", capacity=5)
+    pair_device(settings, world.server.url, world.pairing_code())
+    sink = ReplySink()
+    paired = Assistant.open(settings, clock, sink)
+    try:
+        assert paired.store.activities() == []  # paired: no demo activity is ever offered again
+        paired.start()
+        said = wait_for(lambda: [t for t in sink.texts() if "没有成功" in t], 5, "the demo booking's outcome")
+        assert said == ["抱歉，您报名的太极拳没有成功，那是试用时的活动，社区里没有。想报名社区的活动，"
+                        "可以问我最近有什么活动。"]
+        assert [a.title for a in paired.store.activities()] == ["书法班"]
+        assert "太极拳" not in paired.store.activity_titles()
+        assert paired.store.booking(booking.id).status == "rejected"
+        wait_for(lambda: not paired.store.pending_ops(10), 5, "an empty outbox")
+        assert world.scalar("SELECT count(*) FROM bookings") == 0
+    finally:
+        paired.stop()
