@@ -56,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "sync"))
 
 from sync_world import ROOT as _ROOT  # noqa: E402
-from sync_world import World, create_pg_database, drop_pg_database, postgres_reason  # noqa: E402
+from sync_world import World, create_pg_database, drop_pg_database, local_now, postgres_reason  # noqa: E402
 
 from assistant.changes import CURSOR_KEY  # noqa: E402
 from assistant.clock import SystemClock  # noqa: E402
@@ -232,7 +232,7 @@ class Harness:
     def intend(self, i: int) -> None:
         store = Store.open(self.db_path)
         try:
-            now = datetime.now()
+            now = local_now()  # the device's clock: naive local time in the community's zone
             store.send_message("女儿", f"消息{i}", now)
             self.meant.messages.add(f"消息{i}")
             self.meant.ops += 1
@@ -437,7 +437,8 @@ def run_backend(
             harness.trial(i)
             if (i + 1) % check_every == 0 and i + 1 < trials:
                 counts = harness.check()
-                print(json.dumps({"db": kind, "after": i + 1, **counts}), file=sys.stderr, flush=True)
+                line = {"db": kind, "after": i + 1, **counts, "notes": harness.tally.notes[-5:]}
+                print(json.dumps(line, ensure_ascii=False), file=sys.stderr, flush=True)
         harness.check()
         if kind == "sqlite":
             harness.server.kill()

@@ -222,17 +222,20 @@ def _materialise(
     ids = _ids(latest, Entity.REMINDER)
     if ids:
         _reminders(session, scope, Reminder.id.in_(ids), changes)
+    # No per-kind cap here: the page is already bounded by `limit` change rows, and the cursor moves
+    # past every row of it, so a cap would lose what it cut (bench/faults.py found 45 family
+    # messages lost when 95 piled up behind a speaker that kept being killed).
     ids = _ids(latest, Entity.ANNOUNCEMENT)
     if ids:
-        changes["announcements"] = _announcements(session, scope, now, Announcement.id.in_(ids))
+        changes["announcements"] = _announcements(session, scope, now, Announcement.id.in_(ids), cap=None)
     ids = _ids(latest, Entity.MESSAGE)
     if ids:
-        changes["messages"] = _messages(session, scope, Message.id.in_(ids))
+        changes["messages"] = _messages(session, scope, Message.id.in_(ids), cap=None)
     if scope.household_id in _ids(latest, Entity.HOUSEHOLD):
         changes["routine"] = routine(session, scope)
     ids = _ids(latest, Entity.ALERT)
     if ids:
-        changes["alerts"] = _alerts(session, scope, EmergencyAlert.id.in_(ids))
+        changes["alerts"] = _alerts(session, scope, EmergencyAlert.id.in_(ids), cap=None)
     return changes
 
 
@@ -361,18 +364,21 @@ def routine(session: Session, scope: DeviceScope) -> Dict[str, str]:
     return times if row is not None else {}
 
 
-def _alerts(session: Session, scope: DeviceScope, condition: Any) -> List[Dict[str, Any]]:
-    """This household's alerts that someone took in hand (我来处理) or the senior took back."""
-    rows = session.scalars(
+def _alerts(
+    session: Session, scope: DeviceScope, condition: Any, cap: Optional[int] = 20
+) -> List[Dict[str, Any]]:
+    """This household's alerts that someone took in hand (我来处理) or the senior took back (the
+    newest `cap` of them; None: all)."""
+    query = (
         select(EmergencyAlert)
         .where(
             EmergencyAlert.household_id == scope.household_id,
             (EmergencyAlert.acknowledged_at.is_not(None)) | (EmergencyAlert.cancelled_at.is_not(None)),
             condition,
         )
-        .order_by(EmergencyAlert.raised_at)
-        .limit(20)
+        .order_by(EmergencyAlert.raised_at.desc())
     )
+    rows = list(session.scalars(query.limit(cap) if cap is not None else query))[::-1]
     result = []
     for alert in rows:
         by, role = who_of(session, alert.acknowledged_by, scope.household_id)
@@ -438,9 +444,10 @@ def _targeted(scope: DeviceScope) -> Any:
 
 
 def _announcements(
-    session: Session, scope: DeviceScope, now: datetime, condition: Any
+    session: Session, scope: DeviceScope, now: datetime, condition: Any, cap: Optional[int] = 50
 ) -> List[Dict[str, Any]]:
-    rows = session.scalars(
+    """Current announcements, oldest first (the newest `cap` of them; None: all)."""
+    query = (
         select(Announcement)
         .where(
             Announcement.community_id == scope.community_id,
@@ -450,9 +457,9 @@ def _announcements(
             _targeted(scope),
             condition,
         )
-        .order_by(Announcement.publish_at)
-        .limit(50)
+        .order_by(Announcement.publish_at.desc())
     )
+    rows = list(session.scalars(query.limit(cap) if cap is not None else query))[::-1]
     return [_announcement(a, scope) for a in rows]
 
 
@@ -465,8 +472,12 @@ def _announcement(a: Announcement, scope: DeviceScope) -> Dict[str, Any]:
     }
 
 
-def _messages(session: Session, scope: DeviceScope, *conditions: Any) -> List[Dict[str, Any]]:
-    rows = session.execute(
+def _messages(
+    session: Session, scope: DeviceScope, *conditions: Any, cap: Optional[int] = 50
+) -> List[Dict[str, Any]]:
+    """Family messages to the elder, oldest first (the newest `cap` of them; None: all): a snapshot
+    gives the latest 50 unread, never the oldest 50 with the newest cut off."""
+    query = (
         select(Message, User.display_name, FamilyLink.relation)
         .outerjoin(User, User.id == Message.author_user_id)
         .outerjoin(
@@ -479,9 +490,9 @@ def _messages(session: Session, scope: DeviceScope, *conditions: Any) -> List[Di
             Message.direction == MessageDirection.TO_ELDER,
             *conditions,
         )
-        .order_by(Message.created_at)
-        .limit(50)
-    ).all()
+        .order_by(Message.created_at.desc(), Message.id.desc())
+    )
+    rows = session.execute(query.limit(cap) if cap is not None else query).all()[::-1]
     return [
         {
             "id": m.id,
