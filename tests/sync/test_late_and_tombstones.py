@@ -264,3 +264,25 @@ def test_a_demo_booking_before_pairing_is_told_and_the_demo_catalog_goes(world: 
         assert world.scalar("SELECT count(*) FROM bookings") == 0
     finally:
         paired.stop()
+
+
+# ---------------------------------------------------------------------- found by bench/faults.py
+def test_sixty_family_messages_piled_up_behind_an_offline_speaker_all_arrive(world: World, speaker) -> None:
+    # a feed page capped messages at 50 while its cursor moved past all of them: the rest were lost
+    from assistant.runtime import Assistant
+    from tests.fakes import ReplySink
+
+    spk = speaker(world)
+    _first_sync(spk)
+    spk.stop()
+    family = world.login("daughter")
+    for i in range(60):
+        sent = family.post(f"/api/v1/households/{world.ids['home']}/messages", json={"body": f"家书{i}"})
+        assert sent.status_code == 201
+    back = Assistant.open(spk.settings, spk.clock, ReplySink())  # switched on again: same cursor
+    back.start()
+    try:
+        wait_for(lambda: len(back.store.messages_in(100)) == 60, 10, "all 60 messages on the speaker")
+        assert sorted(m.text for m in back.store.messages_in(100)) == sorted(f"家书{i}" for i in range(60))
+    finally:
+        back.stop()
