@@ -96,7 +96,7 @@ class Scheduler:
                 # when it reached the speaker, and an occurrence due up to late_minutes before the
                 # change still counts: set at 09:00:25 for 09:00 → said at once.
                 edited -= self._grace
-                if last is not None and not is_due_of(r, last):
+                if last is not None and last > edited and not is_due_of(r, last):
                     # The latest occurrence belongs to the rule before the change (a one-shot at
                     # 10:00, moved to 09:00 while the speaker was offline, fired at 10:00): it
                     # must not hide the new rule's occurrences.
