@@ -501,7 +501,9 @@ class Store:
         message_id = _uuid()
         with self._tx() as s:
             s.add(MessageRow(id=message_id, direction="out", peer=to, text=text, heard=True, created_at=at))
-            self._add_op(s, "message.send", {"message_id": message_id, "to": to, "text": text}, at)
+            # `at`: when the senior said it by this clock; the server keeps it beside its arrival time
+            self._add_op(s, "message.send", {"message_id": message_id, "to": to, "text": text,
+                                             "at": at.isoformat()}, at)
         return message_id
 
     def set_points(self, balance: int, at: datetime) -> None:

@@ -397,7 +397,11 @@ class Message(Base):
     author_user_id: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
     device_id: Mapped[Optional[str]] = _fk("devices.id", nullable=True, ondelete="SET NULL")
     created_at: Mapped[datetime]
+    """When the server received it."""
     read_at: Mapped[Optional[datetime]]
+    device_sent_at: Mapped[Optional[datetime]]
+    """A message from the elder: when it was said, by the speaker's clock (None: unknown, or from
+    family). A speaker offline for a day sends it late; pages show both times then."""
 
 
 class PointsEntry(Base):

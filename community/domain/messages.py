@@ -27,8 +27,13 @@ def send_message(
     body: str,
     now: datetime,
     message_id: Optional[str] = None,
+    device_at: Optional[datetime] = None,
 ) -> Message:
-    """Family/staff → elder (read aloud by the speaker); device → family (recorded by voice)."""
+    """Family/staff → elder (read aloud by the speaker); device → family (recorded by voice).
+
+    device_at: when the elder said it, by the speaker's clock (kept apart from `created_at`, the
+    server's time of arrival; ignored for family and staff).
+    """
     household = get_household(session, actor, default_household(actor, household_id))
     from_device = actor.kind is ActorKind.DEVICE
     message = Message(
@@ -39,6 +44,7 @@ def send_message(
         author_user_id=None if from_device else actor.id,
         device_id=actor.id if from_device else None,
         created_at=now,
+        device_sent_at=device_at if from_device else None,
     )
     session.add(message)
     session.flush()
@@ -82,6 +88,11 @@ def delivered_late(alert: EmergencyAlert) -> bool:
     """Whether the alert reached the server much later than the speaker raised it (it was offline):
     pages then show the call's own time and when it arrived, never the arrival as the call."""
     return delay_seconds(alert.device_raised_at, alert.raised_at) > LATE_SECONDS
+
+
+def said_late(message: Message) -> bool:
+    """Whether a message from the elder reached the server much later than it was said."""
+    return delay_seconds(message.device_sent_at, message.created_at) > LATE_SECONDS
 
 
 CANCEL_WINDOW = timedelta(minutes=10)

@@ -257,7 +257,10 @@ def _reminder_event(kind: ReminderEventKind) -> Handler:
 
 def _message_send(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) -> Tuple[Dict[str, Any], None]:
     message_id = _uuid(payload, "message_id")
-    message = messages.send_message(session, ctx.actor, None, _text(payload, "text"), ctx.now, message_id)
+    device_at = _device_time_or_none(payload, "at", ctx)  # when it was said, by the speaker's clock
+    message = messages.send_message(
+        session, ctx.actor, None, _text(payload, "text"), ctx.now, message_id, device_at
+    )
     return {"message_id": message.id}, None
 
 

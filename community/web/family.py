@@ -42,9 +42,10 @@ def _page(
     household = get_household(session, who, household_id)
     zone = community_zone(session, household.community_id)
     homes = list_households(session, who)
-    return render(
-        request, template, {"who": who, "household": household, "homes": homes, **context}, status, zone
-    )
+    # Device events that reached the server late are shown with their own time (issue 14).
+    base = {"who": who, "household": household, "homes": homes, "late": messages.delivered_late,
+            "said_late": messages.said_late}
+    return render(request, template, {**base, **context}, status, zone)
 
 
 @router.get("")
@@ -377,8 +378,7 @@ def alerts_page(
     session: Session = Depends(deps.db_session),
 ) -> Response:
     rows = [(a, h) for a, h in messages.list_alerts(session, who) if h.id == household_id]
-    context = {"alerts": rows, "tab": "alerts", "late": messages.delivered_late}
-    return _page(request, session, who, household_id, "family/alerts.html", context)
+    return _page(request, session, who, household_id, "family/alerts.html", {"alerts": rows, "tab": "alerts"})
 
 
 @router.post("/alerts/{alert_id}/acknowledge")

@@ -163,6 +163,7 @@ def test_an_emergency_queued_offline_keeps_the_speakers_time_everywhere(world: W
     called_at = spk.clock.now()
     reply = "".join(r.text for r in spk.assistant.handle_text("救命啊"))
     assert reply.startswith("别着急，正在联系您的家人和社区。") and "已经通知" not in reply
+    spk.assistant.store.send_message("女儿", "我想你了", called_at)  # a message dictated offline too
     world.server.start()
     assert spk.said("求助已经发出去了", timeout=10) == "求助已经发出去了，您的家人和社区知道了。"
     received = local_now()
@@ -177,6 +178,16 @@ def test_an_emergency_queued_offline_keeps_the_speakers_time_everywhere(world: W
     assert re.search(_CALL, staff)[1] == found[1]  # type: ignore[index]
     [alert] = family.get("/api/v1/alerts").json()
     assert alert["device_raised_at"] != alert["raised_at"]
+    said = r"(\d\d月\d\d日 \d\d:\d\d) 老人说（音箱离线，(\d\d月\d\d日 \d\d:\d\d) 才送达）\s*我想你了"
+
+    def message_row() -> object:
+        text = re.sub(r"<[^>]+>", "", family.get(f"/family/h/{world.ids['home']}/messages").text)
+        return re.search(said, text)
+
+    row = wait_for(message_row, 5, "the message with the time it was said")
+    assert row[1] == found[1]  # type: ignore[index]
+    assert abs(datetime.strptime(row[2], "%m月%d日 %H:%M").replace(year=received.year)  # type: ignore[index]
+               - received.replace(second=0)) <= timedelta(minutes=1)
 
 
 def test_the_notifier_is_told_the_calls_own_time_and_lateness(world: World, tmp_path, caplog) -> None:
