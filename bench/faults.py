@@ -5,8 +5,8 @@
 
 Not part of `make test` (it takes minutes); tests/sync/test_faults.py is its 50-kill cousin.
 Per backend it starts `python -m community serve` on a loopback port (SQLite file, or a
-throw-away PostgreSQL database with 2 workers, dropped at the end), pairs one speaker store
-and runs --trials trials. Each trial
+throw-away PostgreSQL database with 2 workers, dropped at the end), pairs one speaker store,
+syncs it once (the first sync is a snapshot) and runs --trials trials. Each trial
 
 1. writes what the senior and the family mean to happen: a message from the speaker (always),
    a booking (first 60 trials, each its own activity), an emergency (every 10th), a service
@@ -431,6 +431,10 @@ def run_backend(
     world = World.create(tmp, url, workers=2 if kind == "postgresql" else 1, serve=False)
     KillableServer(world).start()
     harness = Harness(world, tmp, random.Random(seed), server_kills, max_delay)
+    # Paired and synced once before the kills start, as an installed speaker is: a first sync is a
+    # snapshot (newest 50 unread family messages), and this harness is about the feed after it.
+    if not harness.drain():
+        raise RuntimeError("the speaker's first sync did not finish")
     started = time.monotonic()
     try:
         for i in range(trials):
