@@ -297,3 +297,13 @@ def test_sixty_family_messages_piled_up_behind_an_offline_speaker_all_arrive(wor
         assert sorted(m.text for m in back.store.messages_in(100)) == sorted(f"家书{i}" for i in range(60))
     finally:
         back.stop()
+
+
+def test_a_first_sync_brings_the_newest_50_unread_messages(world: World, speaker) -> None:
+    family = world.login("daughter")
+    for i in range(60):
+        family.post(f"/api/v1/households/{world.ids['home']}/messages", json={"body": f"家书{i}"})
+    spk = speaker(world)
+    _first_sync(spk)
+    texts = sorted(m.text for m in spk.assistant.store.messages_in(100))
+    assert texts == sorted(f"家书{i}" for i in range(10, 60))  # the latest, not the oldest, 50
