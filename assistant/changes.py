@@ -189,8 +189,9 @@ def _replace_activities(s: Session, items: Tuple[Activity, ...], taken: Mapping[
                         at: datetime) -> List[Event]:
     """The server's catalog replaces the cached one, and the demo one for good (issue 14): a booking
     made of a demo activity before the first sync cannot be kept, and is told so (BookingResolved
-    rejected / 'demo': "抱歉，您报名的太极拳没有成功，那是试用的活动，社区里没有。") instead of being
-    lost; its op, if not sent yet, is not sent at all."""
+    rejected / 'demo': "抱歉，您报名的太极拳没有成功，那是试用时的活动，社区里没有。…") instead of
+    being lost; its op, if not sent yet, is not sent at all. Demo rows a booking names stay as
+    'withdrawn' (out of the catalog) so that the booking can still be worded."""
     server_ids = {a.id for a in items}
     events: List[Event] = []
     local = set(s.scalars(select(ActivityRow.id).where(ActivityRow.source.in_(LOCAL_SOURCES)))) - server_ids
