@@ -166,9 +166,16 @@ def _device_time_or_none(payload: Mapping[str, Any], key: str, ctx: _Ctx) -> Opt
         return None
 
 
+MAX_LATE = timedelta(days=8)
+"""A device event may reach the server this long after it happened (the speaker was offline; it
+records reminder occurrences up to 7 days back) and keep its own time (issue 14)."""
+
+
 def _clamped(value: datetime, ctx: _Ctx) -> datetime:
-    """Device clocks may be wrong: 'when it happened' far from server time becomes server time."""
-    return value if abs(value - ctx.now) <= MAX_SKEW else ctx.now
+    """Device clocks may be wrong: 'when it happened' more than MAX_SKEW ahead of server time, or
+    more than MAX_LATE behind it, becomes server time; otherwise the device's time is kept (an
+    acknowledgement said yesterday while offline is shown as yesterday's, not as now)."""
+    return value if -MAX_LATE <= value - ctx.now <= MAX_SKEW else ctx.now
 
 
 # ---------------------------------------------------------------------- handlers

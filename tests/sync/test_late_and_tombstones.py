@@ -307,3 +307,35 @@ def test_a_first_sync_brings_the_newest_50_unread_messages(world: World, speaker
     _first_sync(spk)
     texts = sorted(m.text for m in spk.assistant.store.messages_in(100))
     assert texts == sorted(f"家书{i}" for i in range(10, 60))  # the latest, not the oldest, 50
+
+
+def test_an_acknowledgement_reported_a_day_late_keeps_the_speakers_time(world: World, tmp_path) -> None:
+    import uuid
+
+    from assistant.config import Settings
+    from assistant.pairing import pair_device
+    from community.domain.feed import device_scope
+    from community.domain.sync import DeviceOpIn, apply_op
+
+    family = world.login("daughter")
+    yesterday = (local_now() - timedelta(days=1)).date()
+    made = family.post(f"/api/v1/households/{world.ids['home']}/reminders",
+                       json={"content": "吃药", "time_of_day": "09:00", "repeat": "daily",
+                             "start_date": yesterday.isoformat()})
+    pair_device(Settings(data_dir=tmp_path / "dev"), world.server.url, world.pairing_code())
+    device_id = str(world.scalar("SELECT id FROM devices WHERE household_id = :h", h=world.ids["home"]))
+    actor = Actor(ActorKind.DEVICE, device_id, "音箱", frozenset({world.ids["community"]}),
+                  frozenset({world.ids["home"]}))
+    with world.database.reader() as session:
+        scope = device_scope(session, actor)
+    # '知道了' at 09:02 yesterday while offline; the speaker comes back online 26 hours later
+    payload = {"reminder_id": made.json()["id"], "due_at": f"{yesterday}T09:00:00",
+               "at": f"{yesterday}T09:02:00"}
+    op = DeviceOpIn(str(uuid.uuid4()), "reminder.acknowledged", payload)
+    result, _ = apply_op(world.database, actor, scope, op, datetime.now(timezone.utc))
+    assert result["status"] == "applied"
+    rows = family.get(f"/api/v1/households/{world.ids['home']}/occurrences").json()
+    [row] = [r for r in rows if r["due_at"].startswith(yesterday.isoformat())]
+    acked = datetime.fromisoformat(row["acknowledged_at"].replace("Z", "+00:00")).astimezone(ZONE)
+    assert row["state"] == "acknowledged"
+    assert acked.replace(tzinfo=None) == datetime(yesterday.year, yesterday.month, yesterday.day, 9, 2)
