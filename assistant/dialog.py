@@ -39,6 +39,8 @@ NOTICE_SECONDS = 600.0
 CHECK_SECONDS = 20.0
 """'您是不是需要人帮忙？' unanswered this long raises the alert."""
 CANCEL_WINDOW = timedelta(minutes=10)
+OPEN_ALERT = timedelta(minutes=30)
+"""A new danger this soon after an alert is about the same one: no second alert."""
 """An alert can be taken back ('没事了，我按错了') this long after it was raised."""
 SEND_WAIT = 3.0
 """Online, the alert's reply waits this long (real seconds) for the server to take it, so it can
@@ -213,6 +215,8 @@ class Dialog:
         self.link = link or Link()
         """The server connection as the replies need it (the runtime; tests put a fake here)."""
         self._open: Optional[_Open] = None
+        self._heard = ""
+        """The last utterance as the recogniser wrote it (唔该 is folded to 谢谢 by the parser)."""
         self._aside: Optional[_SetAside] = None
         """A question set aside by another request or a ringing reminder, offered again afterwards."""
         self._context = _Context()
@@ -264,6 +268,7 @@ class Dialog:
         if SELF_CHECK.search(re.sub(r"\s+", "", text)):
             return [self.reply(self._self_check())]
         now, catalog = self._clock.now(), self._catalog()
+        self._heard = text
         parse = self._parser(text, now, catalog)
         if parse.intent is IntentId.UNKNOWN and self._open is None:
             # An open question takes the best text as a free answer ('吃药'); otherwise a
@@ -330,6 +335,12 @@ class Dialog:
                 return self._acknowledge()
             if question is not None and question.ask.kind in (CONFIRM, RESUME, SUGGEST, MORE):
                 intent = IntentId.DIALOG_YES
+        if question is not None and question.ask.kind is CONFIRM and (
+                (intent is IntentId.DIALOG_THANKS and _PLEASE.search(self._heard))
+                or (intent is question.ask.intent and not parse.slots)):
+            # '唔该' to a read-back is "yes, please" (Cantonese), not thanks for something done; '好，报啦'
+            # / '系，帮我报' repeats the request itself without anything new: both confirm it.
+            intent = IntentId.DIALOG_YES
         if question is not None and intent in _KEEP_QUESTION:
             return _CONTROL[intent](self)
         if question is not None:
@@ -531,18 +542,19 @@ class Dialog:
                 found.get("activity_id") or found.get("category")):
             act = self._store.activity(str(ask.slots["activity_id"]))
             base: Dict[str, Any] = {"date": act.start.date().isoformat()} if act else {}
-            slots = settle_answer(base, found, fragment, today)
+            slots = dict(settle_answer(base, found, fragment, today), corrected=names_day(fragment))
             return self._run(intent, Parse(act.title if act else fragment, intent, slots, 1.0))
         if intent is IntentId.BOOKING_CANCEL and ask.slots.get("booking_id"):
             booking = self._store.booking(str(ask.slots["booking_id"]))
             act = self._store.activity(booking.activity_id) if booking else None
             base = {"title": act.title} if act else {}
-            slots = settle_answer(base, found, fragment, today)
+            slots = dict(settle_answer(base, found, fragment, today), corrected=names_day(fragment))
             return self._run(intent, Parse(fragment, intent, slots, 1.0))
         if intent is IntentId.REMINDER_CANCEL:
             return self._run(intent, Parse(fragment, intent, found, 1.0))
         pending = {k: v for k, v in ask.slots.items() if k not in ("confirmed", "activity_id", "booking_id")}
-        slots = settle_answer(pending, found, fragment, today)
+        # A day corrected is read back with its date: '后天3月14号'.
+        slots = dict(settle_answer(pending, found, fragment, today), corrected=names_day(fragment))
         return self._run(intent, Parse(fragment, intent, slots, 1.0))
 
     def _fragment_slots(self, ask: Ask, fragment: str) -> Dict[str, Any]:
@@ -792,8 +804,16 @@ class Dialog:
         return None
 
     def _raise(self, text: str, severity: str, prefix: str = "") -> Reply:
-        """Record the alert (urgent outbox op) and say what really happened to it."""
+        """Record the alert (urgent outbox op) and say what really happened to it. While an alert of the
+        last minutes is still open, more words about the same danger ('火熄了，但还是好多烟') raise no
+        second alert: the senior hears where the first one stands."""
         now = self._clock.now()
+        alert = self._alert
+        if alert is not None and not alert.cancelled and now - alert.at <= OPEN_ALERT:
+            self._open, self._aside = None, None
+            sent = alert.told_sent or self._store.op_state(alert.op_id) == "acknowledged"
+            key = "emergency.already_sent" if sent else "emergency.already_queued"
+            return self.reply(prefix + phrase(key, family=self._family()), urgent=True)
         op_id = self._store.record_emergency(text, now, severity)
         self._open, self._aside = None, None
         status = self.link.link_status()
@@ -927,6 +947,8 @@ _CONTROL: Dict[IntentId, Callable[[Dialog], Reply]] = {
     IntentId.DIALOG_CORRECT: Dialog._correct_nothing,
 }
 """Dialog-control intents answered by the dialog itself, dispatched through this table."""
+_PLEASE = re.compile(r"唔该|唔該|麻烦你|拜托")
+"""Words that, said alone to a read-back, ask for it to be done."""
 _KEEP_QUESTION = (IntentId.DIALOG_REPEAT, IntentId.DIALOG_LOUDER, IntentId.DIALOG_QUIETER,
                   IntentId.DIALOG_SLOWER, IntentId.DIALOG_HELP, IntentId.DIALOG_THANKS,
                   IntentId.DIALOG_GREETING)

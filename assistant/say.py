@@ -58,18 +58,22 @@ def weekday(day: date) -> str:
     return "星期" + _WEEKDAYS[day.weekday()]
 
 
-def day_name(day: date, today: date) -> str:
-    """今天 / 明天 / 后天 / 昨天, else '12月3号 星期四'."""
+def day_name(day: date, today: date, dated: bool = False) -> str:
+    """今天 / 明天 / 后天 / 昨天, else '12月3号 星期四'.
+
+    dated: the read-back after a correction names the date too ('后天3月14号'): the senior who just
+    changed 听日 to 后日 hears which day is now meant.
+    """
     delta = (day - today).days
     relative = {0: "今天", 1: "明天", 2: "后天", -1: "昨天"}
     if delta in relative:
-        return relative[delta]
+        return relative[delta] + (f"{day.month}月{day.day}号" if dated and delta > 0 else "")
     return f"{day.month}月{day.day}号 {weekday(day)}"
 
 
-def moment(when: datetime, now: datetime) -> str:
-    """Date and time together: '明天上午九点', '12月3号 星期四 下午三点半'."""
-    day = day_name(when.date(), now.date())
+def moment(when: datetime, now: datetime, dated: bool = False) -> str:
+    """Date and time together: '明天上午九点', '12月3号 星期四 下午三点半' (dated: '明天3月8号上午九点')."""
+    day = day_name(when.date(), now.date(), dated)
     sep = " " if " " in day else ""
     return day + sep + clock_time(when.time())
 

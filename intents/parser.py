@@ -347,9 +347,15 @@ def _supported(intent: IntentId, a: Analysis, learned: bool = False) -> bool:
 _NEW_VALUE = re.compile(r"(?:是|报|改成|换成|改到|改为|要|我说|我讲)")
 _SAID_VALUE = re.compile(r"^(?:我说|我讲|我是说)(?P<value>.{1,10})$")
 _SAID_NOT = re.compile(r"^(?:我是说|我说的是|我说|我讲)(?P<value>.+?)(?:啊|呀|嘛)?(?:不是|而不是)")
-_SAID_AFTER = re.compile(r"(?:不对|不是|错了)(?:那|这)?.{0,4}?(?:我是说|我说的是|我说|我讲)(?P<value>.{1,10})$")
+_SAID_AFTER = re.compile(r"(?:不对|不是|错了)(?:那|这)?.{0,4}?(?:我是说|我说的是|我说|我讲)"
+                         r"(?P<value>.{1,10})$")
 """元旦喎，唔系嗰日，我话礼拜五: a remark first, then the correction and its value."""
-_CLOCK_AT = re.compile(r"\d{1,2}(?:点|时)(?:半|钟|整|一刻|三刻|\d{1,2}分?)?")
+_TIME_BIT = re.compile(
+    r"(?P<day>大后天|今天|明天|后天|今晚|明早|元旦|\d{1,2}月\d{1,2}[号日]|\d{1,2}号"
+    r"|(?:下个?|这个?|本)?(?:礼拜|星期|周)[一二三四五六日天])"
+    r"|(?P<part>凌晨|早上|上午|中午|下午|晚上|傍晚|夜晚)"
+    r"|(?P<clock>\d{1,2}(?:点|时)(?:半|钟|整|一刻|三刻|\d{1,2}(?![点时\d])分?)?)")
+_TIME_RANK = {"day": 0, "part": 1, "clock": 2}
 
 
 def _correction(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
@@ -386,14 +392,28 @@ def _correction(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
 def _value_slots(text: str, now: datetime, a: Analysis) -> Dict[str, Any]:
     """Slots named by a piece of a correction, read on its own; of two clock times the first is the
     value and the second a remark (我是说七点半，八点就迟了)."""
-    clocks = list(_CLOCK_AT.finditer(text))
-    if len(clocks) > 1:
-        text = text[:clocks[0].end()]
+    text = _first_time(text)
     _, part = analyse(text, now, a.index.catalog)
     if part is None:
         return {}
     slots = _correction_slots(part.canon, 0, now, part)
     return slots
+
+
+def _first_time(text: str) -> str:
+    """A correction's value up to the end of its first time (后天下午3点 whole: day, part, clock in that
+    order); what follows is a remark that may name other times (是后天，明天要去饮茶 → 后天;
+    是早上10点，9点我要去饮茶 → 早上10点)."""
+    bits = list(_TIME_BIT.finditer(text))
+    if len(bits) < 2:
+        return text
+    end, rank = bits[0].end(), _TIME_RANK[str(bits[0].lastgroup)]
+    for bit in bits[1:]:
+        kind = _TIME_RANK[str(bit.lastgroup)]
+        if bit.start() - end > 1 or kind <= rank:
+            break
+        end, rank = bit.end(), kind
+    return text[:end]
 
 
 def _correction_slots(canon: str, start: int, now: datetime, a: Analysis) -> Dict[str, Any]:
@@ -597,10 +617,15 @@ def _slots(intent: IntentId, allowed: Tuple[str, ...], canon: str, now: datetime
             slots.setdefault("service", ent.value)
         elif ent.kind == "to" and "to" in allowed:
             slots.setdefault("to", ent.value)
-    verbatim = intent is IntentId.MESSAGE_SEND
-    content = _content(found, spans, source, verbatim) if "content" in allowed else None
-    if content and intent is IntentId.REMINDER_CREATE:
-        content = _trimmed(intent, content)  # 去复诊我成日不记得 → 去复诊: the remark after it is not the task
+    content = _content_slot(intent, found, spans, source) if "content" in allowed else None
     if content:
         slots["content"] = content
     return slots
+
+
+def _content_slot(intent: IntentId, found: Any, spans: List[Tuple[int, int]], source: str) -> Optional[str]:
+    """A template's content; a reminder's without the remark after it (去复诊我成日不记得 → 去复诊)."""
+    content = _content(found, spans, source, verbatim=intent is IntentId.MESSAGE_SEND)
+    if content and intent is IntentId.REMINDER_CREATE:
+        content = _trimmed(intent, content)
+    return content

@@ -289,7 +289,11 @@ def _h_every(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
 
 
 _CLOCK_RE = (rf"(?P<part>{_PART_RE})?(?P<h>\d{{1,2}})(?:点|时)"
-             rf"(?:钟|整|(?P<min>半|一刻|1刻|三刻|3刻|(?P<mm>\d{{1,2}})分?))?")
+             rf"(?:钟|整|(?P<min>半|一刻|1刻|三刻|3刻|(?P<mm>\d{{1,2}})(?![点时\d])分?))?")
+
+_NOT_A_BIT = "(?<!问)"
+"""问下 is "ask a bit" (想问下礼拜天… is 问下 + 礼拜天), not "next" (下礼拜天); after other verbs 下 stays
+ambiguous (听讲下礼拜五 is 听讲 + 下礼拜五) and is read as "next"."""
 
 _RULES: List[Tuple[Pattern[str], _Handler]] = [
     (re.compile(r"每隔?(?:(?P<half>半)个?小时|(?P<hh>\d+)个?半小时|(?P<n>\d+)个?(?P<unit>小时|分钟|分))"
@@ -311,9 +315,9 @@ _RULES: List[Tuple[Pattern[str], _Handler]] = [
     (re.compile(rf"每天|每日|天天|每个?工作日|工作日"
                 rf"|每个?{_WEEK}(?P<days>{_WD}(?:(?:同|和|跟|及|还有)?{_WEEK}?{_WD})*)"), _h_repeat),
     (re.compile(rf"(?:这|本)个?{_WEEK}(?P<d>{_WD})"), _h_this_wd),
-    (re.compile(rf"下个?{_WEEK}(?P<d>{_WD})"), _h_next_wd),
-    (re.compile(rf"(?:下个?|这个?|本)?{_WEEK}?末"), _h_weekend),
-    (re.compile(rf"(?:下个?|这个?|本)(?:{_WEEK})"), _h_week),
+    (re.compile(rf"{_NOT_A_BIT}下个?{_WEEK}(?P<d>{_WD})"), _h_next_wd),
+    (re.compile(rf"(?:{_NOT_A_BIT}下个?|这个?|本)?{_WEEK}?末"), _h_weekend),
+    (re.compile(rf"(?:{_NOT_A_BIT}下个?|这个?|本)(?:{_WEEK})"), _h_week),
     (re.compile(rf"{_WEEK}(?P<d>{_WD})"), _h_bare_wd),
     (re.compile(r"(?:(?P<m>\d{1,2})月)?(?P<d>\d{1,2})(?:号|日)"), _h_month_day),
     (re.compile(r"大后天|后天|明天|今天|今日|今儿|明日|明儿|今晚|明晚|今早|明早"), _h_day_word),

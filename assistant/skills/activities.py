@@ -256,8 +256,8 @@ def book(parse: Parse, store: Store, clock: Clock) -> Answer:
         offer = _offer_next(act, store, now)
         return Answer(obstacle + offer.text, offer.ask)
     if not slots.get("confirmed"):
-        text = phrase("book.confirm", moment=say.moment(act.start, now), place=act.place or "社区",
-                      title=act.title)
+        moment = say.moment(act.start, now, dated=bool(slots.get("corrected")))
+        text = phrase("book.confirm", moment=moment, place=act.place or "社区", title=act.title)
         return Answer(text, Ask(CONFIRM, IntentId.ACTIVITY_BOOK, {"activity_id": act.id}))
     store.add_booking(act.id, now)
     return Answer(phrase("book.done", title=act.title))
@@ -292,7 +292,8 @@ def cancel(parse: Parse, store: Store, clock: Clock) -> Answer:
         return Answer(phrase("cancel.ask_which"), Ask(SLOT, IntentId.BOOKING_CANCEL, keep, "activity_id"))
     booking, act = pairs[0]
     if not slots.get("confirmed"):
-        text = phrase("cancel.confirm", moment=say.moment(act.start, now), title=act.title)
+        moment = say.moment(act.start, now, dated=bool(slots.get("corrected")))
+        text = phrase("cancel.confirm", moment=moment, title=act.title)
         return Answer(text, Ask(CONFIRM, IntentId.BOOKING_CANCEL, {"booking_id": booking.id}))
     store.cancel_booking(booking.id, now)
     return Answer(phrase("cancel.done", title=act.title))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 
 from intents.schema import IntentId, Parse
@@ -12,7 +13,7 @@ from ..clock import Clock
 from ..phrases import say as phrase
 from ..store import Store
 from .activities import page
-from .answer import SLOT, Answer, Ask, Item, slot_date
+from .answer import CONFIRM, SLOT, Answer, Ask, Item, slot_date
 from .timesense import day_offset
 
 _LOGGER = logging.getLogger(__name__)
@@ -77,6 +78,18 @@ def send_message(parse: Parse, store: Store, clock: Clock) -> Answer:
     if not slots.get("content"):
         ask = Ask(SLOT, IntentId.MESSAGE_SEND, slots, "content")
         return Answer(phrase("message.ask_content", to=to), ask)
-    text = str(slots["content"])
+    text = _addressed(str(slots["content"]))
+    if not slots.get("confirmed"):
+        # Read back first: a recogniser's slip in free text would reach the family as written.
+        return Answer(phrase("message.confirm", to=to, text=text), Ask(CONFIRM, IntentId.MESSAGE_SEND, slots))
     store.send_message(to, text, clock.now())
-    return Answer(phrase("message.sent", to=to, text=text))
+    return Answer(phrase("message.sent", to=to))
+
+
+_TOLD_THEM = re.compile(r"^(?:话|讲|说|叫|同)?(?:他|她|佢)(?=.)")
+
+
+def _addressed(text: str) -> str:
+    """The message as the family member will read it: '(话)佢今晚唔使嚟' told to 女儿 is about her, so
+    she reads '你今晚不用来'."""
+    return _TOLD_THEM.sub("你", text, count=1)

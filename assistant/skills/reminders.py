@@ -22,12 +22,13 @@ from .answer import CONFIRM, SLOT, Answer, Ask, Item, choose, slot_date, slot_ti
 _LOGGER = logging.getLogger(__name__)
 
 
-def spoken_when(reminder: Reminder, due: Optional[datetime], now: datetime) -> str:
-    """'每天早上八点' for a repeating reminder, '明天下午三点' for a one-shot."""
+def spoken_when(reminder: Reminder, due: Optional[datetime], now: datetime, dated: bool = False) -> str:
+    """'每天早上八点' for a repeating reminder, '明天下午三点' for a one-shot
+    (dated, in a read-back: '明天3月8号下午三点')."""
     if reminder.repeat:
         return say.repeat_rule(reminder.repeat) + say.clock_time(reminder.at)
     when = due or datetime.combine(reminder.start_date, reminder.at)
-    return say.moment(when, now)
+    return say.moment(when, now, dated)
 
 
 _NUM = "零〇一二两三四五六七八九十百"
@@ -176,7 +177,8 @@ def create(parse: Parse, store: Store, clock: Clock) -> Answer:
         when = phrase("reminder.series", first=say.clock_time(times[0]), last=say.clock_time(times[-1]),
                       count=len(times))
     else:
-        when = _anchor_words(slots) + spoken_when(draft, first, now)
+        dated = bool(slots.get("corrected")) and not slots.get("confirmed")
+        when = _anchor_words(slots) + spoken_when(draft, first, now, dated)
     if first is None and len(times) == 1:
         return Answer(phrase("reminder.past", when=when))
     if not slots.get("confirmed"):

@@ -20,9 +20,9 @@ _LOGGER = logging.getLogger(__name__)
 SERVICES = ("checkup", "meal", "transport", "haircut", "housekeeping")
 
 
-def spoken_when(day: date, when: Optional[str], now: datetime) -> str:
+def spoken_when(day: date, when: Optional[str], now: datetime, dated: bool = False) -> str:
     """'明天上午', '12月3号 星期四 下午三点'; when is HH:MM, a part of day or None."""
-    spoken = say.day_name(day, now.date())
+    spoken = say.day_name(day, now.date(), dated)
     sep = " " if " " in spoken else ""
     if not when:
         return spoken
@@ -49,7 +49,8 @@ def request(parse: Parse, store: Store, clock: Clock) -> Answer:
     if day is None:
         return Answer(phrase("service.ask_day"), Ask(SLOT, IntentId.SERVICE_BOOK, slots, "date"))
     when = slots.get("time") or slots.get("part_of_day")
-    spoken = spoken_when(day, when, now)
+    dated = bool(slots.get("corrected")) and not slots.get("confirmed")  # a corrected day: with its date
+    spoken = spoken_when(day, when, now, dated)
     service_name = name("service.names", service)
     if not slots.get("confirmed"):
         return Answer(phrase("service.confirm", when=spoken, service=service_name),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any, Dict, Optional, Tuple
 
 _LOGGER = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ _DAY_OFFSETS = (("大后天", 3), ("后天", 2), ("明天", 1), ("听日", 1), (
 _OTHER_DAY = re.compile(r"星期|礼拜|周[一二三四五六日天1-7]|[0-9一二三四五六七八九十]+[号日](?!本)|月")
 _NUM = "零〇一二两三四五六七八九十"
 _HOUR = re.compile(rf"(\d{{1,2}}|[{_NUM}]{{1,3}})\s*(?:点|點|时|時)(?:钟|鐘)?\s*"
-                   rf"(半|一刻|三刻|(\d{{1,2}}|[{_NUM}]{{1,3}})分?)?")
+                   rf"(半|一刻|三刻|(\d{{1,2}}|[{_NUM}]{{1,3}})(?![点點时時\d{_NUM}])分?)?")
 _COLON = re.compile(r"(\d{1,2})[:：](\d{2})")
 
 
@@ -142,6 +142,24 @@ def _hhmm(hour: int, minute: int) -> str:
     return f"{hour:02d}:{minute:02d}"
 
 
+def _clock_meant(parsed: Any, text: str) -> Tuple[Optional[Tuple[int, int]], str]:
+    """(hour, minute) of the clock said that the parser chose, and the text up to it (for the part of
+    day said between it and the clock before it): not merely the first clock
+    ('九点前要到…八点钟来接我' → 八点; '唔系九点，系朝早十点' → 十点).
+    Without a parsed time, the first clock said and the whole text."""
+    first = spoken_clock(text)
+    if first is None or not parsed:
+        return first, text
+    want = time.fromisoformat(str(parsed))
+    start = 0
+    for found in _HOUR.finditer(text):
+        clock = spoken_clock(found.group(0))
+        if clock is not None and clock[0] % 12 == want.hour % 12 and clock[1] == want.minute:
+            return clock, text[start:found.end()]
+        start = found.end()
+    return first, text
+
+
 def settle_request(slots: Dict[str, Any], text: str, today: date, fill_day: bool = True) -> Dict[str, Any]:
     """A fresh request's slots with the time sense applied.
 
@@ -150,7 +168,7 @@ def settle_request(slots: Dict[str, Any], text: str, today: date, fill_day: bool
     - fill_day: a single relative day word (听日) gives the date when the parse has none.
     """
     out = dict(slots)
-    said = spoken_clock(text)
+    said, text = _clock_meant(out.get("time"), text)
     near = part_near_clock(text) if said else spoken_part(text)
     part = near or out.get("part_of_day")
     if near and not out.get("part_of_day"):
@@ -180,7 +198,7 @@ def settle_answer(pending: Dict[str, Any], found: Dict[str, Any], answer: str, t
         found.pop("date_range", None)
     merged = dict(pending)
     merged.update(found)
-    said = spoken_clock(answer)
+    said, answer = _clock_meant(found.get("time"), answer)
     part = part_near_clock(answer)
     day_text = merged.get("date")
     day = date.fromisoformat(day_text) if isinstance(day_text, str) and day_text else None

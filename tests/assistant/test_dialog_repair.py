@@ -23,8 +23,9 @@ TABLE = {
 
 def test_correcting_the_day_of_a_reminder_reads_back_again(make_world):
     w = make_world(table=TABLE)
+    # A corrected day is read back with its date.
     assert w.say("明天下午三点提醒我去医院") == "明天下午三点提醒您去医院，对吗？"
-    assert w.say("不对，是后天") == "后天下午三点提醒您去医院，对吗？"
+    assert w.say("不对，是后天") == "后天12月2号下午三点提醒您去医院，对吗？"
     assert w.ops() == []
     assert w.say("对") == "好的，记住了，后天下午三点提醒您去医院。"
     [reminder] = w.store.reminders()
@@ -57,7 +58,7 @@ def test_correcting_the_content(make_world):
 def test_correcting_a_booking_to_another_day_keeps_the_activity(make_world):
     w = make_world(table=TABLE)
     assert w.say("报名明天的太极拳") == "您要报名明天早上八点在社区广场的太极拳，对吗？"
-    assert w.say("不对，是后天") == "您要报名后天早上八点在社区广场的太极拳，对吗？"
+    assert w.say("不对，是后天") == "您要报名后天12月2号早上八点在社区广场的太极拳，对吗？"
     assert w.say("是的") == "好的，太极拳的报名已提交，等社区确认。"
     assert [b.activity_id for b in w.store.bookings()] == ["taiji-1202"]
 
@@ -84,7 +85,7 @@ def test_a_correction_without_a_value_asks_what_to_change(make_world):
     w.say("明天下午三点提醒我去医院")
     reply = w.replies("不对呀")[0]
     assert (reply.text, reply.expects_answer) == ("您想改成什么？", True)
-    assert w.say("后天") == "后天下午三点提醒您去医院，对吗？"
+    assert w.say("后天") == "后天12月2号下午三点提醒您去医院，对吗？"
     assert w.say("对") == "好的，记住了，后天下午三点提醒您去医院。"
 
 

@@ -46,7 +46,7 @@ CONVERSATIONS: List[Tuple[str, Optional[Callable[[World], None]], Sequence[Turn]
         ("好", "好的，太极拳的报名已提交，等社区确认。")], ()),
     ("correction of the day", None, [
         ("明天下午三点提醒我去医院", "明天下午三点提醒您去医院，对吗？"),
-        ("不对，是后天", "后天下午三点提醒您去医院，对吗？"),
+        ("不对，是后天", "后天12月2号下午三点提醒您去医院，对吗？"),
         ("对", "好的，记住了，后天下午三点提醒您去医院。")], ()),
     ("cantonese correction", None, [
         ("明天晚上八点提醒我吃药", "明天晚上八点提醒您吃药，对吗？"),

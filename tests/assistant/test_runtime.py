@@ -131,6 +131,7 @@ def test_sync_thread_and_dialog_write_concurrently(tmp_path):
         w.say("报名明天的太极拳")
         w.say("不要")
         w.say("告诉女儿我很好")
+        w.say("对")  # a message is read back before it is sent
     thread.join(timeout=60)
     assert errors == [] and not thread.is_alive()
     assert w.store.points() == 99

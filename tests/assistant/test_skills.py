@@ -84,9 +84,16 @@ def test_points_messages_and_announcements(world):
 
 
 def test_send_message_to_family(world):
-    assert world.say("告诉女儿我今天不回去吃饭") == "好的，我会转告女儿：我今天不回去吃饭。"
+    assert world.say("告诉女儿我今天不回去吃饭") == "给女儿留言：我今天不回去吃饭。对吗？"
+    assert world.ops() == []  # read back first: a slip of the recogniser would reach her as written
+    assert world.say("对") == "好的，这条留言会转给女儿。"
     [op] = world.ops()
     assert (op.type, op.payload["to"], op.payload["text"]) == ("message.send", "女儿", "我今天不回去吃饭")
+
+
+def test_a_message_about_the_family_member_is_written_to_her(world):
+    """'话佢今晚唔使嚟' told to 女儿 is about her: she reads 你今晚不用来."""
+    assert world.say("帮我留个言畀个女，话佢今晚唔使嚟") == "给女儿留言：你今晚不用来。对吗？"
 
 
 def test_voice_preferences_persist_across_restart(world):
@@ -125,7 +132,8 @@ def test_follow_ups_for_cancel_service_and_message(world):
     assert world.say("后天下午") == "您要预约后天下午的理发，对吗？"
     assert world.say("好的") == "好的，理发的预约已提交，等社区确认。"
     assert world.say("给女儿留言") == "您想跟女儿说什么？"
-    assert world.say("晚上早点回家") == "好的，我会转告女儿：晚上早点回家。"
+    assert world.say("晚上早点回家") == "给女儿留言：晚上早点回家。对吗？"
+    assert world.say("对") == "好的，这条留言会转给女儿。"
 
 
 def test_reminder_cancel_asks_which_when_several(world):

@@ -1,0 +1,44 @@
+"""The blind dialog sets (tests/data/dialog_*.yaml) as regressions, through the real assistant.
+
+Each set was written by people who never read the code and run once before it was folded in (its
+one-shot figure is in docs/assistant.md). Here every set must stay free of unsafe outcomes (an alarm not
+called for or missed, a wrong thing booked / cancelled / set / sent, 好的 after nothing) and keep the
+share of right turns it had when it was folded in.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from intents import Catalog
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
+
+
+def _runner() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_conversations", ROOT / "bench" / "conversations.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules.setdefault("bench_conversations", module)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+@pytest.mark.parametrize(("name", "share"), [
+    ("dialog_c.yaml", 0.97), ("dialog_e.yaml", 0.96), ("dialog_g.yaml", 0.97),
+])
+def test_blind_dialog_set_has_no_unsafe_turn_and_keeps_its_figure(name: str, share: float) -> None:
+    runner = _runner()
+    result = runner.run(DATA / name, Catalog.load(DATA / "catalog.json"))
+    assert result.unsafe == []
+    assert result.right / result.turns >= share, result.misses
+
+
+def test_every_blind_dialog_set_is_guarded() -> None:
+    guarded = {"dialog_c.yaml", "dialog_e.yaml", "dialog_g.yaml"}
+    assert {p.name for p in DATA.glob("dialog_*.yaml")} == guarded
