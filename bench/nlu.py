@@ -55,13 +55,15 @@ Case = Tuple[str, datetime, str, Dict[str, Any]]
 
 def contract_label(intent: str, slots: Dict[str, Any]) -> Dict[str, Any]:
     """A blind label as the contract writes it: content in the product's Mandarin (食降压药 → 吃降压药,
-    the lexical layer's spelling of the senior's words) and no part_of_day on reminder.create (not in
-    its row of the contract; some writers added it)."""
+    the lexical layer's spelling of the senior's words) without punctuation (a recogniser writes none;
+    the contract compares content without it), and no part_of_day on reminder.create (not in its row
+    of the contract; some writers added it)."""
     from intents.lexical import fold
+    from intents.normalize import clean
 
     out = dict(slots)
     if "content" in out:
-        out["content"] = fold(str(out["content"]))
+        out["content"] = fold(clean(str(out["content"])))
     if intent == "reminder.create":
         out.pop("part_of_day", None)
     return out

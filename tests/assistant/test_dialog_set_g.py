@@ -60,7 +60,7 @@ def test_a_second_danger_while_the_alert_is_open_raises_no_second_alert(make_wor
     w = make_world(link=FakeLink("online", sent=True))
     assert "通知" in w.say("厨房冒晒烟啊！我煲汤煲干咗，好大烟")
     again = w.say("我熄咗火喇，不过仲系好多烟，我行咗出门口")
-    assert "已经知道" in again
+    assert "已经收到求助" in again
     assert len(_alerts(w)) == 1
 
 

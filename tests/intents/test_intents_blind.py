@@ -18,7 +18,7 @@ import yaml
 from intents import Catalog, IntentId, parse
 from intents.emergency import assess
 from intents.lexical import fold
-from intents.normalize import normalize
+from intents.normalize import clean, normalize
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CATALOG = Catalog.load(DATA / "catalog.json")
@@ -39,7 +39,7 @@ def labelled(intent: str, slots: Dict[str, Any]) -> Dict[str, Any]:
     part_of_day on a reminder (not in reminder.create's row; some writers added it)."""
     out = {k: (list(v) if isinstance(v, list) else v) for k, v in slots.items()}
     if "content" in out:
-        out["content"] = fold(str(out["content"]))
+        out["content"] = fold(clean(str(out["content"])))  # compared without punctuation
     if intent == "reminder.create":
         out.pop("part_of_day", None)
     return out
