@@ -8,6 +8,10 @@ import json
 import logging
 from typing import Any, Awaitable, Callable, Dict, MutableMapping
 
+import sqlalchemy as sa
+from starlette.concurrency import run_in_threadpool
+
+from .models import Device
 from .security import token_hash
 from .wakeup import ChangeHub, hub_for, token_key
 
@@ -119,10 +123,11 @@ class DeviceGuard:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        key = _bearer_key(scope) if scope["type"] == "http" else ""
-        if not key:
+        digest = _bearer_hash(scope) if scope["type"] == "http" else ""
+        if not digest:
             await self.app(scope, receive, send)
             return
+        key = token_key(digest)
         hub = _hub(scope)
         revoked = hub.watch(key)
         started = False
@@ -133,7 +138,7 @@ class DeviceGuard:
             if answered:
                 return
             if message["type"] == "http.response.start":
-                if hub.is_revoked(key):
+                if hub.is_revoked(key) or (not hub.ready.is_set() and await _revoked_in_db(scope, digest)):
                     answered = True
                     await _unauthorized(send)
                     return
@@ -160,13 +165,26 @@ class DeviceGuard:
             hub.unwatch(key, revoked)
 
 
-def _bearer_key(scope: Scope) -> str:
+def _bearer_hash(scope: Scope) -> str:
+    """SHA-256 of the bearer token, as api.deps.device reads it ("" without one)."""
     for name, value in scope.get("headers") or []:
         if name == b"authorization":
             scheme, _, token = value.decode("latin-1").partition(" ")
             if scheme.lower() == "bearer" and token.strip():
-                return token_key(token_hash(token.strip()[:200]))
+                return token_hash(token.strip()[:200])
     return ""
+
+
+async def _revoked_in_db(scope: Scope, digest: str) -> bool:
+    """Asked only while the hub cannot hear revocations yet (LISTEN still connecting)."""
+    database = scope["app"].state.database
+
+    def lookup() -> bool:
+        with database.reader() as session:
+            found = session.scalar(sa.select(Device.revoked_at).where(Device.token_hash == digest))
+        return found is not None
+
+    return await run_in_threadpool(lookup)
 
 
 def _hub(scope: Scope) -> ChangeHub:

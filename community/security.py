@@ -292,7 +292,14 @@ class Throttle:
         longest = max(self.rules.account.forget, self.rules.address.window, self.rules.pair_total.window)
         cutoff = now - longest - self.rules.account.longest
         last = func.coalesce(LoginThrottle.next_at, LoginThrottle.window_start)
-        session.execute(delete(LoginThrottle).where(last < cutoff))
+        # SKIP LOCKED: a row another attempt holds is left for later, so cleanups never wait
+        # for (or deadlock with) concurrent attempts (PostgreSQL; SQLite writers take turns).
+        stale = select(LoginThrottle.key).where(last < cutoff).limit(200).with_for_update(skip_locked=True)
+        session.execute(
+            delete(LoginThrottle)
+            .where(LoginThrottle.key.in_(stale.scalar_subquery()))
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _wait_message(wait: timedelta) -> str:

@@ -1,12 +1,13 @@
 """Long-poll wake-up: committed change rows wake the sync requests waiting for them.
 
 Every transaction that appends to `changes` (community.changes.record_change) is seen by a
-Session listener installed here. After it commits, the in-process `ChangeHub` of that
-database wakes the waiting long polls of the same community (and household). On PostgreSQL
-the transaction also runs `pg_notify('yc_changes', 'community:household')`, which PostgreSQL
-delivers to every server process on commit; each process keeps one LISTEN connection (a
-daemon thread) and wakes its own waiters. A single SQLite process needs only the in-process
-signal.
+Session listener installed here. On SQLite (one process), after it commits, the in-process
+`ChangeHub` of that database wakes the waiting long polls of the same community (and
+household). On PostgreSQL the transaction runs `pg_notify('yc_changes', 'community:household')`,
+which PostgreSQL delivers to every server process on commit, in commit order; each process
+keeps one LISTEN connection (a daemon thread) and wakes its own waiters from it, its own
+commits included (so that wakes keep commit order, see revocations below). When LISTEN (re)connects,
+every held poll reads its feed once more, since nothing missed can be known.
 
 Revoking a speaker (community.domain.devices.revoke_device) travels the same way, as
 `community:household:<token key>`: every process adds the token to its revoked set and sets
@@ -68,6 +69,11 @@ class ChangeHub:
         self._revoked: Set[str] = set()
         self._revoked_lock = threading.Lock()
         self._watchers: Dict[str, Set[asyncio.Event]] = {}
+        self.ready = threading.Event()
+        """Set while this process hears every commit: always on SQLite (one process); on
+        PostgreSQL once LISTEN is established and the revoked tokens are loaded."""
+        if not url.startswith("postgresql"):
+            self.ready.set()
         self.wakes = 0
         """Number of wake calls handled (for tests and the benchmark)."""
 
@@ -170,7 +176,9 @@ class ChangeHub:
 
     def close(self) -> None:
         self._stop.set()
-        _HUBS.pop(self.url, None)
+        with _HUBS_LOCK:
+            if _HUBS.get(self.url) is self:
+                del _HUBS[self.url]
 
     def _listen_forever(self) -> None:
         import psycopg
@@ -181,6 +189,12 @@ class ChangeHub:
             try:
                 with psycopg.connect(dsn, autocommit=True) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
+                    # Whatever committed before LISTEN was heard by no one here: load the
+                    # revoked tokens, and let every held poll read its feed once more.
+                    rows = conn.execute("SELECT token_hash FROM devices WHERE revoked_at IS NOT NULL")
+                    known = [("", "", token_key(str(row[0]))) for row in rows]
+                    self.wake_threadsafe([(c, None) for c in list(self._waiters)], known)
+                    self.ready.set()
                     delay = 0.5
                     while not self._stop.is_set():
                         batch = [_parse(n.payload) for n in conn.notifies(timeout=1.0)]
@@ -190,6 +204,7 @@ class ChangeHub:
                                 [b for b in batch if len(b) == 3],  # type: ignore[misc]
                             )
             except Exception:
+                self.ready.clear()
                 _LOGGER.exception("LISTEN %s failed; retrying in %.1f s", CHANNEL, delay)
                 # Waiters may have missed a change while disconnected: wake everyone once.
                 self.wake_threadsafe((c, None) for c in list(self._waiters))
@@ -276,7 +291,15 @@ def _after_commit(session: Session) -> None:
     except Exception:  # no bind: nothing to wake
         return
     hub = _HUBS.get(url)
-    if hub is not None:
+    if hub is None:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # Changes wake this process through its own LISTEN, like every other process: NOTIFYs
+        # come in commit order, so a revocation committed anywhere is always heard before a
+        # change committed after it (a direct wake here could overtake it). A revocation made
+        # here is also remembered at once.
+        hub.wake_threadsafe((), revoked or ())
+    else:
         hub.wake_threadsafe(scopes or (), revoked or ())
 
 

@@ -36,6 +36,11 @@ def _households(
     notice: str = "",
 ) -> Response:
     homes = list_households(session, who)
+    logins = accounts.family_logins(session, who, request.app.state.clock.now())
+    ended = request.query_params.get("ended", "")
+    for login in logins:
+        if login.user_id == ended and not notice:
+            notice = f"已让 {login.display_name}（{login.username}）在所有手机和电脑上退出登录。"
     return page(
         request,
         session,
@@ -44,7 +49,7 @@ def _households(
         {
             "homes": homes,
             "homes_by_id": {h.id: h for h in homes},
-            "logins": accounts.family_logins(session, who, request.app.state.clock.now()),
+            "logins": logins,
             "balances": points.balances(session, who),
             "f": fields,
             "error": error,
@@ -60,9 +65,7 @@ def _households(
 def household_list(
     request: Request, who: Actor = Depends(staff_actor), session: Session = Depends(deps.db_session)
 ) -> Response:
-    ended = request.query_params.get("ended", "")
-    notice = f"已让 {ended[:40]} 在所有手机和电脑上退出登录。" if ended else ""
-    return _households(request, session, who, {"dialect": "mandarin"}, notice=notice)
+    return _households(request, session, who, {"dialect": "mandarin"})
 
 
 @router.post("/households")
@@ -245,9 +248,9 @@ def end_family_sessions(
 ) -> Response:
     """Log a family login out everywhere (lost phone, a shared computer, a password given away)."""
     check_csrf(fields, who)
-    ended = accounts.end_sessions(session, who, user_id[:36])
+    accounts.end_sessions(session, who, user_id[:36])
     session.commit()
-    return redirect(f"/staff/households?ended={quote(ended.display_name)}")
+    return redirect(f"/staff/households?ended={quote(user_id[:36])}")
 
 
 @router.get("/services")

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from community.app import create_app
 from community.config import Settings
-from community.models import KnownBrowser, PairingCode, Role, User, WebSession
+from community.models import KnownBrowser, LoginThrottle, PairingCode, Role, User, WebSession
 
 LOGIN = "/api/v1/auth/login"
 
@@ -306,7 +306,7 @@ def test_staff_end_a_family_logins_sessions(world: World) -> None:
     ended = staff.post(url, data={"csrf_token": staff.headers["X-CSRF-Token"]}, follow_redirects=False)
     assert ended.status_code == 303
     notice = staff.get(ended.headers["location"]).text
-    assert "已让 fam_a 在所有手机和电脑上退出登录" in notice
+    assert "已让 fam_a（fam_a）在所有手机和电脑上退出登录" in notice
     for browser in (phone, laptop):
         assert browser.get("/api/v1/me").status_code == 401
         assert browser.get("/family", follow_redirects=False).headers["location"] == "/login"
@@ -435,3 +435,43 @@ def test_chunked_bodies_over_64_kib_answer_413(world: World) -> None:
         "/api/v1/activities", content=iter([b"{not json"]), headers={"content-type": "application/json"}
     )
     assert small.status_code == 422  # under the limit, chunked bodies are read as before
+
+
+def test_old_counters_are_forgotten(world: World) -> None:
+    guesser = _from(world, "203.0.113.9")
+    for n in range(5):
+        assert _login(guesser, f"nobody{n}", "x").status_code == 401
+    with world.database.reader() as session:
+        before = session.scalar(sa.select(sa.func.count()).select_from(LoginThrottle))
+    world.clock.advance(days=2)
+    assert _login(_from(world, "10.1.1.5"), "fam_a").status_code == 200
+    with world.database.reader() as session:
+        keys = session.scalars(sa.select(LoginThrottle.key)).all()
+    assert before == 11 and sorted(keys) == ["acct:fam_a", "ip:10.1.1.5"]  # the guesser's rows are gone
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_a_process_that_starts_listening_late_still_knows_the_revoked_tokens(world: World) -> None:
+    """Revocations committed before a process's LISTEN was up are loaded when it connects."""
+    import asyncio
+
+    from community.models import Device
+    from community.wakeup import ChangeHub, token_key
+
+    world.device("a")
+    with world.database.write() as session:
+        device = session.get(Device, world.ids["device_a"])
+        device.revoked_at = world.clock.now()  # revoked while no hub was listening
+        digest = device.token_hash
+    hub = ChangeHub(world.database.url)
+    assert not hub.ready.is_set()
+
+    async def start() -> None:
+        hub.watch("nothing")  # binds the loop and starts LISTEN
+
+    asyncio.run(start())
+    try:
+        assert hub.ready.wait(timeout=10)
+        assert hub.is_revoked(token_key(digest))
+    finally:
+        hub.close()
