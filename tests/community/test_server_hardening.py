@@ -18,7 +18,10 @@ from fastapi.testclient import TestClient
 
 from community.app import create_app
 from community.config import Settings
+from community.domain.accounts import login
+from community.errors import CommunityError
 from community.models import KnownBrowser, LoginThrottle, PairingCode, Role, User, WebSession
+from community.security import Throttle, ThrottleRules
 
 LOGIN = "/api/v1/auth/login"
 
@@ -164,6 +167,28 @@ def test_parallel_guesses_are_counted_before_the_password_is_checked(world: Worl
     assert checked + statuses.count(429) == 31
     # 3 free tries; a 4th only if the burst outlasted the first 2-second delay.
     assert 3 <= checked <= (3 if seconds < 2 else 4)
+
+
+def test_parallel_guesses_with_a_stopped_clock_check_exactly_the_free_tries(world: World) -> None:
+    """The same through the domain function, 31 threads, the injected clock standing still."""
+    throttle = Throttle(ThrottleRules.from_settings(world.settings))
+    now = world.clock.now()
+
+    def guess(address: str) -> str:
+        try:
+            login(world.database, throttle, "fam_a", "wrong-password", address, now, 1)
+        except CommunityError as exc:
+            return exc.code
+        return "ok"
+
+    with ThreadPoolExecutor(31) as pool:
+        one_address = list(pool.map(guess, ["203.0.113.7"] * 31))
+    assert one_address.count("not_authenticated") == 3  # the 3 free tries, and nothing more
+    assert one_address.count("too_many_attempts") == 28
+    with ThreadPoolExecutor(31) as pool:
+        many = list(pool.map(guess, [f"198.51.100.{n}" for n in range(31)]))
+    # From 31 other addresses at once: the account-wide 10 free tries bound them (3 + 7).
+    assert many.count("not_authenticated") == 7 and many.count("too_many_attempts") == 24
 
 
 # ---------------------------------------------------------------------------------- defect 8
