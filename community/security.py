@@ -249,10 +249,6 @@ class Throttle:
                 row.failures -= 1
         session.flush()
 
-    def failures(self, session: Session, key: str) -> int:
-        """Attempts counted on a key right now (for tests and the staff view)."""
-        return session.scalar(select(LoginThrottle.failures).where(LoginThrottle.key == key)) or 0
-
     # ----------------------------------------------------------------- helpers
     def _locked_row(self, session: Session, key: str, now: datetime) -> LoginThrottle:
         dialect = session.get_bind().dialect.name
