@@ -54,7 +54,8 @@ class CheckResult:
     """One line of the checklist."""
 
     name: str
-    """Check id: microphone, loudspeaker, model, voice, store, server, pairing, clock, disk, temperature."""
+    """Check id: microphone, loudspeaker, model, voice, store, server, pairing, clock, disk, temperature,
+    sync."""
     status: Status
     detail: str
     """What was found, Chinese / English."""
@@ -86,6 +87,7 @@ _TITLES: Dict[str, Tuple[str, str]] = {
     "clock": ("时钟", "clock"),
     "disk": ("存储空间", "disk space"),
     "temperature": ("CPU 温度", "CPU temperature"),
+    "sync": ("同步", "sync"),
 }
 
 
@@ -397,11 +399,29 @@ def check_temperature(settings: Settings, probes: Probes) -> CheckResult:
     return CheckResult("temperature", Status.OK, detail)
 
 
+def check_sync(settings: Settings, probes: Probes) -> CheckResult:
+    """Ops the server rejected for good in the last 7 days (dropped, never resent) or cannot apply yet."""
+    from .outbox import problems
+
+    now = (probes.clock or SystemClock(always_trusted=True)).now()
+    found = problems(settings.db_path, now)
+    if not found:
+        return CheckResult("sync", Status.OK, "服务器接受了所有操作 / the server took every op")
+    dropped = [p for p in found if not p.retrying]
+    waiting = [p for p in found if p.retrying]
+    parts = [f"{len(dropped)} 个被服务器拒绝，已放弃 / rejected for good, dropped"] if dropped else []
+    parts += [f"{len(waiting)} 个等待重试 / awaiting a retry"] if waiting else []
+    shown = "; ".join(p.describe() for p in (dropped + waiting)[:3])
+    return CheckResult("sync", Status.WARN, f"{', '.join(parts)}: {shown}",
+                       "把这一行告诉社区工作人员；日志里有每个操作的详情 / tell the community staff; the log "
+                       "(journalctl -u yuechao-assistant) has each op", spoken="有操作没有同步成功")
+
+
 _CHECKS: Tuple[Callable[[Settings, Probes], CheckResult], ...] = (
     lambda s, p: check_sound(s, p, inputs=True),
     lambda s, p: check_sound(s, p, inputs=False),
     check_model, check_voice, check_store, check_server, check_pairing, check_clock, check_disk,
-    check_temperature,
+    check_temperature, check_sync,
 )
 _CHECK_NAMES = tuple(_TITLES)
 
@@ -473,7 +493,7 @@ _SPOKEN_OK = ("microphone", "loudspeaker", "model", "voice", "store", "server")
 def register(subparsers: Any) -> None:
     """Add the `doctor` subcommand."""
     parser = subparsers.add_parser("doctor", help="Self-check: microphone, speaker, model, voice, store, "
-                                   "server, pairing, clock, disk, temperature (exit 1 if broken)")
+                                   "server, pairing, clock, disk, temperature, sync (exit 1 if broken)")
     parser.add_argument("--json", action="store_true", help="Print one JSON object instead of the checklist")
     parser.add_argument("--input-wav", type=Path, metavar="FILE",
                         help="Check this WAV as the microphone, as `run --input-wav` would use it")

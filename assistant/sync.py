@@ -8,6 +8,11 @@ Two threads beside the dialog:
   held in a long poll, sends them at once in a short round trip (wait = 0), so an emergency
   or a booking never waits for the long poll to end.
 
+Every op gets a result of its own. One the server rejected for good is acknowledged (never
+sent again), logged, and shown by `python -m assistant doctor`; one it could not apply for now
+(`"retry": true`: database busy, server error) stays in the outbox and is sent again with a
+per-op backoff (assistant.outbox.RetryPlan), while the ops behind it go on.
+
 Every answer is applied with assistant.changes.apply_changes() in one store transaction. Its
 changes are applied only if it started from the cursor now stored: an older answer that
 arrives late keeps its op results but drops its changes, which the newer answer (or the
@@ -23,6 +28,7 @@ import os
 import random
 import socket
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +41,7 @@ from intents.schema import Activity
 from .changes import CURSOR_KEY, AlertChange, BookingChange, ReminderChange, ServerChanges, apply_changes
 from .clock import Clock
 from .events import AnnouncementArrived, Event, SyncFinished
+from .outbox import RetryPlan, is_temporary, note_retry
 from .records import OutboxOp
 from .store import AssistantError, Store
 
@@ -44,10 +51,10 @@ TOKEN_FILE = "device_token"
 SERVER_KEY = "sync.server_url"
 """Store setting: the server this device was paired with."""
 OFFSET_KEY = "sync.clock_offset_seconds"
+"""Store setting: server time minus device time at the last sync (seconds)."""
 URGENT_BACKOFF_MAX = 5.0
 """While an urgent op (emergency, its cancel) waits in the outbox, a failed round trip is retried
 after at most this many seconds (times the jitter), not after up to backoff_max (issue 14)."""
-"""Store setting: server time minus device time at the last sync (seconds)."""
 UNPAIRED_TEXT = "这个音箱需要重新配对，请联系社区工作人员。"
 
 
@@ -194,7 +201,7 @@ def server_changes(
     acked: List[Tuple[str, Mapping[str, Any]]] = []
     for result in answer["results"]:
         op = types.get(str(result.get("op_id")))
-        if op is None:
+        if op is None or is_temporary(result):  # not an answer yet: the op is sent again later
             continue
         acked.append((op.op_id, result))
         rejected = result.get("status") == "rejected"
@@ -301,6 +308,10 @@ class SyncWorker:
         self._threads: List[threading.Thread] = []
         self._failing = False
         self._told_unpaired = False
+        self._retries = RetryPlan(settings.backoff_min, settings.backoff_max)
+        self._retry_lock = threading.Lock()
+        self._in_flight: Set[str] = set()
+        """Op ids in a round trip of one thread, so the other does not send them at the same time."""
         self.rounds = 0
         """Round trips answered (for tests and logs)."""
 
@@ -340,14 +351,56 @@ class SyncWorker:
         """
         client = self._client(role)
         cursor = self.store.get_setting(CURSOR_KEY)
-        ops = self.store.pending_ops(self.settings.batch)
-        if ops:
-            self.store.mark_sent([op.op_id for op in ops], self.clock.now())
-        answer = client.round_trip(cursor, ops, 0.0 if ops else wait)
-        if self._stop.is_set():
-            return False  # stopping: the store may be closing; the ops are resent next time
-        self._apply(cursor, ops, answer)
+        ops = self._due_ops()
+        try:
+            if ops:
+                self.store.mark_sent([op.op_id for op in ops], self.clock.now())
+            answer = client.round_trip(cursor, ops, 0.0 if ops else self._wait(wait))
+            if self._stop.is_set():
+                return False  # stopping: the store may be closing; the ops are resent next time
+            self._apply(cursor, ops, answer)
+        finally:
+            with self._retry_lock:
+                self._in_flight.difference_update(op.op_id for op in ops)
         return bool(ops) or bool(answer.get("more"))
+
+    def _due_ops(self) -> List[OutboxOp]:
+        """Pending ops to send now (urgent first), leaving out those waiting for a retry and those
+        the other thread is sending."""
+        with self._retry_lock:
+            skip = len(self._retries) + len(self._in_flight)
+            moment = time.monotonic()
+            ops = [op for op in self.store.pending_ops(self.settings.batch + skip)
+                   if op.op_id not in self._in_flight and self._retries.due(op.op_id, moment)]
+            ops = ops[: self.settings.batch]
+            self._in_flight.update(op.op_id for op in ops)
+            return ops
+
+    def _wait(self, wait: float) -> float:
+        """The long poll, cut short to the next retry of a held op."""
+        with self._retry_lock:
+            due = self._retries.next_due()
+        return wait if due is None else max(0.0, min(wait, due - time.monotonic()))
+
+    def _results(self, sent: List[OutboxOp], answer: Mapping[str, Any]) -> None:
+        """Log ops rejected for good; keep temporary failures for a retry with backoff."""
+        types = {op.op_id: op for op in sent}
+        for result in answer.get("results", []):
+            op = types.get(str(result.get("op_id")))
+            if op is None:
+                continue
+            if is_temporary(result):
+                with self._retry_lock:
+                    delay = self._retries.failed(op.op_id, time.monotonic())
+                note_retry(self.store, op.op_id, result)
+                _LOGGER.warning("op %s (%s) not applied for now (%s: %s); retrying in %.1f s", op.op_id,
+                                op.type, result.get("code"), result.get("message"), delay)
+                continue
+            with self._retry_lock:
+                self._retries.done(op.op_id)
+            if result.get("status") == "rejected":
+                _LOGGER.warning("op %s (%s) rejected for good, dropped: %s: %s", op.op_id, op.type,
+                                result.get("code"), result.get("message"))
 
     def _client(self, role: str) -> SyncClient:
         client = self._clients.get(role)
@@ -366,6 +419,7 @@ class SyncWorker:
             changes = server_changes(answer, sent, in_order, cancelling)
             now = self.clock.now()
             events = apply_changes(self.store, changes, now)
+            self._results(sent, answer)
             server_time = _server_time(answer)
             if server_time is not None:
                 offset = round((server_time - now).total_seconds(), 3)
@@ -419,10 +473,20 @@ class SyncWorker:
             return False
 
     def _push_loop(self) -> None:
+        nudged: Optional[float] = None  # the retry time already acted on (once each: no busy loop)
         while not self._stop.is_set():
-            if not self._kick.wait(0.5) or self._stop.is_set():
+            with self._retry_lock:
+                due = self._retries.next_due()
+            wait = 0.5 if due is None or due == nudged else min(0.5, max(0.01, due - time.monotonic()))
+            kicked = self._kick.wait(wait)
+            if self._stop.is_set():
                 continue
-            self._kick.clear()
+            if kicked:
+                self._kick.clear()
+            elif due is None or due == nudged or due > time.monotonic():
+                continue
+            else:
+                nudged = due  # a held op's retry is due: send it now, not after the long poll
             if not self._polling.is_set():
                 self._wake.set()  # the poller is between rounds or backing off: go now
                 continue

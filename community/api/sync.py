@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import Field
+from pydantic import Field, field_validator
 from sqlalchemy import update
 from starlette.concurrency import run_in_threadpool
 
@@ -24,12 +24,12 @@ from ..actors import Actor
 from ..db import Database
 from ..domain.fanout import SharedPage, next_publish, page_for, publish_due, read_shared
 from ..domain.feed import Cursor, DeviceScope, FeedPage, device_scope, read_feed
-from ..domain.sync import DeviceOpIn, apply_op
+from ..domain.sync import OP_TYPES, BadOp, apply_op, check_op
 from ..models import Device
 from ..notify import EmergencyNotice, notify_all
 from ..wakeup import ChangeHub, hub_for
 from . import deps
-from .schemas import UUID_PATTERN, Strict
+from .schemas import Strict
 
 _LOGGER = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["sync"])
@@ -40,20 +40,73 @@ SEEN_EVERY = 60.0
 """Device.last_seen_at is refreshed at most this often, seconds (spares a write per poll)."""
 
 
+MAX_CURSOR = 2**63 - 1
+"""Cursors are change-row seqs: non-negative 63-bit integers."""
+OP_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
+_ID = {"type": "string", "format": "uuid"}
+_TIME = {"type": "string", "format": "date-time", "description": "Local time of the device, 2000–2100"}
+PAYLOAD_FIELDS: Dict[str, Any] = {
+    "booking_id": _ID,
+    "activity_id": {"type": "string", "maxLength": 36},
+    "reminder_id": _ID,
+    "message_id": _ID,
+    "request_id": _ID,
+    "emergency_id": _ID,
+    "due_at": _TIME,
+    "at": _TIME,
+    "date": {"type": "string", "format": "date", "description": "Local date, 2000–2100"},
+    "time": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+    "content": {"type": "string", "maxLength": 100},
+    "text": {"type": "string", "maxLength": 500},
+    "to": {"type": "string"},
+    "service": {"type": "string", "enum": ["checkup", "meal", "transport", "haircut", "housekeeping"]},
+    "repeat": {"type": "string", "description": "daily, weekdays or weekly:1,3,5 (1 = Monday)"},
+}
+"""The payload fields the op types read (documentation; each handler checks its own)."""
+
+
 class OpIn(Strict):
-    op_id: str = Field(pattern=UUID_PATTERN)
-    type: str = Field(min_length=1, max_length=40)
-    payload: Dict[str, Any] = Field(default_factory=dict)
+    """One outbox op (documentation of an element of `ops`; each element is checked on its own,
+    so a bad one is a rejected result, not a refused request)."""
+
+    op_id: str = Field(pattern=OP_ID_PATTERN, description="Lowercase canonical UUID made by the device")
+    type: str = Field(min_length=1, max_length=40, json_schema_extra={"enum": list(OP_TYPES)})
+    payload: Dict[str, Any] = Field(default_factory=dict, json_schema_extra={"properties": PAYLOAD_FIELDS})
 
 
 class SyncIn(Strict):
-    cursor: Optional[Union[int, str]] = Field(default=None)
-    """As returned by the last sync ("<seq>:<time>"); null or absent for a first sync."""
-    ops: List[OpIn] = Field(default_factory=list, max_length=MAX_OPS)
+    cursor: Optional[Union[int, str]] = Field(
+        default=None,
+        description="As returned by the last sync: ASCII digits (a non-negative 63-bit integer); "
+        "null or absent for a first sync",
+    )
+    ops: List[Any] = Field(
+        default_factory=list,
+        max_length=MAX_OPS,
+        json_schema_extra={"items": OpIn.model_json_schema()},
+        description="Applied one by one: each gets its own result, applied or rejected with a code",
+    )
     wait: float = Field(default=0.0, ge=0.0, le=MAX_WAIT)
     """Seconds to hold the request open when there is nothing new (0: answer at once)."""
     limit: int = Field(default=500, ge=1, le=2000)
     """Most change rows per answer; `more: true` says to sync again at once."""
+
+    @field_validator("cursor", mode="before")
+    @classmethod
+    def _cursor(cls, value: Any) -> Optional[str]:
+        """None, or the cursor as canonical digits ("<seq>" or the older "<seq>:<n>")."""
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValueError("expected the cursor text the server gave")
+        parts = str(value).split(":") if isinstance(value, str) else [str(value)]
+        if len(parts) > 2 or not all(p and p.isascii() and p.isdigit() and len(p) <= 19 for p in parts):
+            raise ValueError("expected ASCII digits as given by the server")
+        if any(int(p) > MAX_CURSOR for p in parts):
+            raise ValueError("cursor out of range (at most 2^63 - 1)")
+        return str(int(parts[0]))
 
 
 def _hub(request: Request) -> ChangeHub:
@@ -105,22 +158,25 @@ def _scope(database: Database, actor: Actor) -> DeviceScope:
     return scope
 
 
-def _round(
-    database: Database, actor: Actor, ops: List[OpIn], cursor: Cursor, now: datetime, limit: int
-) -> Tuple[List[Dict[str, Any]], List[EmergencyNotice], DeviceScope, FeedPage]:
-    """Apply the ops in order, then read the feed (thread pool)."""
+def _apply_ops(
+    database: Database, actor: Actor, ops: List[Any], now: datetime
+) -> Tuple[List[Dict[str, Any]], List[EmergencyNotice], DeviceScope]:
+    """Apply the ops in order, each on its own (thread pool): one result per element of ops."""
     scope = _scope(database, actor)
     results: List[Dict[str, Any]] = []
     notices: List[EmergencyNotice] = []
-    for op in ops:
-        result, notice = apply_op(
-            database, actor, scope, DeviceOpIn(op.op_id.lower(), op.type, op.payload), now
-        )
+    for index, raw in enumerate(ops):
+        try:
+            op = check_op(index, raw)
+        except BadOp as bad:
+            results.append(bad.result)
+            continue
+        result, notice = apply_op(database, actor, scope, op, now)
         results.append(result)
         if notice is not None:
             notices.append(notice)
     _touch(database, scope.device_id, now)
-    return results, notices, scope, _read(database, scope, cursor, now, limit)
+    return results, notices, scope
 
 
 def _read(database: Database, scope: DeviceScope, cursor: Cursor, now: datetime, limit: int) -> FeedPage:
@@ -270,18 +326,17 @@ async def sync(body: SyncIn, request: Request, who: Actor = Depends(deps.device)
     seen = hub.generation(community_id)
     shared_reads = _shared_reads(request)
     if body.ops or cursor.seq < 0:
-        results, notices, scope, page = await run_in_threadpool(
-            _round, database, who, body.ops, cursor, clock.now(), body.limit
-        )
+        results, notices, scope = await run_in_threadpool(_apply_ops, database, who, body.ops, clock.now())
+        for notice in notices:  # before the read: a failed read must not cost an emergency its notice
+            await run_in_threadpool(notify_all, notice)
+        page = await run_in_threadpool(_read, database, scope, cursor, clock.now(), body.limit)
     else:  # a poll: served from the shared read of this cursor when it can be (no DB work of its own)
-        results, notices = [], []
+        results = []
         cached = _cached_scope(who.id)
         scope = cached if cached is not None else await run_in_threadpool(_scope, database, who)
         if time.monotonic() - _SEEN.get(who.id, float("-inf")) >= SEEN_EVERY:
             await run_in_threadpool(_touch, database, who.id, clock.now())
         page = await _next_page(shared_reads, database, scope, cursor, seen, clock.now(), body.limit)
-    for notice in notices:
-        await run_in_threadpool(notify_all, notice)
     while page.empty and not page.more and not body.ops:
         remaining = body.wait - (asyncio.get_running_loop().time() - started)
         if remaining <= 0:

@@ -1,26 +1,31 @@
 """Device ops applied at most once: each op and its `device_ops` row commit together.
 
-A replayed op id returns the stored first result and writes nothing. A domain refusal
-(activity full, reminder gone, bad payload) is a *result* too ("rejected"), stored like a
-success, so the device acknowledges it and stops retrying. Only transient failures (the
-database busy or down) leave no row, and the device sends the op again later.
+A replayed op id returns the stored first result and writes nothing. Every op is applied or
+rejected on its own, in its own transaction: a refusal (activity full, another household's
+object, an id already used, a field out of range) is a *result* ("rejected" with a code),
+stored like a success, so the device acknowledges it and never sends it again. Only a
+temporary failure (database busy, a server bug) leaves no row: its result says
+`"retry": true`, and the device sends the op again later with backoff. Nothing an op carries
+can fail the whole batch.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from ..actors import Actor
 from ..db import Database
-from ..errors import CommunityError, InvalidInput, NotFound
+from ..errors import CommunityError, Conflict, InvalidInput, NotFound
 from ..models import (
     Booking,
     BookingStatus,
@@ -40,6 +45,13 @@ from .feed import DeviceScope
 _LOGGER = logging.getLogger(__name__)
 MAX_SKEW = timedelta(days=1)
 """Device timestamps further than this from server time are replaced by server time."""
+EARLIEST = datetime(2000, 1, 1)
+LATEST = datetime(2100, 1, 1)
+"""Device times and dates outside [EARLIEST, LATEST) are refused (naive, as the device writes them)."""
+OP_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+"""An op id: a UUID in canonical lowercase text (the device's str(uuid4())); no other spelling."""
+MAX_DEPTH = 6
+"""Deepest nesting of lists and objects accepted in a payload."""
 _SERVICES = {
     "checkup": (ServiceKind.HEALTH_CHECK, "体检"),
     "meal": (ServiceKind.MEAL, "送餐"),
@@ -69,50 +81,217 @@ class _Ctx:
 Handler = Callable[[Session, _Ctx, Mapping[str, Any]], Tuple[Dict[str, Any], Optional[EmergencyNotice]]]
 
 
+def check_op(index: int, raw: Any) -> DeviceOpIn:
+    """One element of the request's `ops` as a DeviceOpIn; BadOp (with the result) when it has no
+    usable op id or shape. Payload fields are checked later, per op type (a stored rejection)."""
+    if not isinstance(raw, dict):
+        raise BadOp(_rejection(None, index, f"ops[{index}]: expected an object"))
+    op_id = raw.get("op_id")
+    echo = op_id if isinstance(op_id, str) and op_id.isascii() and op_id.isprintable() else None
+    extra = sorted(str(k) for k in raw if k not in ("op_id", "type", "payload"))
+    if not isinstance(op_id, str) or OP_ID.fullmatch(op_id) is None:
+        raise BadOp(
+            _rejection(
+                echo[:64] if echo else None,
+                index,
+                f"ops[{index}].op_id: expected a lowercase UUID like '1b4e28ba-2fa1-41d2-883f-0016d3cca427'",
+            )
+        )
+    if extra:
+        raise BadOp(_rejection(op_id, index, f"ops[{index}]: unknown field {_shown(extra[0])}"))
+    kind, payload = raw.get("type"), raw.get("payload", {})
+    if not isinstance(kind, str) or not 1 <= len(kind) <= 40 or not kind.isascii() or not kind.isprintable():
+        raise BadOp(
+            _rejection(op_id, index, f"ops[{index}].type: expected an op type such as 'message.send'")
+        )
+    if not isinstance(payload, dict):
+        raise BadOp(_rejection(op_id, index, f"ops[{index}].payload: expected an object"))
+    return DeviceOpIn(op_id, kind, payload)
+
+
+class BadOp(Exception):
+    """An element of `ops` that cannot be applied or stored (no usable op id or shape)."""
+
+    def __init__(self, result: Dict[str, Any]) -> None:
+        super().__init__(result["message"])
+        self.result = result
+
+
+def _rejection(op_id: Optional[str], index: int, message: str) -> Dict[str, Any]:
+    return {"op_id": op_id, "index": index, "status": "rejected", "code": "invalid", "message": message}
+
+
+def _shown(value: str) -> str:
+    """Text from the request, safe to echo in an answer (no lone surrogates, at most 40 characters)."""
+    return repr(value.encode("utf-8", "backslashreplace").decode("utf-8")[:40])
+
+
+def _checked_payload(value: Any, path: str, repair: bool, depth: int = 0) -> Any:
+    """The payload with every string valid UTF-8 without NUL; InvalidInput naming the field.
+
+    repair: replace bad characters instead (an emergency is never refused for its text)."""
+    if depth > MAX_DEPTH:
+        if repair:
+            return None
+        raise InvalidInput(f"{path}: nested too deeply")
+    if isinstance(value, str):
+        bad = "\x00" in value or not _utf8(value)
+        if bad and not repair:
+            what = "a NUL character" if "\x00" in value else "a lone surrogate (not valid UTF-8)"
+            raise InvalidInput(f"{path}: text contains {what}")
+        return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8") if bad else value
+    if isinstance(value, float) and not math.isfinite(value):
+        if repair:
+            return None
+        raise InvalidInput(f"{path}: expected a finite number")
+    if isinstance(value, list):
+        return [_checked_payload(v, f"{path}[{i}]", repair, depth + 1) for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            name = _checked_payload(str(key), f"{path} key", repair, depth + 1)
+            out[name] = _checked_payload(item, f"{path}.{name}", repair, depth + 1)
+        return out
+    return value
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def apply_op(
     database: Database, actor: Actor, scope: DeviceScope, op: DeviceOpIn, now: datetime
 ) -> Tuple[Dict[str, Any], Optional[EmergencyNotice]]:
-    """Apply one op (or return its first result); returns (result, emergency to notify or None)."""
-    first = _first_result(database, op.op_id, scope.device_id)
-    if first is not None:
-        return first, None
+    """Apply one op in its own transaction (or return its first result).
+
+    Returns (result, emergency to notify or None). Never raises for what the op carries: a
+    refusal is a stored "rejected" result; a temporary failure (database busy, a bug) is a
+    "rejected" result with "retry": true that is not stored, so the op may come again.
+    """
+    try:
+        first = _first_result(database, op.op_id, scope.device_id)
+        if first is not None:
+            return first, None
+        result, notice = _attempt(database, actor, scope, op, now)
+        if result.get("retry"):
+            return result, None
+        return _store(database, scope, op, result, now), notice
+    except _Replayed as replay:
+        return replay.result, None
+    except OperationalError as exc:
+        _LOGGER.warning("op %s (%s): database busy: %s", op.op_id, op.type, exc.orig)
+        return _temporary(op, "busy", "服务器繁忙，请稍后再试 (database busy)"), None
+    except IntegrityError as exc:  # the device_ops row clashed, yet no first result is readable
+        _LOGGER.warning("op %s (%s): unexplained conflict: %s", op.op_id, op.type, exc.orig)
+        return _temporary(op, "busy", "服务器繁忙，请稍后再试 (concurrent change)"), None
+
+
+class _Replayed(Exception):
+    """The same op committed first through another request: report that result."""
+
+    def __init__(self, result: Dict[str, Any]) -> None:
+        super().__init__(result.get("op_id"))
+        self.result = result
+
+
+def _temporary(op: DeviceOpIn, code: str, message: str) -> Dict[str, Any]:
+    return {"op_id": op.op_id, "status": "rejected", "code": code, "message": message, "retry": True}
+
+
+def _attempt(
+    database: Database, actor: Actor, scope: DeviceScope, op: DeviceOpIn, now: datetime
+) -> Tuple[Dict[str, Any], Optional[EmergencyNotice]]:
+    """Run the op's handler in a transaction and commit it with its device_ops row."""
     ctx = _Ctx(actor, scope, now, op.op_id)
     session = database.writer()
-    notice: Optional[EmergencyNotice] = None
     try:
         try:
             handler = _HANDLERS.get(op.type)
             if handler is None:
                 raise InvalidInput(
-                    f"type: unknown op type {op.type!r}; expected one of {', '.join(_HANDLERS)}"
+                    f"type: unknown op type {_shown(op.type)}; expected one of {', '.join(_HANDLERS)}"
                 )
-            extra, notice = handler(session, ctx, op.payload)
-            result: Dict[str, Any] = {"op_id": op.op_id, "status": "applied", **extra}
+            payload = _checked_payload(op.payload, "payload", repair=op.type == "emergency")
+            extra, notice = handler(session, ctx, payload)
+            session.flush()
         except CommunityError as exc:
             session.rollback()
-            notice = None
-            result = {"op_id": op.op_id, "status": "rejected", "code": exc.code, "message": exc.message}
-        session.add(
-            DeviceOp(
-                op_id=op.op_id,
-                device_id=scope.device_id,
-                type=op.type[:40],
-                result_json=json.dumps(result, ensure_ascii=False),
-                applied_at=now,
-            )
+            return _refused(op, exc.code, exc.message), None
+        except IntegrityError as exc:
+            session.rollback()
+            first = _first_result(database, op.op_id, scope.device_id)
+            if first is not None:
+                raise _Replayed(first) from exc
+            _LOGGER.info("op %s (%s) conflicts with stored data: %s", op.op_id, op.type, exc.orig)
+            error = Conflict("an id in this op is already used by another object")
+            return _refused(op, error.code, error.message), None
+        except DataError as exc:
+            session.rollback()
+            _LOGGER.info("op %s (%s): value refused by the database: %s", op.op_id, op.type, exc.orig)
+            return _refused(op, "invalid", "a value is out of range or contains invalid characters"), None
+        except OperationalError:
+            raise
+        except Exception:  # a bug: this op fails alone and comes again; the others go on
+            session.rollback()
+            _LOGGER.exception("op %s (%s) failed", op.op_id, op.type)
+            return _temporary(op, "server_error", "服务器出错，稍后重试 (server error; will retry)"), None
+        result: Dict[str, Any] = {"op_id": op.op_id, "status": "applied", **extra}
+        _commit(database, session, scope, op, result, now)
+        return result, notice
+    finally:
+        session.close()
+
+
+def _refused(op: DeviceOpIn, code: str, message: str) -> Dict[str, Any]:
+    return {"op_id": op.op_id, "status": "rejected", "code": code, "message": message}
+
+
+def _commit(
+    database: Database,
+    session: Session,
+    scope: DeviceScope,
+    op: DeviceOpIn,
+    result: Dict[str, Any],
+    now: datetime,
+) -> None:
+    """Add the device_ops row and commit; _Replayed when the op committed first elsewhere."""
+    session.add(
+        DeviceOp(
+            op_id=op.op_id,
+            device_id=scope.device_id,
+            type=op.type[:40],
+            result_json=json.dumps(result, ensure_ascii=False),
+            applied_at=now,
         )
+    )
+    try:
         session.commit()
-    except IntegrityError:
+    except IntegrityError as exc:
         # The same op raced in through a second request (a retry after a cut connection):
         # whichever committed first wins, and this one reports that first result.
         session.rollback()
         first = _first_result(database, op.op_id, scope.device_id)
         if first is None:
             raise
-        return first, None
+        raise _Replayed(first) from exc
+
+
+def _store(
+    database: Database, scope: DeviceScope, op: DeviceOpIn, result: Dict[str, Any], now: datetime
+) -> Dict[str, Any]:
+    """A refusal or an applied op's result: already committed when applied, stored here when refused."""
+    if result["status"] == "applied":
+        return result
+    session = database.writer()
+    try:
+        _commit(database, session, scope, op, result, now)
     finally:
         session.close()
-    return result, notice
+    return result
 
 
 def _first_result(database: Database, op_id: str, device_id: str) -> Optional[Dict[str, Any]]:
@@ -141,20 +320,39 @@ def _text(payload: Mapping[str, Any], key: str, optional: bool = False) -> str:
 
 
 def _uuid(payload: Mapping[str, Any], key: str) -> str:
-    value = object_id(f"payload.{key}", _text(payload, key))
-    return value or ""
+    """A client-made UUID, in canonical lowercase text (any ASCII spelling uuid.UUID reads)."""
+    raw = _text(payload, key)
+    if not raw.isascii():
+        raise InvalidInput(f"payload.{key}: expected a UUID")
+    return object_id(f"payload.{key}", raw) or ""
 
 
 def _device_time(payload: Mapping[str, Any], key: str, ctx: _Ctx) -> datetime:
-    """A naive local time from the device, as aware UTC (the community's zone)."""
+    """A naive local time from the device (2000–2100), as aware UTC (the community's zone)."""
     raw = _text(payload, key)
     try:
         value = datetime.fromisoformat(raw)
     except ValueError as exc:
-        raise InvalidInput(f"payload.{key}: expected an ISO time, got {raw[:40]!r}") from exc
+        raise InvalidInput(f"payload.{key}: expected an ISO time, got {_shown(raw)}") from exc
+    if not EARLIEST <= value.replace(tzinfo=None) < LATEST:
+        raise InvalidInput(f"payload.{key}: expected a time between 2000 and 2100, got {_shown(raw)}")
     if value.tzinfo is None:
         value = value.replace(tzinfo=ctx.scope.zone)
     return value.astimezone(timezone.utc)
+
+
+def _device_date(payload: Mapping[str, Any], key: str) -> date:
+    """A local date from the device (YYYY-MM-DD, 2000–2100)."""
+    raw = _text(payload, key)
+    try:
+        value = date.fromisoformat(raw) if len(raw) == 10 and raw.isascii() else None
+    except ValueError:
+        value = None
+    if value is None:
+        raise InvalidInput(f"payload.{key}: expected YYYY-MM-DD, got {_shown(raw)}")
+    if not EARLIEST.date() <= value < LATEST.date():
+        raise InvalidInput(f"payload.{key}: expected a date between 2000 and 2100, got {_shown(raw)}")
+    return value
 
 
 def _device_time_or_none(payload: Mapping[str, Any], key: str, ctx: _Ctx) -> Optional[datetime]:
@@ -162,7 +360,7 @@ def _device_time_or_none(payload: Mapping[str, Any], key: str, ctx: _Ctx) -> Opt
     never refused for its timestamp."""
     try:
         return _device_time(payload, key, ctx)
-    except (InvalidInput, OverflowError):
+    except InvalidInput:
         return None
 
 
@@ -196,17 +394,21 @@ def _booking_create(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) -> 
 
 
 def _booking_cancel(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) -> Tuple[Dict[str, Any], None]:
+    """Cancel this household's booking (by id, else of the activity); another household's or an
+    unknown one is not_found, never "applied"; an already cancelled one is applied, unchanged."""
     booking_id = _uuid(payload, "booking_id")
-    activity_id = _text(payload, "activity_id", optional=True)[:36]
+    activity_id = _text(payload, "activity_id", optional=True)
     booking = session.scalar(
         select(Booking).where(Booking.household_id == ctx.scope.household_id, Booking.id == booking_id)
     ) or session.scalar(
-        select(Booking).where(
-            Booking.household_id == ctx.scope.household_id, Booking.activity_id == activity_id
-        )
+        select(Booking)
+        .where(Booking.household_id == ctx.scope.household_id, Booking.activity_id == activity_id[:36])
+        .order_by(Booking.status != BookingStatus.CONFIRMED)
     )
-    if booking is None or booking.status is not BookingStatus.CONFIRMED:
-        return {"booking": "cancelled"}, None
+    if booking is None:
+        raise NotFound(f"booking {booking_id!r} not found")
+    if booking.status is not BookingStatus.CONFIRMED:
+        return {"booking": "cancelled", "booking_id": booking.id, "already": True}, None
     bookings.cancel_booking(session, ctx.actor, booking.id, ctx.now)
     return {"booking": "cancelled", "booking_id": booking.id}, None
 
@@ -229,13 +431,14 @@ def _repeat(rule: Any) -> Tuple[Repeat, Tuple[int, ...]]:
 def _reminder_create(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) -> Tuple[Dict[str, Any], None]:
     reminder_id = _uuid(payload, "reminder_id")
     repeat, days = _repeat(payload.get("repeat"))
-    try:
-        start = date.fromisoformat(_text(payload, "date"))
-    except ValueError as exc:
-        raise InvalidInput("payload.date: expected YYYY-MM-DD") from exc
+    start = _device_date(payload, "date")
     data = reminders.ReminderInput(_text(payload, "content"), _text(payload, "time"), repeat, days, start)
     existing = session.get(Reminder, reminder_id)
-    if existing is not None and existing.deleted_at is None:
+    if existing is not None and existing.household_id != ctx.scope.household_id:
+        raise NotFound(f"reminder {reminder_id!r} not found")
+    if existing is not None and existing.deleted_at is not None:
+        raise Conflict("the reminder was deleted; a new one needs a new id")
+    if existing is not None:
         reminders.update_reminder(session, ctx.actor, reminder_id, data, ctx.now)
     else:
         reminders.create_reminder(session, ctx.actor, None, data, ctx.now, reminder_id)
@@ -243,11 +446,15 @@ def _reminder_create(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) ->
 
 
 def _reminder_cancel(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) -> Tuple[Dict[str, Any], None]:
+    """Delete this household's reminder; one deleted already (family first) is applied, unchanged;
+    another household's or an unknown one is not_found."""
     reminder_id = _uuid(payload, "reminder_id")
-    try:
-        reminders.delete_reminder(session, ctx.actor, reminder_id, ctx.now)
-    except NotFound:
+    existing = session.get(Reminder, reminder_id)
+    if existing is None or existing.household_id != ctx.scope.household_id:
+        raise NotFound(f"reminder {reminder_id!r} not found")
+    if existing.deleted_at is not None:
         return {"reminder_id": reminder_id, "already": True}, None
+    reminders.delete_reminder(session, ctx.actor, reminder_id, ctx.now)
     return {"reminder_id": reminder_id}, None
 
 
@@ -277,27 +484,35 @@ def _service_request(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) ->
     if service not in _SERVICES:
         raise InvalidInput(f"payload.service: unknown {service!r}; expected one of {', '.join(_SERVICES)}")
     kind, word = _SERVICES[service]
-    day, when = _text(payload, "date"), _text(payload, "time", optional=True)
+    day, when = _device_date(payload, "date"), _text(payload, "time", optional=True)
     wanted: Optional[datetime] = None
-    try:
-        if len(when) == 5 and when[2] == ":":
-            local = datetime.combine(date.fromisoformat(day), time.fromisoformat(when), tzinfo=ctx.scope.zone)
-            wanted = local.astimezone(timezone.utc)
-        else:
-            date.fromisoformat(day)
-    except ValueError as exc:
-        raise InvalidInput("payload.date/time: expected YYYY-MM-DD and HH:MM") from exc
-    details = f"{word} {day} {when}".strip()
+    if when:
+        try:
+            at = time.fromisoformat(when) if len(when) == 5 and when.isascii() and when[2] == ":" else None
+        except ValueError:
+            at = None
+        if at is None:
+            raise InvalidInput(f"payload.time: expected HH:MM, got {_shown(when)}")
+        wanted = datetime.combine(day, at, tzinfo=ctx.scope.zone).astimezone(timezone.utc)
+    details = f"{word} {day.isoformat()} {when}".strip()
     item = service_requests.create_request(
         session, ctx.actor, None, kind, details, wanted, ctx.now, request_id
     )
     return {"request_id": item.id, "service": "pending"}, None
 
 
+def _emergency_note(payload: Mapping[str, Any]) -> str:
+    """What the speaker heard, cleaned: an emergency is never refused for its text (none, not
+    text, control characters)."""
+    raw = payload.get("text")
+    text = raw if isinstance(raw, str) else ""
+    return "".join(ch for ch in text if ord(ch) >= 32 or ch in "\n\t").strip()[:200]
+
+
 def _emergency(
     session: Session, ctx: _Ctx, payload: Mapping[str, Any]
 ) -> Tuple[Dict[str, Any], EmergencyNotice]:
-    note = _text(payload, "text", optional=True)[:200]
+    note = _emergency_note(payload)
     device_at = _device_time_or_none(payload, "at", ctx)
     alert = messages.raise_alert(session, ctx.actor, note, ctx.now, ctx.op_id, device_at)
     household = session.get(Household, ctx.scope.household_id)
@@ -314,9 +529,7 @@ def _emergency(
     return {"alert_id": alert.id}, notice
 
 
-def _emergency_cancel(
-    session: Session, ctx: _Ctx, payload: Mapping[str, Any]
-) -> Tuple[Dict[str, Any], None]:
+def _emergency_cancel(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) -> Tuple[Dict[str, Any], None]:
     """'没事了，我按错了' within 10 minutes: the alert (keyed by the emergency op's id) is 已取消."""
     alert_id = _uuid(payload, "emergency_id")
     note = _text(payload, "text", optional=True)[:200]

@@ -111,7 +111,7 @@ def test_healthy_device_passes_every_check_and_says_so(tmp_path: Path, http_serv
     assert statuses == {
         "microphone": Status.OK, "loudspeaker": Status.OK, "model": Status.OK, "voice": Status.OK,
         "store": Status.OK, "server": Status.OK, "pairing": Status.OK, "clock": Status.OK,
-        "disk": Status.OK, "temperature": Status.OK,
+        "disk": Status.OK, "temperature": Status.OK, "sync": Status.OK,
     }
     checks = _by_name(results)
     assert checks["microphone"].detail == "USB PnP Sound Device: Audio (hw:2,0) (#1)"
