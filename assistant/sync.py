@@ -377,10 +377,12 @@ class SyncWorker:
             return ops
 
     def _wait(self, wait: float) -> float:
-        """The long poll, cut short to the next retry of a held op."""
+        """The long poll, cut short to the next retry of a held op. A retry already due is the
+        other thread's (in flight) or the pusher's to send: never a poll of 0 s in a loop."""
         with self._retry_lock:
             due = self._retries.next_due()
-        return wait if due is None else max(0.0, min(wait, due - time.monotonic()))
+        left = None if due is None else due - time.monotonic()
+        return wait if left is None or left <= 0 else min(wait, left)
 
     def _results(self, sent: List[OutboxOp], answer: Mapping[str, Any]) -> None:
         """Log ops rejected for good; keep temporary failures for a retry with backoff."""
