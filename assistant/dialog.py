@@ -39,8 +39,8 @@ NOTICE_SECONDS = 600.0
 CHECK_SECONDS = 20.0
 """'您是不是需要人帮忙？' unanswered this long raises the alert."""
 CANCEL_WINDOW = timedelta(minutes=10)
-OPEN_ALERT = timedelta(minutes=30)
-"""A new danger this soon after an alert is about the same one: no second alert."""
+OPEN_ALERT = timedelta(minutes=10)
+"""A new danger this soon after an alert nobody has taken up yet is about the same one: no second alert."""
 """An alert can be taken back ('没事了，我按错了') this long after it was raised."""
 SEND_WAIT = 3.0
 """Online, the alert's reply waits this long (real seconds) for the server to take it, so it can
@@ -141,6 +141,8 @@ class _Alert:
     at: datetime
     told_sent: bool
     cancelled: bool = False
+    handled: bool = False
+    """Someone pressed 我来处理: a new call for help after that is a new alert."""
 
 
 @dataclass
@@ -650,6 +652,23 @@ class Dialog:
                 return picked
         if intent is IntentId.ACTIVITY_BOOK:
             parse = self._narrow(parse)
+        if intent in (IntentId.TIME_QUERY, IntentId.ACTIVITY_QUERY) and not parse.slots \
+                and _ABOUT_IT.search(parse.text):
+            about = [item for item in self._recent_list() if item.kind in ("activity", "booking")]
+            if len(about) == 1:
+                # '几点开始' / '喺边度' right after hearing about one activity asks about that one,
+                # not the clock or every activity.
+                activity_id = about[0].id
+                if about[0].kind == "booking":
+                    booking = self._store.booking(about[0].id)
+                    activity_id = booking.activity_id if booking else ""
+                if activity_id:
+                    intent = IntentId.ACTIVITY_QUERY
+                    act = self._store.activity(activity_id)
+                    slots = {"activity_id": activity_id}
+                    if act is not None:
+                        slots["date"] = act.start.date().isoformat()  # that session, not the next one
+                    parse = Parse(parse.text, intent, slots, parse.confidence)
         if intent in SKILLS:
             return self._run(intent, parse)
         return self._not_understood(parse)
@@ -681,7 +700,8 @@ class Dialog:
             return self._run(IntentId.REMINDER_CANCEL,
                              Parse(parse.text, IntentId.REMINDER_CANCEL, {"reminder_id": item.id}, 1.0))
         if item.kind == "service":
-            return self.reply(phrase("cancel.service"))
+            return self._run(IntentId.BOOKING_CANCEL,
+                             Parse(parse.text, IntentId.BOOKING_CANCEL, {"request_id": item.id}, 1.0))
         booking_id = item.id if item.kind == "booking" else ""
         if item.kind == "activity":
             booked = [b for b in self._store.bookings() if b.activity_id == item.id]
@@ -809,7 +829,7 @@ class Dialog:
         second alert: the senior hears where the first one stands."""
         now = self._clock.now()
         alert = self._alert
-        if alert is not None and not alert.cancelled and now - alert.at <= OPEN_ALERT:
+        if alert is not None and not alert.cancelled and not alert.handled and now - alert.at <= OPEN_ALERT:
             self._open, self._aside = None, None
             sent = alert.told_sent or self._store.op_state(alert.op_id) == "acknowledged"
             key = "emergency.already_sent" if sent else "emergency.already_queued"
@@ -853,6 +873,11 @@ class Dialog:
         else:
             key = "emergency.cancel_unsent"
         return self.reply(phrase(key))
+
+    def alert_handled(self, alert_id: str) -> None:
+        """Family or staff pressed 我来处理 on this alert."""
+        if self._alert is not None and self._alert.op_id == alert_id:
+            self._alert.handled = True
 
     def synced(self) -> List[Reply]:
         """After a sync round: an alert that was only queued and has now reached the server is told."""
@@ -947,6 +972,8 @@ _CONTROL: Dict[IntentId, Callable[[Dialog], Reply]] = {
     IntentId.DIALOG_CORRECT: Dialog._correct_nothing,
 }
 """Dialog-control intents answered by the dialog itself, dispatched through this table."""
+_ABOUT_IT = re.compile(r"开始|结束|散场|上课|在哪|喺边|边度|哪里|几点(?:钟)?(?:搞|有|去)")
+"""A question that, right after one activity was spoken of, is about that activity."""
 _PLEASE = re.compile(r"唔该|唔該|麻烦你|拜托")
 """Words that, said alone to a read-back, ask for it to be done."""
 _KEEP_QUESTION = (IntentId.DIALOG_REPEAT, IntentId.DIALOG_LOUDER, IntentId.DIALOG_QUIETER,

@@ -363,6 +363,7 @@ class Assistant(Link):
         return self._news.booking_changed(event, self._now())
 
     def _on_alert_handled(self, event: AlertHandled) -> List[Reply]:
+        self._dialog.alert_handled(event.alert_id)
         return self._news.alert_handled(event, self._now())
 
     def _on_sync_finished(self, event: SyncFinished) -> List[Reply]:

@@ -314,6 +314,16 @@ class Store:
                              .order_by(ServiceRow.day, ServiceRow.created_at))
             return [_service(r) for r in rows]
 
+    def cancel_service(self, request_id: str, at: datetime) -> bool:
+        """The senior cancels a pending or confirmed request: cancelled here, and an op for the server."""
+        with self._tx() as s:
+            row = s.get(ServiceRow, request_id)
+            if row is None or row.status not in OPEN_BOOKING:
+                return False
+            row.status = "cancelled"
+            self._add_op(s, "service.cancel", {"request_id": request_id}, at)
+            return True
+
     def resolve_service(self, request_id: str, status: str, at: datetime, reason: str = "") -> bool:
         with self._tx() as s:
             row = s.get(ServiceRow, request_id)

@@ -84,8 +84,9 @@ class Vocabulary:
                 if word is None or not self._allowed(text[pos:pos + length], word):
                     continue
                 changed = sum(a != b for a, b in zip(text[pos:pos + length], word, strict=True))
-                if changed and text[pos + 1:pos + 2] == "一" and text[pos + 2:pos + 3] == text[pos]:
-                    continue  # 走一走, 想一想: a verb said twice, not 周一 or 香一
+                if changed and (text[pos + 1:pos + 2] == "一" and text[pos + 2:pos + 3] == text[pos]
+                                or pos > 0 and text[pos - 1] == text[pos]):
+                    continue  # 走一走 (not 周一), 晕晕地 (not 晕低): a word said twice is not misheard
 
                 if changed == length == 2 and word in self.strict:
                     continue  # 下雨了 must not become 下娱乐: an entity word needs one character as heard

@@ -67,6 +67,10 @@ _CORRECTION = re.compile(
 _CORRECT_CONTENT_MAX = 6
 _LEADING_NO = re.compile(r"^(?:不用|不要|不需要|算了|没事|不了|先不|暂时不)")
 """An answer that starts with a no and goes on about something else (唔使，我瞓阵就好)."""
+_LEADING_YES = re.compile(r"^\s*(?:系|是|对|好|得|要|冇错|没错)(?:啊|呀|啦|喇|嘅|的|呢)?[\s,，。.!！]+\S")
+_LEADING_THANKS = re.compile(r"^\s*(?:多谢|谢谢|唔该)(?:晒|你|你啊|晒你)?[\s,，。.!！]+\S")
+"""An answer said first, then a remark (系啊，那天我孙子生日 / 多谢你，我会着多件衫): the answer counts,
+when the remark itself asks for nothing."""
 # When two templates match equally well, the earlier intent in this list wins.
 _PRIORITY = [
     IntentId.EMERGENCY_HELP, IntentId.REMINDER_CANCEL, IntentId.BOOKING_CANCEL, IntentId.REMINDER_CREATE,
@@ -251,6 +255,11 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
     if (intent is None or confidence < MIN_CONFIDENCE) and _LEADING_NO.match(canon):
         return Parse(text=canon, intent=IntentId.DIALOG_NO, confidence=0.7)  # 唔使，我瞓阵就好
     if intent is None or confidence < MIN_CONFIDENCE:
+        if _LEADING_YES.match(text):
+            return Parse(text=canon, intent=IntentId.DIALOG_YES, confidence=0.7)  # 系啊，那天我孙子生日
+        if _LEADING_THANKS.match(text):
+            return Parse(text=canon, intent=IntentId.DIALOG_THANKS, confidence=0.7)
+    if intent is None or confidence < MIN_CONFIDENCE:
         _LOGGER.debug("no intent for %r (skeleton %r, confidence %.2f)", canon, a.skeleton, confidence)
         # Nothing understood: show the text as heard, not as repaired towards words it does not contain.
         return Parse(text=normalize(text, rewrite=False).core, intent=IntentId.UNKNOWN,
@@ -347,7 +356,7 @@ def _supported(intent: IntentId, a: Analysis, learned: bool = False) -> bool:
 _NEW_VALUE = re.compile(r"(?:是|报|改成|换成|改到|改为|要|我说|我讲)")
 _SAID_VALUE = re.compile(r"^(?:我说|我讲|我是说)(?P<value>.{1,10})$")
 _SAID_NOT = re.compile(r"^(?:我是说|我说的是|我说|我讲)(?P<value>.+?)(?:啊|呀|嘛)?(?:不是|而不是)")
-_SAID_AFTER = re.compile(r"(?:不对|不是|错了)(?:那|这)?.{0,4}?(?:我是说|我说的是|我说|我讲)"
+_SAID_AFTER = re.compile(r"(?:不对|不是|错了|太[早晚晏迟夜]了?)(?:那|这)?.{0,4}?(?:我是说|我说的是|我说|我讲)"
                          r"(?P<value>.{1,10})$")
 """元旦喎，唔系嗰日，我话礼拜五: a remark first, then the correction and its value."""
 _TIME_BIT = re.compile(
@@ -386,6 +395,10 @@ def _correction(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
         slots = _value_slots(rest[mark.end():], now, a)
         if slots and set(slots) != {"content"}:
             return slots  # 不对，是早上7点半，要空肚去: the time, not 空肚去
+    if _TIME_BIT.search(rest):
+        slots = _value_slots(rest, now, a)  # 唔系，朝早八点啊，七点半我仲未起床: the first time said
+        if slots and set(slots) != {"content"}:
+            return slots
     return _correction_slots(canon, found.end(), now, a)
 
 
@@ -589,7 +602,9 @@ def _slots(intent: IntentId, allowed: Tuple[str, ...], canon: str, now: datetime
            entities: List[Entity], found: Any, spans: List[Tuple[int, int]],
            index: CatalogIndex, source: str) -> Dict[str, Any]:
     slots: Dict[str, Any] = {}
-    day, clock = resolve(spec, now, future=intent in (IntentId.REMINDER_CREATE, IntentId.REMINDER_CANCEL))
+    # A bare hour in a correction follows the bare-hour rule (the next 8:00 or 20:00 after now).
+    future = intent in (IntentId.REMINDER_CREATE, IntentId.REMINDER_CANCEL, IntentId.DIALOG_CORRECT)
+    day, clock = resolve(spec, now, future=future)
     if spec.date_range is not None and "date_range" in allowed:
         slots["date_range"] = [spec.date_range[0].isoformat(), spec.date_range[1].isoformat()]
     elif day is not None and "date" in allowed:

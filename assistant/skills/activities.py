@@ -267,8 +267,10 @@ def cancel(parse: Parse, store: Store, clock: Clock) -> Answer:
     """'取消明天的太极拳' → read back, confirm, cancel (with an outbox op); two that fit → which?"""
     now = clock.now()
     slots = parse.slots
-    if slots.get("service") and not slots.get("activity_id"):
-        return Answer(phrase("cancel.service"))  # services are cancelled by the community, not by voice
+    if slots.get("request_id") or (slots.get("service") and not slots.get("activity_id")):
+        from .services import cancel as cancel_service
+
+        return cancel_service(parse, store, clock)
     pairs = [(b, a) for b, a in _open_bookings(store, now) if a.start >= now]
     if not pairs:
         return Answer(phrase("cancel.none"))

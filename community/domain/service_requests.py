@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -67,6 +67,23 @@ def list_requests(session: Session, actor: Actor) -> List[ServiceRequest]:
     visible = households_query(actor).with_only_columns(Household.id)
     query = select(ServiceRequest).where(ServiceRequest.household_id.in_(visible))
     return list(session.scalars(query.order_by(ServiceRequest.created_at.desc()).limit(200)))
+
+
+def cancel_for_household(
+    session: Session, actor: Actor, request_id: str, now: datetime
+) -> Tuple[ServiceRequest, bool]:
+    """The elder cancels by voice ('体检我不去了'): a pending or confirmed request of the household becomes
+    cancelled (staff see it on their services page); (request, already) — one cancelled before is left
+    as it is; a finished or rejected one cannot be cancelled."""
+    item = get_request(session, actor, request_id)
+    if item.status is ServiceStatus.CANCELLED:
+        return item, True
+    if item.status not in (ServiceStatus.PENDING, ServiceStatus.CONFIRMED):
+        raise Conflict(f"cannot cancel a {item.status.value} request")
+    item.status, item.updated_at = ServiceStatus.CANCELLED, now
+    household = get_household(session, actor, item.household_id)
+    record_change(session, household.community_id, household.id, Entity.SERVICE_REQUEST, item.id, now)
+    return item, False
 
 
 def set_request_status(

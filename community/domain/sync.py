@@ -501,6 +501,17 @@ def _service_request(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) ->
     return {"request_id": item.id, "service": "pending"}, None
 
 
+def _service_cancel(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) -> Tuple[Dict[str, Any], None]:
+    """'体检我唔去啦': this household's pending or confirmed request is cancelled; another household's
+    or an unknown one is not_found; one cancelled already is applied, unchanged."""
+    request_id = _uuid(payload, "request_id")
+    item, already = service_requests.cancel_for_household(session, ctx.actor, request_id, ctx.now)
+    result: Dict[str, Any] = {"request_id": item.id, "service": "cancelled"}
+    if already:
+        result["already"] = True
+    return result, None
+
+
 def _emergency_note(payload: Mapping[str, Any]) -> str:
     """What the speaker heard, cleaned: an emergency is never refused for its text (none, not
     text, control characters)."""
@@ -548,6 +559,7 @@ _HANDLERS: Dict[str, Handler] = {
     "reminder.missed": _reminder_event(ReminderEventKind.MISSED),
     "message.send": _message_send,
     "service.request": _service_request,
+    "service.cancel": _service_cancel,
     "emergency": _emergency,
     "emergency.cancel": _emergency_cancel,
 }

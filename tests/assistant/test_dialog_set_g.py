@@ -7,6 +7,7 @@ raises no second alert; 唔该 or the request said again confirms a read-back.
 
 from __future__ import annotations
 
+from assistant.events import AlertHandled
 from tests.assistant.conftest import FakeLink
 
 
@@ -67,7 +68,7 @@ def test_a_second_danger_while_the_alert_is_open_raises_no_second_alert(make_wor
 def test_a_new_danger_after_the_open_window_is_a_new_alert(make_world):
     w = make_world(link=FakeLink("online", sent=True))
     w.say("救命啊，我跌倒起唔到身")
-    w.advance(minutes=31)
+    w.advance(minutes=11)
     w.say("救命啊，我心口好痛")
     assert len(_alerts(w)) == 2
 
@@ -91,3 +92,47 @@ def test_the_request_said_again_confirms_its_read_back(make_world):
     w.say("帮我报明天的太极拳")
     w.say("系，报啦")
     assert len(w.store.bookings()) == 1
+
+
+def test_a_service_is_cancelled_by_voice_after_a_read_back(make_world):
+    w = make_world()
+    w.say("后日朝早十点帮我约个体检")
+    w.say("系")
+    [request] = w.store.services()
+    reply = w.say("我个女话嗰日带我去饮茶，体检唔去住啦，帮我取消咗佢")
+    assert reply.startswith("您要取消") and "体检" in reply and reply.endswith("对吗？")
+    assert w.store.services()[0].status == "pending"  # nothing before the yes
+    assert "取消了" in w.say("系啊")
+    assert w.store.services() == []
+    [op] = [op for op in w.ops() if op.type == "service.cancel"]
+    assert op.payload == {"request_id": request.id}
+
+
+def test_cancelling_a_service_that_was_never_booked_says_so(make_world):
+    w = make_world()
+    assert w.say("送饭唔要啦") == "您没有预约送餐。"
+    assert [op for op in w.ops() if op.type == "service.cancel"] == []
+
+
+def test_two_requests_of_a_service_are_told_apart_before_one_is_cancelled(make_world):
+    w = make_world()
+    for day in ("听日", "后日"):
+        w.say(f"{day}中午帮我订个送饭")
+        w.say("系")
+    first, second = w.store.services()
+    assert w.say("送饭唔要啦").startswith("您是说明天")
+    assert w.say("第二个").endswith("对吗？")
+    w.say("系")
+    assert [r.id for r in w.store.services()] == [first.id]
+    [op] = [op for op in w.ops() if op.type == "service.cancel"]
+    assert op.payload == {"request_id": second.id}
+
+
+def test_a_call_for_help_after_someone_took_the_first_one_up_is_a_new_alert(make_world):
+    w = make_world(link=FakeLink("online", sent=True))
+    w.say("救命啊，我跌倒起唔到身")
+    [first] = _alerts(w)
+    said = w.post(AlertHandled(alert_id=first.op_id, by="女儿", role="family"))  # she pressed 我来处理
+    assert any("女儿" in r for r in said)
+    w.say("救命啊")
+    assert len(_alerts(w)) == 1  # ops() hands each op out once: this is the new one

@@ -146,5 +146,7 @@ def test_a_service_with_no_time_and_cancelling_a_service(world):
     world.say("下个礼拜三")
     world.say("好")
     assert world.say("我报了哪些活动") == "您12月9号 星期三有1项安排：体检，等社区确认。"
-    assert world.say("取消体检") == "预约的服务我这里取消不了，请打电话跟社区说。"
+    assert world.say("取消体检") == "您要取消12月9号 星期三的体检，对吗？"
     assert [op.type for op in world.ops()] == ["service.request"]
+    assert world.say("对") == "好的，12月9号 星期三的体检取消了，会告诉社区。"
+    assert [op.type for op in world.ops()] == ["service.cancel"]

@@ -232,3 +232,25 @@ def test_family_edit_against_voice_cancel_ends_deleted(api: Api) -> None:
     pending = [OutboxOp(1, cancel["op_id"], "reminder.cancel", {"reminder_id": made["id"]})]
     kept: ServerChanges = server_changes(late, pending, True, {made["id"]})
     assert kept.reminders == ()
+
+
+def test_a_service_cancelled_by_voice_is_cancelled_for_the_community(api: Api) -> None:
+    """service.cancel: the household's request becomes 已取消 for staff; again is applied unchanged;
+    another household's request is not touched."""
+    request_id = str(uuid.uuid4())
+    made = op("service.request", request_id=request_id, service="checkup", date="2025-03-09", time="09:00")
+    assert api.sync({"ops": [made]}).json()["results"][0]["status"] == "applied"
+    cancel = op("service.cancel", request_id=request_id)
+    result = api.sync({"ops": [cancel]}).json()["results"][0]
+    assert (result["status"], result["service"]) == ("applied", "cancelled")
+    status = api.world.scalar(f"SELECT status FROM service_requests WHERE id = '{request_id}'")
+    assert str(status).lower().endswith("cancelled")
+    again = api.sync({"ops": [op("service.cancel", request_id=request_id)]}).json()["results"][0]
+    assert again["status"] == "applied" and again.get("already") is True
+    mine = str(uuid.uuid4())
+    api.sync({"ops": [op("service.request", request_id=mine, service="meal", date="2025-03-10")]})
+    other = api.pair("other")
+    theirs = api.sync({"ops": [op("service.cancel", request_id=mine)]}, token=other)
+    assert theirs.status_code == 200 and theirs.json()["results"][0]["status"] == "rejected"
+    still = api.world.scalar(f"SELECT status FROM service_requests WHERE id = '{mine}'")
+    assert str(still).lower().endswith("pending")
