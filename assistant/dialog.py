@@ -652,6 +652,12 @@ class Dialog:
                 return picked
         if intent is IntentId.ACTIVITY_BOOK:
             parse = self._narrow(parse)
+        if intent is IntentId.REMINDER_CREATE and _AGAIN.search(parse.text):
+            ringing = self._store.occurrences(statuses=(OccurrenceStatus.FIRED,))
+            reminder = self._store.reminder(ringing[-1].reminder_id) if ringing else None
+            if reminder is not None:
+                # '十分钟之后再提我啦' while 量血压 rings: that reminder again, later (read back first).
+                parse = replace(parse, slots=dict(parse.slots, content=reminder.content))
         if intent in (IntentId.TIME_QUERY, IntentId.ACTIVITY_QUERY) and not parse.slots \
                 and _ABOUT_IT.search(parse.text):
             about = [item for item in self._recent_list() if item.kind in ("activity", "booking")]
@@ -730,6 +736,27 @@ class Dialog:
         ids += [b.activity_id for i in items if i.kind == "booking" for b in [self._store.booking(i.id)] if b]
         if not ids:
             return parse
+        # '礼拜六嗰个' / '今日嗰个' / '朝早嗰个' right after a list: the one item of it that the words fit
+        # (a part of day alone is matched against the list, not against today).
+        said_day = names_day(parse.text)
+        fits = []
+        for activity_id in dict.fromkeys(ids):
+            act = self._store.activity(activity_id)
+            if act is None:
+                continue
+            if said_day and parse.slots.get("date") and act.start.date().isoformat() != parse.slots["date"]:
+                continue
+            if parse.slots.get("time") and act.start.strftime("%H:%M") != parse.slots["time"]:
+                continue
+            if not in_part_of_day(act.start, parse.slots.get("part_of_day")):
+                continue
+            fits.append(act)
+        slots = {k: v for k, v in parse.slots.items() if k not in ("date", "time", "part_of_day")}
+        if len(fits) == 1:
+            return replace(parse, slots=dict(slots, activity_id=fits[0].id,
+                                             date=fits[0].start.date().isoformat()))
+        if fits and not said_day:  # '朝早嗰个' with two in the morning of the list: which of those two
+            return replace(parse, slots=dict(slots, candidates=[act.id for act in fits]))
         return replace(parse, slots=dict(parse.slots, candidates=ids))
 
     def _run(self, intent: IntentId, parse: Parse) -> Reply:
@@ -915,7 +942,9 @@ class Dialog:
         if question is not None and question.ask.kind is not HELP:
             # Asked again: another 30 s to answer (an expired question is open again).
             question.expires = max(question.expires, self._clock.monotonic() + PENDING_SECONDS)
-        return self.reply(self._last_text, expects_answer=question is not None)
+        # '好的' heard again could sound like something new was done: the facts are repeated without it.
+        again = re.sub(r"^好的[，,。]\s*", "", self._last_text) or self._last_text
+        return self.reply(again, expects_answer=question is not None)
 
     def _volume(self, step: float) -> Reply:
         current = self._voice[1]
@@ -972,6 +1001,8 @@ _CONTROL: Dict[IntentId, Callable[[Dialog], Reply]] = {
     IntentId.DIALOG_CORRECT: Dialog._correct_nothing,
 }
 """Dialog-control intents answered by the dialog itself, dispatched through this table."""
+_AGAIN = re.compile(r"再(?:提醒|提|叫|喊|讲|说)|等(?:阵|一阵|一下|下)再")
+"""'…之后再提我': the reminder that is ringing, again later."""
 _ABOUT_IT = re.compile(r"开始|结束|散场|上课|在哪|喺边|边度|哪里|几点(?:钟)?(?:搞|有|去)")
 """A question that, right after one activity was spoken of, is about that activity."""
 _PLEASE = re.compile(r"唔该|唔該|麻烦你|拜托")

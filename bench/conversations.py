@@ -151,10 +151,14 @@ def _did_nothing(change: Change) -> bool:
 
 
 def _reminder_ok(value: Dict[str, Any], change: Change) -> bool:
-    if "time" not in value and len(change.reminders_added) > 1:
-        # An interval (每隔两个钟…) is set as one daily reminder per time: all must be what was asked.
+    if len(change.reminders_added) > 1:
+        # An interval (每隔两个钟…) is set as one daily reminder per time: all must be what was asked,
+        # and a time or date expected is that of the first of them.
+        added = change.reminders_added
         return all(_has(c, value.get("content", "")) and (r or None) == (value.get("repeat", r) or None)
-                   for c, _, _, r in change.reminders_added)
+                   for c, _, _, r in added) \
+            and str(value.get("time", min(a for _, a, _, _ in added))) == min(a for _, a, _, _ in added) \
+            and str(value.get("date", min(d for _, _, d, _ in added))) == min(d for _, _, d, _ in added)
     if len(change.reminders_added) != 1:
         return False
     content, at, start, repeat = change.reminders_added[0]

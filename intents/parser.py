@@ -395,6 +395,13 @@ def _correction(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
         slots = _value_slots(rest[mark.end():], now, a)
         if slots and set(slots) != {"content"}:
             return slots  # 不对，是早上7点半，要空肚去: the time, not 空肚去
+    ended = [start for start, end in _time_groups(rest) if rest[end:end + 1] in _PARTICLE_END]
+    if ended:
+        # 唔系三点，下昼四点啊，三点我仲喺度瞓晏觉: the time the senior ends with 啊 is the correction,
+        # whether the refused one was said before it or a remark follows it.
+        slots = _value_slots(rest[ended[0]:], now, a)
+        if slots and set(slots) != {"content"}:
+            return slots
     if _TIME_BIT.search(rest):
         slots = _value_slots(rest, now, a)  # 唔系，朝早八点啊，七点半我仲未起床: the first time said
         if slots and set(slots) != {"content"}:
@@ -411,6 +418,23 @@ def _value_slots(text: str, now: datetime, a: Analysis) -> Dict[str, Any]:
         return {}
     slots = _correction_slots(part.canon, 0, now, part)
     return slots
+
+
+def _time_groups(text: str) -> List[Tuple[int, int]]:
+    """(start, end) of each time said; a day, part of day and clock in a row are one time."""
+    out: List[Tuple[int, int]] = []
+    rank = -1
+    for bit in _TIME_BIT.finditer(text):
+        kind = _TIME_RANK[str(bit.lastgroup)]
+        if out and bit.start() - out[-1][1] <= 1 and kind > rank:
+            out[-1] = (out[-1][0], bit.end())
+        else:
+            out.append((bit.start(), bit.end()))
+        rank = kind
+    return out
+
+
+_PARTICLE_END = set("啊呀啦喇嘛吖喔咯")
 
 
 def _first_time(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, datetime, timedelta
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -142,7 +143,7 @@ def query(parse: Parse, store: Store, clock: Clock) -> Answer:
     what = named.title if named is not None else parse.slots.get("category") or ""
     if not found:
         text = phrase("activity.none_named" if named else "activity.none", when=label, what=what)
-        later = _next_like(store, parse.slots, named, now) if (named or what) else None
+        later = _next_like(store, dict(parse.slots, said=parse.text), named, now) if (named or what) else None
         if later is None:
             return Answer(text)
         return Answer(text + phrase("activity.next", item=_item(later, now)),
@@ -173,11 +174,27 @@ def _next_like(store: Store, slots: Dict[str, Any], named: Optional[Activity],
     """'下周三有书法课吗' with none that day: the soonest session of that title (or category) after it."""
     _, end, _ = _window(slots, now)
     since = max(end, now)
+    title = named.title if named is not None else _title_said(store, str(slots.get("said") or ""))
     for act in store.activities(since=since, until=since + timedelta(days=DEFAULT_DAYS * 2)):
-        if (named is not None and act.title == named.title) or \
-                (named is None and act.category == slots.get("category")):
+        if (title and act.title == title) or (not title and act.category == slots.get("category")):
             return act
     return None
+
+
+_TITLE_TAIL = re.compile(r"(团|班|课堂|课|会|队)$")
+
+
+def _title_said(store: Store, text: str) -> str:
+    """The catalog title the senior's words name (合唱 → 合唱团), even when the NLU gave only its category
+    because the title has no session on the day asked about ('今晚有冇合唱团' → the next 合唱团, not the
+    next of its category)."""
+    if not text:
+        return ""
+    for title in sorted({a.title for a in store.activities()}, key=len, reverse=True):
+        short = _TITLE_TAIL.sub("", title)
+        if title in text or (len(short) >= 2 and short in text):
+            return title
+    return ""
 
 
 def _targets(parse: Parse, store: Store, now: datetime) -> List[Activity]:
