@@ -650,14 +650,29 @@ class Dialog:
             picked = self._by_position(parse, intent)
             if picked is not None:
                 return picked
+        if intent is IntentId.UNKNOWN and ordinal(parse.text) is not None \
+                and not _ORDINAL.sub("", parse.text).strip("的嘅个啊呀吧咯。，, ") \
+                and any(item.kind == "activity" for item in self._recent_list()):
+            # A bare '第二个' right after a list of activities: that one, read back as a sign-up (a
+            # question, never an action).
+            picked = self._by_position(parse, IntentId.ACTIVITY_BOOK)
+            if picked is not None:
+                return picked
         if intent is IntentId.ACTIVITY_BOOK:
             parse = self._narrow(parse)
-        if intent is IntentId.REMINDER_CREATE and _AGAIN.search(parse.text):
+        parse, intent = self._in_context(parse, intent)
+        if intent in SKILLS:
+            return self._run(intent, parse)
+        return self._not_understood(parse)
+
+    def _in_context(self, parse: Parse, intent: IntentId) -> Tuple[Parse, IntentId]:
+        """What the moment adds to a request: the reminder that is ringing, the activity just heard of."""
+        if intent is IntentId.REMINDER_CREATE and (_AGAIN.search(parse.text) or _AGAIN.search(self._heard)):
             ringing = self._store.occurrences(statuses=(OccurrenceStatus.FIRED,))
             reminder = self._store.reminder(ringing[-1].reminder_id) if ringing else None
             if reminder is not None:
                 # '十分钟之后再提我啦' while 量血压 rings: that reminder again, later (read back first).
-                parse = replace(parse, slots=dict(parse.slots, content=reminder.content))
+                return replace(parse, slots=dict(parse.slots, content=reminder.content)), intent
         if intent in (IntentId.TIME_QUERY, IntentId.ACTIVITY_QUERY) and not parse.slots \
                 and _ABOUT_IT.search(parse.text):
             about = [item for item in self._recent_list() if item.kind in ("activity", "booking")]
@@ -668,16 +683,12 @@ class Dialog:
                 if about[0].kind == "booking":
                     booking = self._store.booking(about[0].id)
                     activity_id = booking.activity_id if booking else ""
-                if activity_id:
-                    intent = IntentId.ACTIVITY_QUERY
-                    act = self._store.activity(activity_id)
-                    slots = {"activity_id": activity_id}
-                    if act is not None:
-                        slots["date"] = act.start.date().isoformat()  # that session, not the next one
-                    parse = Parse(parse.text, intent, slots, parse.confidence)
-        if intent in SKILLS:
-            return self._run(intent, parse)
-        return self._not_understood(parse)
+                act = self._store.activity(activity_id) if activity_id else None
+                if act is not None:  # that session, not the next one
+                    slots = {"activity_id": act.id, "date": act.start.date().isoformat()}
+                    return Parse(parse.text, IntentId.ACTIVITY_QUERY, slots, parse.confidence), \
+                        IntentId.ACTIVITY_QUERY
+        return parse, intent
 
     def _recent_list(self) -> Tuple[Item, ...]:
         context = self._context

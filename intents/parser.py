@@ -50,11 +50,17 @@ _RISKY = {
     IntentId.REMINDER_CANCEL: re.compile(r"取消|删|关|去掉|不要|不用|别|停|算了|不需要"),
     IntentId.EMERGENCY_CANCEL: re.compile(r"没事|没有事|不用|不要|别|按错|搞错|弄错|说错|不是|取消|好了|电视"
                                           r"|戏|误会|虚惊|自己起|起来了|没什么|冇|唔"),
+    # A greeting needs a greeting word: '今日嗰个啊' answering "which one" is not 你好.
+    IntentId.DIALOG_GREETING: re.compile(r"你好|您好|早|午安|晚安|晚上好|下午好|喂|在吗|在不在|哈喽|小巢"
+                                         r"|新年|过年"),
     IntentId.SERVICE_BOOK: re.compile(r"约|订|叫|派|送|要|想|安排|预|需要|做|来|上门|找|申请|帮|给|剪|搞|打扫"
                                       r"|检|车|理发|饭|餐"),
 }
 _KEEP = re.compile(r"(?:不|别|不要|不用)(?:再)?取消")
 _DONE = re.compile(r"(?:报|参加|约|订|去|叫)了|报过|参加过|去过")
+_PAST_DAY = re.compile(r"上个?礼拜|上个?星期|上周|昨天|前天|上个月|去年|旧年|前几天|早几天|那时候|以前")
+_FUTURE_DAY = re.compile(r"今天|今晚|明天|后天|下个?礼拜|下个?星期|下周|礼拜[一二三四五六日天]"
+                         r"|星期[一二三四五六日天]|周[一二三四五六日天]|\d+号|早上|上午|中午|下午|晚上")
 _FOR_ME = re.compile(r"帮我|给我|我要|我想|替我|同我|帮手|麻烦|请")
 _CLEAR_CANCEL = re.compile(r"取消|退|不去了|不参加了|不报了|去不了了|不来了|不要了|唔去|不用去了")
 """Words as heard that an action intent needs: no repair or learned guess may book or cancel
@@ -288,6 +294,11 @@ def _decide(a: Analysis) -> Tuple[Optional[IntentId], Optional[Template], Any, f
     scorer = classifier.model()
     scores = scorer.score(a.skeleton) if scorer is not None else None
     best, prob = _best_allowed(scores, a) if scores is not None else (None, 0.0)
+    if scorer is not None and prob < CLASSIFIER_MIN and skeleton and skeleton != a.skeleton:
+        # '订饭啊': the words without their final particles may be plain enough (订饭).
+        plain_best, plain_prob = _best_allowed(scorer.score(skeleton), a)
+        if plain_prob > prob:
+            best, prob = plain_best, plain_prob
     if template is not None and not _supported(template.intent, a):
         template = None  # 腿掉广场舞 repaired to 退掉广场舞: no cancel word was heard
     if template is not None and template.intent is not IntentId.EMERGENCY_HELP:
@@ -350,6 +361,9 @@ def _supported(intent: IntentId, a: Analysis, learned: bool = False) -> bool:
     if learned and intent in (IntentId.ACTIVITY_BOOK, IntentId.SERVICE_BOOK) and _DONE.search(a.heard) \
             and not _FOR_ME.search(a.heard):
         return False  # 隔壁李伯报了书法班: news about someone, not a request
+    if intent in (IntentId.ACTIVITY_BOOK, IntentId.SERVICE_BOOK) and _PAST_DAY.search(a.heard) \
+            and not _FUTURE_DAY.search(a.heard) and not _FOR_ME.search(a.heard):
+        return False  # 上个礼拜我同隔篱阿婆去报名学书法: a story about the past, not a request
     return True
 
 

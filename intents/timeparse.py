@@ -291,9 +291,10 @@ def _h_every(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
 _CLOCK_RE = (rf"(?P<part>{_PART_RE})?(?P<h>\d{{1,2}})(?:点|时)"
              rf"(?:钟|整|(?P<min>半|一刻|1刻|三刻|3刻|(?P<mm>\d{{1,2}})(?![点时\d])分?))?")
 
-_NOT_A_BIT = "(?<!问)"
-"""问下 is "ask a bit" (想问下礼拜天… is 问下 + 礼拜天), not "next" (下礼拜天); after other verbs 下 stays
-ambiguous (听讲下礼拜五 is 听讲 + 下礼拜五) and is read as "next"."""
+_NOT_A_BIT = "(?<![问扫谂试执洗倾])"
+"""After these verbs 下 is "a bit" (想问下礼拜天… is 问下 + 礼拜天, 打扫下礼拜四朝早 is 打扫下 + 礼拜四),
+not "next" (下礼拜天); after others it stays ambiguous (听讲下礼拜五 is 听讲 + 下礼拜五, 我想下礼拜去)
+and is read as "next" — the read-back says the date."""
 
 _RULES: List[Tuple[Pattern[str], _Handler]] = [
     (re.compile(r"每隔?(?:(?P<half>半)个?小时|(?P<hh>\d+)个?半小时|(?P<n>\d+)个?(?P<unit>小时|分钟|分))"
