@@ -409,7 +409,12 @@ def _correction(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
         slots = _value_slots(rest[mark.end():], now, a)
         if slots and set(slots) != {"content"}:
             return slots  # 不对，是早上7点半，要空肚去: the time, not 空肚去
-    ended = [start for start, end in _time_groups(rest) if rest[end:end + 1] in _PARTICLE_END]
+    groups = _time_groups(rest)
+    ended = [start for start, end in groups if rest[end:end + 1] in _PARTICLE_END]
+    refused_first = re.search(r"(?:不对|不是|错了)(?:啊|呀|了|啦|喔|的)?$", found.group(0)) is not None
+    if not ended and refused_first and len(groups) >= 2 and groups[0][0] == 0 \
+            and groups[1][0] - groups[0][1] <= 1:
+        ended = [groups[1][0]]  # 唔系八点 夜晚七点半: the refused time, then the new one
     if ended:
         # 唔系三点，下昼四点啊，三点我仲喺度瞓晏觉: the time the senior ends with 啊 is the correction,
         # whether the refused one was said before it or a remark follows it.

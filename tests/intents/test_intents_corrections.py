@@ -41,3 +41,12 @@ def test_a_bare_hour_in_a_correction_is_the_next_such_hour() -> None:
 ])
 def test_an_answer_said_first_then_a_remark(heard: str, intent: IntentId) -> None:
     assert parse(heard, NOW).intent is intent
+
+
+@pytest.mark.parametrize(("heard", "slots"), [
+    ("唔系 八点 夜晚七点半", {"time": "19:30", "part_of_day": "evening"}),  # refused first, no particle
+    ("唔系啊 我话礼拜六嗰个 礼拜三我个仔请我饮茶", {"date": "2025-03-15"}),  # 我话: the first after it
+    ("不对 系后天 听日一家人去饮茶", {"date": "2025-03-12"}),
+])
+def test_which_of_two_times_is_the_correction(heard: str, slots: dict) -> None:
+    assert parse(heard, NOW).slots == slots
