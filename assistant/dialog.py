@@ -867,7 +867,9 @@ class Dialog:
         second alert: the senior hears where the first one stands."""
         now = self._clock.now()
         alert = self._alert
-        if alert is not None and not alert.cancelled and not alert.handled and now - alert.at <= OPEN_ALERT:
+        if alert is not None and not alert.cancelled and not alert.handled and now - alert.at <= OPEN_ALERT \
+                and self.link.link_status() in (LINK_ONLINE, LINK_OFFLINE):
+            # (Unpaired, nothing can be sent: the senior hears "打120" again below, never "收到了".)
             self._open, self._aside = None, None
             sent = alert.told_sent or self._store.op_state(alert.op_id) == "acknowledged"
             key = "emergency.already_sent" if sent else "emergency.already_queued"

@@ -136,3 +136,10 @@ def test_a_call_for_help_after_someone_took_the_first_one_up_is_a_new_alert(make
     assert any("女儿" in r for r in said)
     w.say("救命啊")
     assert len(_alerts(w)) == 1  # ops() hands each op out once: this is the new one
+
+
+def test_unpaired_a_second_danger_never_says_help_was_received(make_world):
+    w = make_world(link=FakeLink("unpaired"))
+    w.say("救命啊，我跌倒起唔到身")
+    again = w.say("我起唔到身啊")
+    assert "收到" not in again and "120" in again
