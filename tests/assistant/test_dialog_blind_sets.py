@@ -8,25 +8,20 @@ share of right turns it had when it was folded in.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from intents import Catalog
+from tests.fakes import bench_module
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 
 
 def _runner() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_conversations", ROOT / "bench" / "conversations.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    sys.modules.setdefault("bench_conversations", module)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
+    return bench_module("conversations")
 
 
 @pytest.mark.parametrize(("name", "share"), [

@@ -7,8 +7,6 @@ character, fillers, word spacing), so the figures here are the ones the bench re
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ import pytest
 
 from intents import Catalog, IntentId, parse
 from intents.emergency import assess
+from tests.fakes import bench_module
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = Catalog.load(ROOT / "tests" / "data" / "catalog.json")
@@ -24,11 +23,7 @@ NOW = datetime(2025, 3, 10, 15, 0)  # a Monday afternoon
 
 
 def _bench() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_nlu", ROOT / "bench" / "nlu.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    sys.modules.setdefault("bench_nlu", module)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
+    return bench_module("nlu")
 
 
 @pytest.mark.parametrize(("heard", "slots"), [

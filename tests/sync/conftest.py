@@ -33,6 +33,22 @@ def world(tmp_path: Path) -> Iterator[World]:
     item.close()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def app_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """A populated world on SQLite and on PostgreSQL, with no server process (for in-process apps)."""
+    url = None
+    if request.param == "postgresql":
+        reason = postgres_reason()
+        if reason:
+            pytest.skip(reason)
+        url = create_pg_database()
+    item = World.create(tmp_path, url, serve=False)
+    yield item
+    item.close()
+    if url:
+        drop_pg_database(url)
+
+
 @pytest.fixture
 def pg_world(tmp_path: Path) -> Iterator[World]:
     reason = postgres_reason()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 import uuid
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, List
 
 import pytest
 from fastapi.testclient import TestClient
-from sync_world import World, create_pg_database, drop_pg_database, postgres_reason
+from sync_world import World
 
 from assistant.changes import ServerChanges
 from assistant.records import OutboxOp
@@ -44,19 +44,9 @@ class Api:
         return {t: int(self.world.scalar(f"SELECT count(*) FROM {t}") or 0) for t in TABLES}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
-    url = None
-    if request.param == "postgresql":
-        reason = postgres_reason()
-        if reason:
-            pytest.skip(reason)
-        url = create_pg_database()
-    world = World.create(tmp_path, url, serve=False)
-    yield Api(world, tmp_path)
-    world.close()
-    if url:
-        drop_pg_database(url)
+@pytest.fixture
+def api(app_world: World, tmp_path: Path) -> Api:
+    return Api(app_world, tmp_path)
 
 
 def op(type_: str, **payload: Any) -> Dict[str, Any]:

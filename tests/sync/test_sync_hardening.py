@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import pytest
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sync_world import World, create_pg_database, drop_pg_database, free_port, postgres_reason, wait_for
+from sync_world import World, free_port, wait_for
 
 from assistant.doctor import Probes, Status, check_sync
 from assistant.outbox import RetryPlan
@@ -73,19 +73,9 @@ class Api:
         return {t: int(self.world.scalar(f"SELECT count(*) FROM {t}") or 0) for t in TABLES}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
-    url = None
-    if request.param == "postgresql":
-        reason = postgres_reason()
-        if reason:
-            pytest.skip(reason)
-        url = create_pg_database()
-    world = World.create(tmp_path, url, serve=False)
-    yield Api(world, tmp_path)
-    world.close()
-    if url:
-        drop_pg_database(url)
+@pytest.fixture
+def api(app_world: World, tmp_path: Path) -> Api:
+    return Api(app_world, tmp_path)
 
 
 def op(type_: str, op_id: Optional[str] = None, **payload: Any) -> Dict[str, Any]:
