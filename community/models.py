@@ -348,6 +348,8 @@ class Reminder(Base):
     start_date: Mapped[date] = mapped_column(sa.Date)
     """First day (the only day for once)."""
     status: Mapped[ReminderStatus] = mapped_column(_enum(ReminderStatus), default=ReminderStatus.ACTIVE)
+    important: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    """Marked 重要 by the family: a missed occurrence raises a CareAlert (community.domain.escalation)."""
     origin: Mapped[Origin] = mapped_column(_enum(Origin))
     created_by_user_id: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
     created_by_device_id: Mapped[Optional[str]] = _fk("devices.id", nullable=True, ondelete="SET NULL")
@@ -433,6 +435,49 @@ class EmergencyAlert(Base):
     """When the senior took it back, by the speaker's clock."""
     cancel_note: Mapped[str] = mapped_column(sa.String(200), default="")
     """What the senior said when taking it back."""
+
+
+class CareAlertKind(str, Enum):
+    """Why a CareAlert was raised (community.domain.escalation)."""
+
+    IMPORTANT_MISSED = "important_missed"
+    """An important reminder's occurrence was missed (the speaker's three prompts went unanswered)."""
+    MISSED_TWO_DAYS = "missed_two_days"
+    """A daily reminder was missed on two days in a row."""
+    SPEAKER_SILENT = "speaker_silent"
+    """The household's speaker has not been heard from for more than a day."""
+
+
+class CareAlert(Base):
+    """A worry raised by the server (not by the elder): shown on every family page at once and,
+    when no family member has handled it within Settings.escalate_after_minutes, on the staff
+    dashboard. One row per subject (subject_key), so raising it again is a no-op."""
+
+    __tablename__ = "care_alerts"
+    __table_args__ = (
+        sa.UniqueConstraint("household_id", "kind", "subject_key", name="uq_care_alert_subject"),
+        sa.CheckConstraint(
+            "kind IN ('important_missed', 'missed_two_days', 'speaker_silent')", name="ck_care_alert_kind"
+        ),
+    )
+    id: Mapped[str] = _id_column()
+    household_id: Mapped[str] = _fk("households.id")
+    kind: Mapped[CareAlertKind] = mapped_column(_enum(CareAlertKind))
+    subject_key: Mapped[str] = mapped_column(sa.String(120))
+    """What it is about: 'reminder-id@due-at' or 'device-id@last-seen-at'."""
+    reminder_id: Mapped[Optional[str]] = _fk("reminders.id", nullable=True)
+    device_id: Mapped[Optional[str]] = _fk("devices.id", nullable=True, ondelete="SET NULL")
+    due_at: Mapped[Optional[datetime]]
+    """The (latest) missed occurrence, UTC; None for a silent speaker."""
+    detail: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    """What the family sees, e.g. the reminder's content."""
+    raised_at: Mapped[datetime]
+    """When the server noticed (injected clock)."""
+    handled_at: Mapped[Optional[datetime]]
+    handled_by: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
+    resolved_at: Mapped[Optional[datetime]]
+    """The cause went away by itself (the speaker was heard from again); no longer shown."""
+    reminder: Mapped[Optional[Reminder]] = relationship()
 
 
 class HouseholdRoutine(Base):
