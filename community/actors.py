@@ -66,7 +66,7 @@ def get_household(session: Session, actor: Actor, household_id: str) -> Househol
     """The household if visible, else NotFound."""
     household = session.scalar(households_query(actor).where(Household.id == household_id))
     if household is None:
-        raise NotFound(f"household {household_id!r} not found")
+        raise NotFound("找不到这位老人的资料，或者您没有查看的权限", f"household {household_id!r} not found")
     return household
 
 
@@ -90,7 +90,7 @@ def default_household(actor: Actor, requested: Optional[str]) -> str:
         return requested
     if actor.kind is ActorKind.DEVICE:
         return next(iter(actor.household_ids))
-    raise NotFound("household_id is required")
+    raise NotFound("请选择住户", "household_id is required")
 
 
 def origin_of(actor: Actor) -> Origin:

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .api import accounts as api_accounts
@@ -20,6 +21,7 @@ from .api import households as api_households
 from .api import notices as api_notices
 from .api import reminders as api_reminders
 from .api import sync as api_sync
+from .api.schemas import explain_validation
 from .clock import Clock, SystemClock
 from .config import Settings
 from .db import Database
@@ -40,15 +42,27 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _error(request: Request, status: int, code: str, message: str, extra: Optional[Any] = None) -> Response:
+async def _error(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    extra: Optional[Any] = None,
+    detail: str = "",
+) -> Response:
+    """The JSON error body for the API (message, then the detail in brackets), else the error page.
+
+    message: plain Chinese; detail: the reason for programs (API only; pages show the message alone)
+    """
     if _is_api(request):
-        body: dict = {"error": {"code": code, "message": message}}
+        body: dict = {"error": {"code": code, "message": f"{message} ({detail})" if detail else message}}
         if extra is not None:
             body["error"]["fields"] = extra
         return JSONResponse(body, status_code=status)
     if status == 401:
         return RedirectResponse("/login", status_code=303)
-    return render_error(request, status, message)
+    # The page keeps the header with the user's name and 退出, which needs a database read.
+    return await run_in_threadpool(render_error, request, status, message)
 
 
 def _install_handlers(app: FastAPI) -> None:
@@ -56,11 +70,12 @@ def _install_handlers(app: FastAPI) -> None:
     async def _community(request: Request, exc: CommunityError) -> Response:
         if isinstance(exc, NotAuthenticated) and _is_api(request):
             return JSONResponse(
-                {"error": {"code": exc.code, "message": exc.message}},
+                {"error": {"code": exc.code, "message": exc.explained}},
                 status_code=401,
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        return _error(request, exc.status, exc.code, exc.message)
+        fields = [{"loc": [exc.field], "msg": exc.detail}] if exc.field else None
+        return await _error(request, exc.status, exc.code, exc.message, fields, exc.detail)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -68,29 +83,37 @@ def _install_handlers(app: FastAPI) -> None:
             {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()
         ]
         first = fields[0] if fields else {"loc": [], "msg": "invalid request"}
-        message = f"{'.'.join(first['loc'])}: {first['msg']}"
-        return _error(request, 422, "invalid", message, fields)
+        detail = f"{'.'.join(first['loc'])}: {first['msg']}"
+        errors = exc.errors()
+        message = explain_validation(errors[0]) if errors else "请求的内容不对"
+        if not _is_api(request):
+            message = f"网页地址不对（{message}），请从菜单重新打开"
+        return await _error(request, 422, "invalid", message, fields, detail)
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> Response:
         _LOGGER.info("integrity conflict: %s", exc.orig)
-        return _error(request, 409, "conflict", "与已有数据冲突 (duplicate or concurrent change)")
+        message = "和已有的内容冲突了，请刷新页面再试"
+        return await _error(request, 409, "conflict", message, detail="duplicate or concurrent change")
 
     @app.exception_handler(DataError)
     async def _data(request: Request, exc: DataError) -> Response:
         # e.g. PostgreSQL refuses NUL bytes in text ("a\x00b" as an id or a user name).
         _LOGGER.info("data refused by the database: %s", exc.orig)
-        return _error(request, 422, "invalid", "输入含有无效字符或超出范围 (value refused by the database)")
+        return await _error(
+            request, 422, "invalid", "输入含有无效字符或超出范围", detail="value refused by the database"
+        )
 
     @app.exception_handler(OperationalError)
     async def _busy(request: Request, exc: OperationalError) -> Response:
         _LOGGER.warning("database busy: %s", exc.orig)
-        return _error(request, 503, "busy", "服务器繁忙，请稍后再试")
+        return await _error(request, 503, "busy", "服务器繁忙，请稍后再试")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http")
-        return _error(request, exc.status_code, code, str(exc.detail))
+        message = {404: "找不到这个页面", 405: "这个地址不能这样打开"}.get(exc.status_code, "请求出错了")
+        return await _error(request, exc.status_code, code, message, detail=str(exc.detail))
 
 
 def create_app(

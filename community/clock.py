@@ -34,7 +34,7 @@ def to_utc(value: datetime, zone: ZoneInfo) -> datetime:
     try:
         return value.astimezone(timezone.utc)
     except OverflowError as exc:  # e.g. 9999-12-31T23:00-05:00 is past year 9999 in UTC
-        raise InvalidInput(f"time {value.isoformat()}: out of range") from exc
+        raise InvalidInput("时间超出范围，请检查年份", f"time {value.isoformat()}: out of range") from exc
 
 
 def to_local(value: datetime, zone: ZoneInfo) -> datetime:
@@ -57,4 +57,7 @@ def parse_hhmm(text: str) -> time:
             raise ValueError(text)
         return time(int(hours), int(minutes))
     except ValueError as exc:
-        raise InvalidInput(f"time {text!r}: expected HH:MM between 00:00 and 23:59") from exc
+        raise InvalidInput(
+            "时间：请写成 08:00 这样的时间（00:00 到 23:59）",
+            f"time {text!r}: expected HH:MM between 00:00 and 23:59",
+        ) from exc

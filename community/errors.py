@@ -8,14 +8,32 @@ _LOGGER = logging.getLogger(__name__)
 
 
 class CommunityError(Exception):
-    """Base class for community server errors."""
+    """Base class for community server errors.
+
+    message: plain Chinese for the people on the pages, naming a field as its form labels it
+        ("每周哪几天：选“每周”时请至少选一天"); the pages show only this
+    detail: the same reason for programs, `field: reason` with the API's field name
+        ("weekdays: weekly needs days 1–7 (1 = Monday)"); the JSON API adds it in brackets
+    """
 
     code = "error"
     status = 400
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(f"{message} ({detail})" if detail else message)
         self.message = message
+        self.detail = detail
+
+    @property
+    def explained(self) -> str:
+        """The message with the detail in brackets (the JSON API's and the command line's text)."""
+        return f"{self.message} ({self.detail})" if self.detail else self.message
+
+    @property
+    def field(self) -> str:
+        """The API field the detail names ('weekdays' of 'weekdays: …'), or ''."""
+        name, sep, _ = self.detail.partition(": ")
+        return name if sep and name.replace("_", "").replace(".", "").isalnum() and " " not in name else ""
 
 
 class ConfigError(CommunityError):

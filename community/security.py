@@ -31,10 +31,8 @@ MIN_PASSWORD = 8
 MAX_PASSWORD = 128
 
 
-_LENGTH = (
-    f"密码要 {MIN_PASSWORD} 到 {MAX_PASSWORD} 位 "
-    f"(password: expected {MIN_PASSWORD}–{MAX_PASSWORD} characters)"
-)
+_LENGTH = f"密码要 {MIN_PASSWORD} 到 {MAX_PASSWORD} 位"
+_LENGTH_DETAIL = f"password: expected {MIN_PASSWORD}–{MAX_PASSWORD} characters"
 _COMMON = "这个密码太常见，别人很容易猜到，请换一个（不要用 12345678、88888888、password 这类）"
 _COMMON_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt"
 
@@ -42,7 +40,7 @@ _COMMON_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt"
 def hash_password(password: str) -> str:
     """argon2id hash of a password of 8–128 characters."""
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise InvalidInput(_LENGTH)
+        raise InvalidInput(_LENGTH, _LENGTH_DETAIL)
     return _HASHER.hash(password)
 
 
@@ -66,7 +64,7 @@ def check_new_password(password: str, username: str = "") -> None:
     username: the login's name (the password may not be it)
     """
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise InvalidInput(_LENGTH)
+        raise InvalidInput(_LENGTH, _LENGTH_DETAIL)
     folded = password.strip().lower()
     if folded in common_passwords() or _is_run(folded):
         raise InvalidInput(_COMMON)

@@ -80,7 +80,7 @@ def _lookup(request: Request, session: Session, at: datetime) -> Actor:
         return device_actor(session, token[:200], at)
     cookie = request.cookies.get(SESSION_COOKIE, "")
     if not cookie:
-        raise NotAuthenticated("请先登录 (session cookie or bearer token required)")
+        raise NotAuthenticated("请先登录", "session cookie or bearer token required")
     user = actor_from_session(session, cookie[:200], at)
     if request.method not in _SAFE and not same_secret(request.headers.get(CSRF_HEADER, ""), user.csrf_token):
         raise CsrfFailed(f"missing or wrong {CSRF_HEADER} header")
@@ -91,7 +91,7 @@ def device(request: Request, at: datetime = Depends(now)) -> Actor:
     """Only a paired, not revoked speaker."""
     token = _bearer(request)
     if not token:
-        raise NotAuthenticated("device bearer token required")
+        raise NotAuthenticated("只有配对过的音箱可以这样做", "device bearer token required")
     with request.app.state.database.reader() as session:
         return device_actor(session, token[:200], at)
 

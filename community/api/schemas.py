@@ -8,6 +8,7 @@ from typing import List, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from ..domain.checks import label_of
 from ..models import (
     ActivityCategory,
     ActivityStatus,
@@ -24,6 +25,58 @@ from ..models import (
 
 _LOGGER = logging.getLogger(__name__)
 UUID_PATTERN = r"^[0-9a-fA-F-]{36}$"
+
+
+_PLACES = {"body", "query", "path", "header", "cookie"}
+_REASONS = {
+    "missing": "请填写",
+    "string_pattern_mismatch": "格式不对",
+    "string_type": "请填写文字",
+    "int_type": "请填写整数",
+    "int_parsing": "请填写整数",
+    "int_from_float": "请填写整数",
+    "float_parsing": "请填写数字",
+    "bool_type": "请填写是或否",
+    "bool_parsing": "请填写是或否",
+    "datetime_type": "请填写日期和时间",
+    "datetime_parsing": "日期和时间的格式不对",
+    "datetime_from_date_parsing": "日期和时间的格式不对",
+    "date_type": "请填写日期",
+    "date_parsing": "日期格式不对",
+    "date_from_datetime_parsing": "日期格式不对",
+    "list_type": "请填写一组值",
+    "model_attributes_type": "内容格式不对",
+    "dict_type": "内容格式不对",
+}
+
+
+def explain_validation(error: dict) -> str:
+    """One Pydantic error in plain Chinese, naming the field as the forms label it.
+
+    error: an item of RequestValidationError.errors() ({"type", "loc", "msg", "ctx"})
+    """
+    loc = [p for p in error.get("loc", ()) if isinstance(p, str) and p not in _PLACES]
+    kind, ctx = str(error.get("type", "")), error.get("ctx") or {}
+    if kind == "json_invalid":
+        return "发来的内容不是有效的 JSON"
+    if kind == "extra_forbidden":
+        return f"不认识的字段“{loc[-1] if loc else ''}”"
+    label = label_of(loc[-1]) if loc else "请求"
+    if kind == "string_too_short":
+        reason = "请填写" if ctx.get("min_length") == 1 else f"至少 {ctx.get('min_length')} 个字"
+    elif kind == "string_too_long":
+        reason = f"最多 {ctx.get('max_length')} 个字"
+    elif kind == "too_long":
+        reason = f"最多 {ctx.get('max_length')} 项"
+    elif kind in ("greater_than_equal", "greater_than"):
+        reason = f"不能小于 {ctx.get('ge', ctx.get('gt'))}"
+    elif kind in ("less_than_equal", "less_than"):
+        reason = f"不能大于 {ctx.get('le', ctx.get('lt'))}"
+    elif kind in ("enum", "literal_error"):
+        reason = f"请从这些里选一个：{ctx.get('expected', '')}"
+    else:
+        reason = _REASONS.get(kind, "填写的内容不对")
+    return f"{label}：{reason}"
 
 
 class Strict(BaseModel):

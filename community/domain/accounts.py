@@ -48,14 +48,17 @@ class FamilyLogin:
 
 def _check_username(username: str) -> str:
     if not _USERNAME.match(username):
-        raise InvalidInput("username: expected 3–40 letters, digits, '_', '.' or '-'")
+        raise InvalidInput(
+            "用户名：请用 3 到 40 个英文字母或数字（也可以用 _ . -）",
+            "username: expected 3–40 letters, digits, '_', '.' or '-'",
+        )
     return username.lower()
 
 
 def _check_display(name: str) -> str:
     name = name.strip()
     if not 1 <= len(name) <= 40:
-        raise InvalidInput("display_name: expected 1–40 characters")
+        raise InvalidInput("姓名：请填写，最多 40 个字", "display_name: expected 1–40 characters")
     return name
 
 
@@ -80,7 +83,7 @@ def _new_user(
 ) -> User:
     username = _check_username(username)
     if session.scalar(select(User.id).where(User.username == username)):
-        raise Conflict(f"username {username!r} is taken")
+        raise Conflict(f"用户名：“{username}”已经有人用了，请换一个", f"username {username!r} is taken")
     check_new_password(password, username)
     user = User(
         username=username,
@@ -114,7 +117,7 @@ def create_family(
 
 def link_family(session: Session, user_id: str, household_id: str, relation: str = "") -> None:
     if session.get(Household, household_id) is None:
-        raise InvalidInput(f"household {household_id!r} does not exist")
+        raise InvalidInput("住户：找不到这位老人的资料", f"household {household_id!r} does not exist")
     session.add(FamilyLink(user_id=user_id, household_id=household_id, relation=relation[:20]))
     session.flush()
 
@@ -261,7 +264,7 @@ def _family_of_community(session: Session, actor: Actor, user_id: str) -> User:
         .limit(1)
     )
     if user is None:
-        raise NotFound(f"family login {user_id!r} not found")
+        raise NotFound("找不到这个家属账号", f"family login {user_id!r} not found")
     return user
 
 

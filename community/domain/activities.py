@@ -36,7 +36,10 @@ class ActivityInput:
         starts = checks.moment("starts_at", self.starts_at, now)
         ends = checks.moment("ends_at", self.ends_at, now)
         if not starts < ends <= starts + timedelta(days=7):
-            raise InvalidInput("ends_at: expected after starts_at and at most 7 days later")
+            raise InvalidInput(
+                "结束时间：要晚于开始时间，而且不超过开始后 7 天",
+                "ends_at: expected after starts_at and at most 7 days later",
+            )
         return ActivityInput(
             title=checks.text("title", self.title, 1, 60),
             category=checks.choice("category", ActivityCategory, self.category),
@@ -53,7 +56,7 @@ def get_activity(session: Session, actor: Actor, activity_id: str, lock: bool = 
     query = select(Activity).where(Activity.id == activity_id, Activity.community_id.in_(actor.community_ids))
     activity = session.scalar(query.with_for_update() if lock else query)
     if activity is None:
-        raise NotFound(f"activity {activity_id!r} not found")
+        raise NotFound("找不到这个活动，可能已经删除了", f"activity {activity_id!r} not found")
     return activity
 
 
@@ -95,7 +98,7 @@ def create_activity(
         updated_at=now,
     )
     if activity_id and session.get(Activity, activity.id) is not None:
-        raise Conflict(f"activity {activity.id!r} exists")
+        raise Conflict("这个活动已经存在了", f"activity {activity.id!r} exists")
     session.add(activity)
     session.flush()
     record_change(session, community_id, None, Entity.ACTIVITY, activity.id, now)
@@ -126,7 +129,10 @@ def update_activity(
         .execution_options(synchronize_session=False),
     )
     if changed != 1:
-        raise Conflict(f"capacity {data.capacity} is below the {activity.booked} places already booked")
+        raise Conflict(
+            f"名额：已经有 {activity.booked} 人报名，名额不能少于 {activity.booked}",
+            f"capacity {data.capacity} is below the {activity.booked} places already booked",
+        )
     session.refresh(activity)
     record_change(session, activity.community_id, None, Entity.ACTIVITY, activity.id, now)
     return activity
@@ -137,7 +143,7 @@ def cancel_activity(session: Session, actor: Actor, activity_id: str, now: datet
     _ = actor.staff_community
     activity = get_activity(session, actor, activity_id)
     if activity.status is ActivityStatus.CANCELLED:
-        raise Conflict("activity is already cancelled")
+        raise Conflict("这个活动已经取消了", "activity is already cancelled")
     activity.status, activity.updated_at = ActivityStatus.CANCELLED, now
     record_change(session, activity.community_id, None, Entity.ACTIVITY, activity.id, now)
     return activity

@@ -17,6 +17,8 @@ from ..models import Announcement, AnnouncementTarget, ChangeOp, Entity, Househo
 from . import checks
 
 _LOGGER = logging.getLogger(__name__)
+PAST_GRACE = timedelta(minutes=5)
+"""A publish time up to this far back is taken as now (the minute typed while filling in the form)."""
 
 
 @dataclass(frozen=True)
@@ -32,15 +34,30 @@ class AnnouncementInput:
     def checked(self, now: datetime) -> "AnnouncementInput":
         publish = checks.moment("publish_at", self.publish_at, now)
         expires = checks.moment("expires_at", self.expires_at, now)
+        if publish < now - PAST_GRACE:
+            raise InvalidInput(
+                "发布时间：已经过去了，请选现在以后的时间（不填就是立即发布）",
+                "publish_at: expected now or later",
+            )
         if not publish < expires <= publish + timedelta(days=366):
-            raise InvalidInput("expires_at: expected after publish_at and within a year")
+            raise InvalidInput(
+                "有效天数：要在发布以后结束，最多一年",
+                "expires_at: expected after publish_at and within a year",
+            )
+        if expires <= now:
+            raise InvalidInput(
+                "有效天数：这条通知已经过期了，请把结束时间选在以后", "expires_at: expected later than now"
+            )
         target = checks.choice("target", AnnouncementTarget, self.target)
-        group = checks.text("group_name", self.group_name, 0, 40)
+        group = checks.text("group_name", self.group_name, 0, 40, "发给")
         if (target is AnnouncementTarget.GROUP) != bool(group):
-            raise InvalidInput("group_name: required for target=group and only then")
+            raise InvalidInput(
+                "发给：发给一个楼栋/小组时请选择是哪一个",
+                "group_name: required for target=group and only then",
+            )
         return AnnouncementInput(
-            checks.text("title", self.title, 1, 60),
-            checks.text("body", self.body, 1, 1000),
+            checks.text("title", self.title, 1, 60, "标题"),
+            checks.text("body", self.body, 1, 1000, "内容"),
             target,
             publish,
             expires,
@@ -63,7 +80,10 @@ def create_announcement(
         .where(Household.community_id == community_id, Household.group_name == data.group_name)
         .limit(1)
     ):
-        raise InvalidInput(f"group_name: no household is in group {data.group_name!r}")
+        raise InvalidInput(
+            f"发给：“{data.group_name}”里没有住户",
+            f"group_name: no household is in group {data.group_name!r}",
+        )
     item = Announcement(
         id=checks.object_id("id", announcement_id) or None,
         community_id=community_id,
@@ -92,7 +112,7 @@ def get_announcement(session: Session, actor: Actor, announcement_id: str) -> An
         )
     )
     if item is None:
-        raise NotFound(f"announcement {announcement_id!r} not found")
+        raise NotFound("找不到这条通知，可能已经撤回了", f"announcement {announcement_id!r} not found")
     return item
 
 

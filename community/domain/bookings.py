@@ -40,7 +40,7 @@ def book(
     household = get_household(session, actor, default_household(actor, household_id))
     activity = get_activity(session, actor, activity_id)
     if activity.community_id != household.community_id:
-        raise NotFound(f"activity {activity_id!r} not found")
+        raise NotFound("找不到这个活动，可能已经删除了", f"activity {activity_id!r} not found")
     if activity.status is ActivityStatus.CANCELLED:
         raise Conflict("活动已取消")
     if activity.starts_at <= now:
@@ -97,7 +97,7 @@ def get_booking(session: Session, actor: Actor, booking_id: str) -> Booking:
         select(Booking).where(Booking.id == booking_id, Booking.household_id.in_(visible))
     )
     if booking is None:
-        raise NotFound(f"booking {booking_id!r} not found")
+        raise NotFound("找不到这次报名", f"booking {booking_id!r} not found")
     return booking
 
 

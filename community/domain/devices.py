@@ -53,7 +53,7 @@ def create_pairing_code(
         if clash is None:
             break
     else:
-        raise Conflict("could not find a free pairing code; try again")
+        raise Conflict("暂时生成不了配对码，请再试一次", "could not find a free pairing code; try again")
     expires = now + timedelta(minutes=minutes)
     session.add(
         PairingCode(
@@ -181,7 +181,9 @@ def device_actor(session: Session, token: str, now: datetime) -> Actor:
     """The actor of a bearer token; NotAuthenticated if unknown or revoked."""
     device = session.scalar(select(Device).where(Device.token_hash == token_hash(token)))
     if device is None or device.revoked_at is not None:
-        raise NotAuthenticated("device token unknown or revoked; pair again")
+        raise NotAuthenticated(
+            "音箱还没有配对或已经停用，请重新配对", "device token unknown or revoked; pair again"
+        )
     return Actor(
         ActorKind.DEVICE,
         device.id,
@@ -201,9 +203,9 @@ def revoke_device(session: Session, actor: Actor, device_id: str, now: datetime)
         select(Device).where(Device.id == device_id, Device.community_id == actor.staff_community)
     )
     if device is None:
-        raise NotFound(f"device {device_id!r} not found")
+        raise NotFound("找不到这个音箱", f"device {device_id!r} not found")
     if device.revoked_at is not None:
-        raise Conflict("device already revoked")
+        raise Conflict("这个音箱已经停用了", "device already revoked")
     device.revoked_at = now
     # On commit, the long polls this speaker holds end at once with 401 (community.wakeup).
     note_revocation(session, device.community_id, device.household_id, device.token_hash)

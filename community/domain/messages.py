@@ -40,7 +40,7 @@ def send_message(
         id=checks.object_id("id", message_id) or None,
         household_id=household.id,
         direction=MessageDirection.FROM_ELDER if from_device else MessageDirection.TO_ELDER,
-        body=checks.text("body", body, 1, 500),
+        body=checks.text("body", body, 1, 500, "留言"),
         author_user_id=None if from_device else actor.id,
         device_id=actor.id if from_device else None,
         created_at=now,
@@ -68,7 +68,7 @@ def raise_alert(
 ) -> EmergencyAlert:
     """The speaker calls for help (issue 7 sends it through sync); device_at: when, by its clock."""
     if actor.kind is not ActorKind.DEVICE:
-        raise Forbidden("only a speaker raises an emergency alert")
+        raise Forbidden("只有老人的音箱可以发出紧急呼叫", "only a speaker raises an emergency alert")
     household = get_household(session, actor, default_household(actor, None))
     alert = EmergencyAlert(
         id=checks.object_id("id", alert_id) or None,
@@ -108,10 +108,10 @@ def cancel_alert(
     so a speaker that was offline for both still may); a second cancel changes nothing.
     """
     if actor.kind is not ActorKind.DEVICE:
-        raise Forbidden("only the speaker that raised an alert takes it back")
+        raise Forbidden("只有发出呼叫的音箱可以取消它", "only the speaker that raised an alert takes it back")
     alert = session.get(EmergencyAlert, alert_id) if len(alert_id) <= 36 else None
     if alert is None or alert.household_id not in actor.household_ids:
-        raise NotFound(f"alert {alert_id!r} not found")
+        raise NotFound("找不到这次紧急呼叫", f"alert {alert_id!r} not found")
     if alert.cancelled_at is not None:
         return alert
     raised = alert.device_raised_at or alert.raised_at
@@ -143,10 +143,10 @@ def list_alerts(
 def acknowledge_alert(session: Session, actor: Actor, alert_id: str, now: datetime) -> EmergencyAlert:
     """Family or staff mark that someone is handling it (first one wins)."""
     if actor.kind is ActorKind.DEVICE:
-        raise Forbidden("a speaker cannot acknowledge alerts")
+        raise Forbidden("音箱不能处理紧急呼叫", "a speaker cannot acknowledge alerts")
     alert = session.get(EmergencyAlert, alert_id) if len(alert_id) <= 36 else None
     if alert is None:
-        raise NotFound(f"alert {alert_id!r} not found")
+        raise NotFound("找不到这次紧急呼叫", f"alert {alert_id!r} not found")
     household = get_household(session, actor, alert.household_id)
     if alert.cancelled_at is not None:
         raise Conflict("老人已经取消了这次求助")

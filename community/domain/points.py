@@ -25,7 +25,7 @@ def add_points(
     household = get_household(session, actor, household_id)
     points = checks.number("points", points, -1000, 1000)
     if points == 0:
-        raise InvalidInput("points: expected a non-zero number")
+        raise InvalidInput("积分：不能是 0（加分填正数，扣分填负数）", "points: expected a non-zero number")
     entry = PointsEntry(
         community_id=community_id,
         household_id=household.id,

@@ -50,12 +50,20 @@ class ReminderInput:
             if not days or any(
                 isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 7 for d in days
             ):
-                raise InvalidInput("weekdays: weekly needs days 1–7 (1 = Monday)")
+                raise InvalidInput(
+                    "每周哪几天：选了“每周”，请至少选一天", "weekdays: weekly needs days 1–7 (1 = Monday)"
+                )
         elif days:
-            raise InvalidInput(f"weekdays: only used with repeat=weekly, not {repeat.value}")
+            raise InvalidInput(
+                "每周哪几天：只有选“每周”时才选星期几",
+                f"weekdays: only used with repeat=weekly, not {repeat.value}",
+            )
         start = self.start_date or today
         if not today - timedelta(days=366) <= start <= today + timedelta(days=730):
-            raise InvalidInput("start_date: expected within a year back and two years ahead")
+            raise InvalidInput(
+                "开始日期：请选一年以内、两年以后以内的日期",
+                "start_date: expected within a year back and two years ahead",
+            )
         return ReminderInput(
             checks.text("content", self.content, 1, 100),
             f"{at.hour:02d}:{at.minute:02d}",
@@ -92,7 +100,31 @@ def _today(session: Session, community_id: str, now: datetime) -> date:
 def get_reminder(session: Session, actor: Actor, reminder_id: str) -> Reminder:
     reminder = session.get(Reminder, reminder_id) if len(reminder_id) <= 36 else None
     if reminder is None or reminder.deleted_at is not None:
-        raise NotFound(f"reminder {reminder_id!r} not found")
+        raise NotFound("找不到这个提醒，可能已经删除了", f"reminder {reminder_id!r} not found")
+PAST_GRACE = timedelta(minutes=5)
+"""A one-time reminder for the current minute or a few minutes ago still rings at once (the speaker rings
+what is up to dialog.late_minutes late); one dated earlier would never ring and is refused."""
+
+
+def _refuse_past(
+    session: Session, actor: Actor, community_id: str, data: ReminderInput, now: datetime
+) -> None:
+    """A one-time reminder set on a page or through the API must not lie in the past (issue 15).
+
+    A speaker's own reminder is taken as it comes: it may reach the server late (issue 14).
+    """
+    if data.repeat is not Repeat.ONCE or actor.kind is ActorKind.DEVICE or data.start_date is None:
+        return
+    zone = community_zone(session, community_id)
+    due = combine_local(data.start_date, parse_hhmm(data.time_of_day), zone)
+    if due < now - PAST_GRACE:
+        shown = to_local(due, zone).strftime("%Y年%m月%d日 %H:%M")
+        raise InvalidInput(
+            f"开始日期：一次性提醒的时间 {shown} 已经过去了，请选以后的日期和时间",
+            f"start_date: a one-time reminder must not be in the past ({data.start_date} {data.time_of_day})",
+        )
+
+
     get_household(session, actor, reminder.household_id)
     return reminder
 
@@ -115,8 +147,9 @@ def create_reminder(
     data = data.checked(_today(session, household.community_id, now))
     rid = checks.object_id("id", reminder_id)
     if rid and session.get(Reminder, rid) is not None:
-        raise Conflict(f"reminder {rid!r} exists")
+        raise Conflict("这个提醒已经存在了", f"reminder {rid!r} exists")
     reminder = Reminder(
+    _refuse_past(session, actor, household.community_id, data, now)
         id=rid or None,
         household_id=household.id,
         content=data.content,
@@ -148,6 +181,7 @@ def update_reminder(
     reminder.updated_at = now
     if data.start_date is not None:  # always set by checked()
         reminder.start_date = data.start_date
+    _refuse_past(session, actor, household.community_id, data, now)
     record_change(session, household.community_id, household.id, Entity.REMINDER, reminder.id, now)
     return reminder
 

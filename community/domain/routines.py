@@ -91,7 +91,7 @@ def set_routine(
 ) -> Dict[str, str]:
     """Family or staff set the household's routine; the speaker gets it through the change feed."""
     if actor.kind is ActorKind.DEVICE:
-        raise Forbidden("a speaker cannot change the routine")
+        raise Forbidden("音箱不能修改作息", "a speaker cannot change the routine")
     household = get_household(session, actor, household_id)
     times = checked(values)
     row = session.get(HouseholdRoutine, household.id)

@@ -51,6 +51,16 @@ def create_request(
     return item
 
 
+_SHOWN = {
+    ServiceStatus.PENDING: "还在等待处理",
+    ServiceStatus.CONFIRMED: "已确认",
+    ServiceStatus.REJECTED: "已拒绝",
+    ServiceStatus.DONE: "已完成",
+    ServiceStatus.CANCELLED: "已取消",
+}
+"""A request's state in a sentence ("这个申请已完成，不能再取消")."""
+
+
 def get_request(session: Session, actor: Actor, request_id: str) -> ServiceRequest:
     visible = households_query(actor).with_only_columns(Household.id)
     item = session.scalar(
@@ -59,7 +69,7 @@ def get_request(session: Session, actor: Actor, request_id: str) -> ServiceReque
         )
     )
     if item is None:
-        raise NotFound(f"service request {request_id!r} not found")
+        raise NotFound("找不到这个服务申请", f"service request {request_id!r} not found")
     return item
 
 
@@ -79,7 +89,9 @@ def cancel_for_household(
     if item.status is ServiceStatus.CANCELLED:
         return item, True
     if item.status not in (ServiceStatus.PENDING, ServiceStatus.CONFIRMED):
-        raise Conflict(f"cannot cancel a {item.status.value} request")
+        raise Conflict(
+            f"这个申请{_SHOWN[item.status]}，不能再取消", f"cannot cancel a {item.status.value} request"
+        )
     item.status, item.updated_at = ServiceStatus.CANCELLED, now
     household = get_household(session, actor, item.household_id)
     record_change(session, household.community_id, household.id, Entity.SERVICE_REQUEST, item.id, now)
@@ -99,7 +111,10 @@ def set_request_status(
     else:
         raise Forbidden("只有社区工作人员可以处理服务申请")
     if status not in allowed:
-        raise Conflict(f"cannot change a {item.status.value} request to {status.value}")
+        raise Conflict(
+            f"这个申请{_SHOWN[item.status]}，不能再改成“{_SHOWN[status].removeprefix('已')}”",
+            f"cannot change a {item.status.value} request to {status.value}",
+        )
     item.status, item.updated_at = status, now
     household = get_household(session, actor, item.household_id)
     record_change(session, household.community_id, household.id, Entity.SERVICE_REQUEST, item.id, now)

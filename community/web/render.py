@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Union
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..actors import Actor
 from ..api import deps
 from ..clock import to_local
 from ..domain.accounts import actor_from_session
-from ..errors import CsrfFailed, InvalidInput, NotAuthenticated
+from ..errors import CommunityError, CsrfFailed, InvalidInput, NotAuthenticated
 from ..models import ActivityCategory, Dialect, Origin, Repeat, ServiceKind, ServiceStatus
 from ..security import same_secret
 
@@ -65,11 +68,74 @@ LABELS: Dict[str, Dict[str, str]] = {
         ServiceStatus.CANCELLED.value: "已取消",
     },
     "weekday": {"1": "一", "2": "二", "3": "三", "4": "四", "5": "五", "6": "六", "7": "日"},
+    "booking_error": {
+        "full": "名额已满",
+        "booked": "已经报过名了",
+        "cancelled": "活动已取消",
+        "started": "活动已经开始，不能报名了",
+        "undone": "报名已经取消了",
+        "not_found": "找不到这个活动，可能已经删除了",
+        "conflict": "没有报上名，请刷新页面再试",
+    },
+}
+_BOOKING_REFUSALS = {
+    "已经报名了": "booked",
+    "活动已取消": "cancelled",
+    "活动已经开始，不能报名": "started",
+    "报名已经取消了": "undone",
 }
 
 
-def _fmt(value: Optional[datetime], zone: ZoneInfo, pattern: str = "%m月%d日 %H:%M") -> str:
-    return to_local(value, zone).strftime(pattern) if value else ""
+def booking_refusal(exc: CommunityError) -> str:
+    """Why a booking from the page was refused, as a key of LABELS["booking_error"] (the page is
+    redirected with ?error=<key>, so no text from the address is ever shown). A stale tab's second
+    press on 报名 gives "booked": 已经报过名了."""
+    if exc.code == "full":
+        return "full"
+    return _BOOKING_REFUSALS.get(exc.message, exc.code)
+
+
+DATE_TIME = "%m月%d日 %H:%M"
+DAY = "%m月%d日"
+
+
+def shown_time(
+    value: Union[datetime, date, None], zone: ZoneInfo, now: datetime, pattern: str = DATE_TIME
+) -> str:
+    """A time (or a day) as the pages show it, with the year when it is not this year.
+
+    value: aware datetime (shown in `zone`; naive is read as UTC) or a date
+    zone: the community's zone; now: the current instant (decides "this year")
+    pattern: strftime pattern; one starting with the month gets "%Y年" in front in another year
+    """
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        local = to_local(value, zone)
+    elif isinstance(value, date):
+        local = datetime(value.year, value.month, value.day)
+        pattern = pattern.replace(" %H:%M", "")
+    else:
+        return str(value)
+    if pattern.startswith("%m") and local.year != to_local(now, zone).year:
+        pattern = "%Y年" + pattern
+    return local.strftime(pattern)
+
+
+@pass_context
+def _when_filter(context: Context, value: Union[datetime, date, None], pattern: str = DATE_TIME) -> str:
+    """`{{ x.created_at|when }}`: date and time, with the year when it is not this year."""
+    return shown_time(value, context.get("_zone") or ZoneInfo("Asia/Shanghai"), context["_now"], pattern)
+
+
+@pass_context
+def _day_filter(context: Context, value: Union[datetime, date, None]) -> str:
+    """`{{ r.start_date|day }}`: the day only, with the year when it is not this year."""
+    return shown_time(value, context.get("_zone") or ZoneInfo("Asia/Shanghai"), context["_now"], DAY)
+
+
+TEMPLATES.env.filters["when"] = _when_filter
+TEMPLATES.env.filters["day"] = _day_filter
 
 
 def page_actor(request: Request, at: datetime = Depends(deps.now)) -> Actor:
@@ -119,12 +185,32 @@ def render(
     zone: Optional[ZoneInfo] = None,
 ) -> HTMLResponse:
     zone = zone or ZoneInfo("Asia/Shanghai")
-    base = {"labels": LABELS, "fmt": lambda v, p="%m月%d日 %H:%M": _fmt(v, zone, p)}
+    now = request.app.state.clock.now()
+    base = {
+        "labels": LABELS,
+        "fmt": lambda v, p=DATE_TIME: shown_time(v, zone, now, p),
+        "_zone": zone,
+        "_now": now,
+    }
     return TEMPLATES.TemplateResponse(request, template, {**base, **context}, status_code=status)
 
 
+def _viewer(request: Request) -> Optional[Actor]:
+    """The logged-in user for an error page's header, or None (no session, or the database is down)."""
+    cookie = request.cookies.get(deps.SESSION_COOKIE, "")
+    if not cookie:
+        return None
+    try:
+        with request.app.state.database.reader() as session:
+            return actor_from_session(session, cookie[:200], request.app.state.clock.now())
+    except (CommunityError, SQLAlchemyError):
+        return None
+
+
 def render_error(request: Request, status: int, message: str) -> HTMLResponse:
-    return render(request, "error.html", {"status": status, "message": message, "who": None}, status)
+    """The error page; it keeps the header (name and 退出) of a logged-in user. Blocking: run in a thread."""
+    who = _viewer(request)
+    return render(request, "error.html", {"status": status, "message": message, "who": who}, status)
 
 
 def redirect(url: str) -> RedirectResponse:

@@ -276,7 +276,7 @@ def set_service_status(
 ) -> Response:
     check_csrf(fields, who)
     if status not in {s.value for s in ServiceStatus}:
-        raise InvalidInput(f"unknown status {status!r}")
+        raise InvalidInput("不认识的状态，请从服务申请页面重新操作", f"unknown status {status!r}")
     service_requests.set_request_status(session, who, request_id, ServiceStatus(status), at)
     session.commit()
     return redirect("/staff/services")
