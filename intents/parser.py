@@ -313,9 +313,15 @@ def _decide(a: Analysis) -> Tuple[Optional[IntentId], Optional[Template], Any, f
         tail_best, tail_prob = _best_allowed(scorer.score(a.skeleton[-TAIL_UNITS:]), a)
         if tail_best is not None and tail_best is not IntentId.UNKNOWN and tail_prob >= CLASSIFIER_TAIL:
             return tail_best, None, None, tail_prob, "scorer on the last words"
+    if (best is None or best in (IntentId.UNKNOWN, IntentId.SERVICE_BOOK)) and prob < MIN_CONFIDENCE \
+            and _service_request(a):
+        # 订个饭 / 叫架车 / 约体检: the service word is itself the request; a story around it
+        # (我个女去咗旅行冇人煮) leaves the scorer unsure, the words are not.
+        return IntentId.SERVICE_BOOK, None, None, _SERVICE_REQUEST_CONFIDENCE, "service request words"
     if best is not None and prob >= CLASSIFIER_MIN:
         if best is IntentId.UNKNOWN:
             return None, None, None, 1.0 - prob, "scorer: unknown"
+        prob = _backed(best, prob, a)
         # A template inside the utterance can still give the content slot of the same intent.
         inside, inside_found, _ = _partial(skeleton) if skeleton else (None, None, 0.0)
         if inside is not None and inside.intent is best:
@@ -328,6 +334,35 @@ def _decide(a: Analysis) -> Tuple[Optional[IntentId], Optional[Template], Any, f
     if inside is not None and inside.intent is not IntentId.EMERGENCY_HELP and _supported(inside.intent, a):
         return inside.intent, inside, inside_found, conf, "partial template"
     return None, None, None, max(conf, prob), "nothing"
+
+
+_SERVICE_VERB = re.compile(r"^(?:订|叫|约|派|送|预约|申请)")
+_SERVICE_VETO = re.compile(r"(?:不|没|别)(?:有|用|要|使)?再?(?:订|叫|约|派|送|预约|申请)"
+                           r"|取消|提醒|闹钟|吗|多少|哪里|哪儿|什么时候|怎么|几点|有没有|谁")
+_SERVICE_REQUEST_CONFIDENCE = 0.7
+
+
+def _backed(best: IntentId, prob: float, a: Analysis) -> float:
+    """An unsure scorer whose intent a keyword rule also reads from the words gets the rule's confidence
+    (never more); a rule naming another intent changes nothing."""
+    if prob >= MIN_CONFIDENCE:
+        return prob
+    rule = match_cues(a.skeleton)
+    if rule is not None and rule.intent is best and _supported(best, a, learned=True):
+        return max(prob, rule.confidence)
+    return prob
+
+
+def _service_request(a: Analysis) -> bool:
+    """A service word heard in its request form (订饭, 叫个车, 约体检) with nothing that makes it a
+    question, a refusal, a reminder or a story about the past (叫了车, 琴日订咗饭)."""
+    heard = [a.canon[start:end] for kind, _value, (start, end) in
+             ((e.kind, e.value, e.span) for e in a.entities) if kind == "service"]
+    if not any(_SERVICE_VERB.match(word) for word in heard):
+        return False
+    if _SERVICE_VETO.search(a.heard):
+        return False
+    return _supported(IntentId.SERVICE_BOOK, a, learned=True)
 
 
 def _best_allowed(scores: classifier.Scores, a: Analysis) -> Tuple[Optional[IntentId], float]:
