@@ -449,9 +449,14 @@ class CareAlertKind(str, Enum):
 
 
 class CareAlert(Base):
-    """A worry raised by the server (not by the elder): shown on every family page at once and,
-    when no family member has handled it within Settings.escalate_after_minutes, on the staff
-    dashboard. One row per subject (subject_key), so raising it again is a no-op."""
+    """Someone took an escalation in hand (我来处理).
+
+    Escalations are worries the server raises itself (not the elder): computed on read from
+    reminder events and Device.last_seen_at by community.domain.escalation, shown on every family
+    page at once and, when no family member handled them within Settings.escalate_after_minutes,
+    on the staff dashboard. A row is written when a family member or staff handle one; its
+    subject (household_id, kind, subject_key) then stays handled.
+    """
 
     __tablename__ = "care_alerts"
     __table_args__ = (
@@ -472,12 +477,9 @@ class CareAlert(Base):
     detail: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     """What the family sees, e.g. the reminder's content."""
     raised_at: Mapped[datetime]
-    """When the server noticed (injected clock)."""
+    """When the server could first know (e.g. the missed event's arrival), as computed."""
     handled_at: Mapped[Optional[datetime]]
     handled_by: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
-    resolved_at: Mapped[Optional[datetime]]
-    """The cause went away by itself (the speaker was heard from again); no longer shown."""
-    reminder: Mapped[Optional[Reminder]] = relationship()
 
 
 class HouseholdRoutine(Base):

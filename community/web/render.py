@@ -95,6 +95,14 @@ def booking_refusal(exc: CommunityError) -> str:
     return _BOOKING_REFUSALS.get(exc.message, exc.code)
 
 
+def booking_refusal_text(key: str) -> str:
+    """What the bookings page says for ?error=<key>: a fixed sentence, never text from the address."""
+    if not key:
+        return ""
+    reasons = LABELS["booking_error"]
+    return reasons.get(key, reasons["conflict"])
+
+
 DATE_TIME = "%m月%d日 %H:%M"
 DAY = "%m月%d日"
 
