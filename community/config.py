@@ -18,6 +18,7 @@ ENV_DATABASE_URL = "DATABASE_URL"
 ENV_DATA_DIR = "COMMUNITY_DATA_DIR"
 ENV_COOKIE_SECURE = "COMMUNITY_COOKIE_SECURE"
 ENV_MAX_BODY = "COMMUNITY_MAX_BODY_BYTES"
+ENV_ESCALATE_AFTER = "COMMUNITY_ESCALATE_AFTER_MINUTES"
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,15 @@ class Settings:
     """Wrong pairing codes from one client address per window before 429."""
     pairing_total_failures: int = 100
     """Wrong pairing codes from all addresses together per window before 429."""
+    escalate_after_minutes: int = 120
+    """An escalation (an important reminder missed, a daily one missed two days in a row, a
+    speaker silent) that no family member has handled this long also shows on the staff
+    dashboard (community.domain.escalation); at once when the household has no family login."""
+    speaker_silent_hours: int = 24
+    """A paired speaker not heard from for longer than this raises an escalation, hours."""
+    care_alert_days: int = 3
+    """Missed reminders this recent (days, by their due time) can raise escalations; older unhandled
+    ones leave the banners (the reminder history keeps them)."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -85,6 +95,13 @@ class Settings:
         settings = Settings(data_dir=folder, database_url=url)
         if env.get(ENV_COOKIE_SECURE, "").lower() in ("1", "true", "yes"):
             settings = replace(settings, cookie_secure=True)
+        if env.get(ENV_ESCALATE_AFTER):
+            try:
+                settings = replace(settings, escalate_after_minutes=int(env[ENV_ESCALATE_AFTER]))
+            except ValueError as exc:
+                raise ConfigError(
+                    f"{ENV_ESCALATE_AFTER}: expected an integer, got {env[ENV_ESCALATE_AFTER]!r}"
+                ) from exc
         if env.get(ENV_MAX_BODY):
             try:
                 settings = replace(settings, max_body_bytes=int(env[ENV_MAX_BODY]))
@@ -107,6 +124,9 @@ class Settings:
             "pairing_guesses_per_code",
             "pairing_address_failures",
             "pairing_total_failures",
+            "escalate_after_minutes",
+            "speaker_silent_hours",
+            "care_alert_days",
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name}: expected a positive integer, got {getattr(self, name)}")

@@ -41,6 +41,9 @@ class ReminderInput:
     """ISO weekdays for weekly (1 = Monday … 7 = Sunday)."""
     start_date: Optional[date] = None
     """First (for once: only) day; today in the community's zone when None."""
+    important: Optional[bool] = None
+    """重要 (family pages): a missed occurrence raises an escalation (community.domain.escalation).
+    None: unchanged on update (the speaker and the API do not send it), False on create."""
 
     def checked(self, today: date) -> "ReminderInput":
         at = parse_hhmm(self.time_of_day)
@@ -70,6 +73,7 @@ class ReminderInput:
             repeat,
             days,
             start,
+            self.important,
         )
 
 
@@ -97,10 +101,6 @@ def _today(session: Session, community_id: str, now: datetime) -> date:
     return to_local(now, community_zone(session, community_id)).date()
 
 
-def get_reminder(session: Session, actor: Actor, reminder_id: str) -> Reminder:
-    reminder = session.get(Reminder, reminder_id) if len(reminder_id) <= 36 else None
-    if reminder is None or reminder.deleted_at is not None:
-        raise NotFound("找不到这个提醒，可能已经删除了", f"reminder {reminder_id!r} not found")
 PAST_GRACE = timedelta(minutes=5)
 """A one-time reminder for the current minute or a few minutes ago still rings at once (the speaker rings
 what is up to dialog.late_minutes late); one dated earlier would never ring and is refused."""
@@ -125,6 +125,10 @@ def _refuse_past(
         )
 
 
+def get_reminder(session: Session, actor: Actor, reminder_id: str) -> Reminder:
+    reminder = session.get(Reminder, reminder_id) if len(reminder_id) <= 36 else None
+    if reminder is None or reminder.deleted_at is not None:
+        raise NotFound("找不到这个提醒，可能已经删除了", f"reminder {reminder_id!r} not found")
     get_household(session, actor, reminder.household_id)
     return reminder
 
@@ -145,11 +149,11 @@ def create_reminder(
 ) -> Reminder:
     household = get_household(session, actor, default_household(actor, household_id))
     data = data.checked(_today(session, household.community_id, now))
+    _refuse_past(session, actor, household.community_id, data, now)
     rid = checks.object_id("id", reminder_id)
     if rid and session.get(Reminder, rid) is not None:
         raise Conflict("这个提醒已经存在了", f"reminder {rid!r} exists")
     reminder = Reminder(
-    _refuse_past(session, actor, household.community_id, data, now)
         id=rid or None,
         household_id=household.id,
         content=data.content,
@@ -158,6 +162,7 @@ def create_reminder(
         weekdays=",".join(str(d) for d in data.weekdays),
         start_date=data.start_date,
         status=ReminderStatus.ACTIVE,
+        important=bool(data.important),
         origin=_ORIGIN[actor.kind],
         created_by_user_id=None if actor.kind is ActorKind.DEVICE else actor.id,
         created_by_device_id=actor.id if actor.kind is ActorKind.DEVICE else None,
@@ -176,12 +181,14 @@ def update_reminder(
     reminder = get_reminder(session, actor, reminder_id)
     household = get_household(session, actor, reminder.household_id)
     data = data.checked(_today(session, household.community_id, now))
+    _refuse_past(session, actor, household.community_id, data, now)
     reminder.content, reminder.time_of_day, reminder.repeat = data.content, data.time_of_day, data.repeat
     reminder.weekdays = ",".join(str(d) for d in data.weekdays)
     reminder.updated_at = now
     if data.start_date is not None:  # always set by checked()
         reminder.start_date = data.start_date
-    _refuse_past(session, actor, household.community_id, data, now)
+    if data.important is not None:
+        reminder.important = data.important
     record_change(session, household.community_id, household.id, Entity.REMINDER, reminder.id, now)
     return reminder
 

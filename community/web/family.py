@@ -10,24 +10,21 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from ..actors import Actor, community_zone, get_household, origin_of
+from ..actors import Actor, get_household, origin_of
 from ..api import deps
 from ..api.routing import ReleasingRoute
-from ..domain import activities, bookings, messages, reminders, routines
+from ..domain import activities, bookings, messages, presence, reminders, routines
 from ..domain.households import list_households
 from ..domain.reminders import ReminderInput
 from ..errors import CommunityError, Forbidden, InvalidInput
 from ..models import Reminder, ReminderStatus, Repeat
-from .render import check_csrf, page_actor, posted_form, redirect, render
+from . import family_live, family_self
+from .family_common import family_actor, family_page
+from .render import booking_refusal, booking_refusal_text, check_csrf, posted_form, redirect
 
 _LOGGER = logging.getLogger(__name__)
 router = APIRouter(prefix="/family", include_in_schema=False, route_class=ReleasingRoute)
-
-
-def family_actor(who: Actor = Depends(page_actor)) -> Actor:
-    if who.is_staff:
-        raise Forbidden("这是家属页面；工作人员请使用管理页面")
-    return who
+__all__ = ["router", "family_actor"]
 
 
 def _page(
@@ -39,13 +36,7 @@ def _page(
     context: Dict[str, object],
     status: int = 200,
 ) -> Response:
-    household = get_household(session, who, household_id)
-    zone = community_zone(session, household.community_id)
-    homes = list_households(session, who)
-    # Device events that reached the server late are shown with their own time (issue 14).
-    base = {"who": who, "household": household, "homes": homes, "late": messages.delivered_late,
-            "said_late": messages.said_late}
-    return render(request, template, {**base, **context}, status, zone)
+    return family_page(request, session, who, household_id, template, context, status)
 
 
 @router.get("")
@@ -72,7 +63,13 @@ def reminders_page(
         who,
         household_id,
         "family/reminders.html",
-        {"reminders": items, "occurrences": history[:60], "tab": "reminders"},
+        {
+            "reminders": items,
+            "occurrences": history[:60],
+            # 未配对音箱 rather than 未确认 when no speaker was there to say it (issue 15)
+            "speakers_then": presence.history(session, household_id),
+            "tab": "reminders",
+        },
     )
 
 
@@ -93,6 +90,7 @@ def _reminder_input(fields: Dict[str, str]) -> ReminderInput:
         Repeat(repeat),
         days if repeat == Repeat.WEEKLY.value else (),
         start,
+        important=bool(fields.get("important")),
     )
 
 
@@ -161,6 +159,7 @@ def edit_reminder(
         "repeat": item.repeat.value,
         "start_date": item.start_date.isoformat(),
         **{f"weekday{d}": "on" for d in item.weekdays.split(",") if d},
+        **({"important": "on"} if item.important else {}),
     }
     return _form_page(request, session, who, item.household_id, item, fields)
 
@@ -204,7 +203,10 @@ def reminder_action(
     elif action == "delete":
         reminders.delete_reminder(session, who, reminder_id, at)
     else:
-        raise InvalidInput(f"unknown action {action!r}; expected pause, resume or delete")
+        raise InvalidInput(
+            "不认识的操作，请从提醒页面重新操作",
+            f"unknown action {action!r}; expected pause, resume or delete",
+        )
     session.commit()
     return redirect(f"/family/h/{item.household_id}/reminders")
 
@@ -236,7 +238,7 @@ def bookings_page(
             "upcoming": upcoming[:40],
             "mine": mine,
             "tab": "bookings",
-            "error": request.query_params.get("error", "")[:100],
+            "error": booking_refusal_text(request.query_params.get("error", "")),
         },
     )
 
@@ -259,7 +261,7 @@ def book_activity(
     except CommunityError as exc:
         session.rollback()
         get_household(session, who, household_id)
-        return redirect(f"/family/h/{household_id}/bookings?error={exc.code}")
+        return redirect(f"/family/h/{household_id}/bookings?error={booking_refusal(exc)}")
     session.commit()
     return redirect(f"/family/h/{household_id}/bookings")
 
@@ -278,7 +280,12 @@ def messages_page(
         who,
         household_id,
         "family/messages.html",
-        {"messages": items, "tab": "messages", "error": ""},
+        {
+            "messages": items,
+            "tab": "messages",
+            "error": "",
+            "speakers_then": presence.history(session, household_id),
+        },
     )
 
 
@@ -303,7 +310,12 @@ def send_message(
             who,
             household_id,
             "family/messages.html",
-            {"messages": items, "tab": "messages", "error": exc.message},
+            {
+                "messages": items,
+                "tab": "messages",
+                "error": exc.message,
+                "speakers_then": presence.history(session, household_id),
+            },
             exc.status,
         )
     session.commit()
@@ -381,16 +393,6 @@ def alerts_page(
     return _page(request, session, who, household_id, "family/alerts.html", {"alerts": rows, "tab": "alerts"})
 
 
-@router.post("/alerts/{alert_id}/acknowledge")
-def acknowledge(
-    request: Request,
-    alert_id: str,
-    who: Actor = Depends(family_actor),
-    session: Session = Depends(deps.db_session),
-    at: datetime = Depends(deps.now),
-    fields: Dict[str, str] = Depends(posted_form),
-) -> Response:
-    check_csrf(fields, who)
-    alert = messages.acknowledge_alert(session, who, alert_id, at)
-    session.commit()
-    return redirect(f"/family/h/{alert.household_id}/alerts")
+# Pages of their own modules, under the same /family prefix (issue 15).
+router.include_router(family_live.router)
+router.include_router(family_self.router)

@@ -1,4 +1,8 @@
-"""reminders.important; care_alerts: escalations of missed reminders and silent speakers (issue 15)
+"""reminders.important; care_alerts: who handled an escalation (missed reminder, silent speaker; issue 15)
+
+Escalations themselves are computed on read from reminder events and device last_seen_at
+(community.domain.escalation); a care_alerts row records that a family member or staff took one
+in hand (我来处理), keyed by (household_id, kind, subject_key).
 
 Revision ID: 0005
 Revises: 0004
@@ -33,7 +37,6 @@ def upgrade() -> None:
         sa.Column("raised_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("handled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("handled_by", sa.String(length=36), nullable=True),
-        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "kind IN ('important_missed', 'missed_two_days', 'speaker_silent')", name="ck_care_alert_kind"
         ),
