@@ -13,6 +13,7 @@ from intents.cues import match_cues
 from intents.demo import demo_catalog
 from intents.emergency import assess
 from intents.index import CatalogIndex, Entity, index_for
+from intents.lexical import fold
 from intents.normalize import normalize, strip_particles
 from intents.pinyin import spelled
 from intents.schema import Catalog, IntentId, Parse
@@ -77,6 +78,11 @@ _LEADING_YES = re.compile(r"^\s*(?:系|是|对|好|得|要|冇错|没错)(?:啊|
 _LEADING_THANKS = re.compile(r"^\s*(?:多谢|谢谢|唔该)(?:晒|你|你啊|晒你)?[\s,，。.!！]+\S")
 """An answer said first, then a remark (系啊，那天我孙子生日 / 多谢你，我会着多件衫): the answer counts,
 when the remark itself asks for nothing."""
+_YES_ACT = re.compile(r"^\s*(?:系|是|对|好|得|可以|行)(?:啊|呀|啦|喇|嘅|的|呢)?[\s,，。.!！]*"
+                      r"(?:报|报名|帮我报|订|约|叫|取消|删|去)(?:啦|喇|吧|啊|呀|咯|嘞|了)?[\s,，。.!！]+(?P<remark>\S.*)$")
+_REMARK_ACTS = re.compile(r"报|订|约|取消|删|改|不是|唔系|不对|我说|我讲|提醒")
+"""得 报啦 佢夜晚先嚟: yes and the bare action, then a remark about someone else's day — a yes; the
+remark's time words are not a new request."""
 # When two templates match equally well, the earlier intent in this list wins.
 _PRIORITY = [
     IntentId.EMERGENCY_HELP, IntentId.REMINDER_CANCEL, IntentId.BOOKING_CANCEL, IntentId.REMINDER_CREATE,
@@ -254,6 +260,10 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
     if danger.severity is not None:
         return Parse(text=canon, intent=IntentId.EMERGENCY_HELP, slots={"severity": danger.severity},
                      confidence=1.0 if danger.severity == "high" else 0.8)
+    yes_act = _YES_ACT.match(text)
+    if yes_act and not _REMARK_ACTS.search(fold(yes_act.group("remark"))) \
+            and not any(e.kind in ("activity", "category", "service") for e in a.entities):
+        return Parse(text=canon, intent=IntentId.DIALOG_YES, confidence=0.8)
     slots = _correction(canon, now, a)
     if slots:
         return Parse(text=canon, intent=IntentId.DIALOG_CORRECT, slots=slots, confidence=0.85)
