@@ -29,7 +29,7 @@ from .events import (
     SyncFinished,
 )
 from .recurrence import validate_rule
-from .store import LOCAL_SOURCES, Store, withdraw_local
+from .store import LOCAL_SOURCES, Store, is_uuid, withdraw_local
 from .tables import (
     ActivityRow,
     AlertRow,
@@ -151,6 +151,9 @@ def apply_changes(store: Store, changes: ServerChanges, at: datetime,
             if s.get(AnnouncementRow, ann_id) is None:
                 s.add(AnnouncementRow(id=ann_id, text=text, urgent=urgent, status="held", created_at=created))
                 events.append(AnnouncementArrived(ann_id, text, urgent, created))
+                if is_uuid(ann_id):  # staff see which speakers received it (community.domain.deliveries)
+                    store._add_op(s, "announcement.received", {"announcement_id": ann_id,
+                                                               "at": at.isoformat()}, at)
         for msg_id, sender, text, created in changes.messages:
             if s.get(MessageRow, msg_id) is None:
                 s.add(MessageRow(id=msg_id, direction="in", peer=sender, text=text, heard=False,

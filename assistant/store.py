@@ -480,6 +480,11 @@ class Store:
         with self._tx() as s:
             s.execute(update(AnnouncementRow).where(AnnouncementRow.id == announcement_id)
                       .values(status="spoken", spoken_at=at))
+            # The community's staff see how many speakers read it out (community.domain.deliveries);
+            # the speaker's own notices ('unpaired-…') are not the server's, so they are not reported.
+            if is_uuid(announcement_id):
+                self._add_op(s, "announcement.played", {"announcement_id": announcement_id,
+                                                        "at": at.isoformat()}, at)
 
     def add_message_in(self, message_id: str, sender: str, text: str, at: datetime) -> bool:
         with self._tx() as s:
@@ -573,3 +578,12 @@ class Store:
     def last_seq(self) -> int:
         with self._tx() as s:
             return int(s.scalar(select(func.max(OutboxRow.seq))) or 0)
+
+
+def is_uuid(text: str) -> bool:
+    """True for a server-made id (a UUID); the speaker's own rows use other ids ('unpaired-…')."""
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

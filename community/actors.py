@@ -55,8 +55,8 @@ class Actor:
 
 
 def households_query(actor: Actor) -> Select[Household]:
-    """Households visible to the actor."""
-    query = select(Household)
+    """Households visible to the actor (a deleted household is visible to no one: docs/server.md)."""
+    query = select(Household).where(Household.deleted_at.is_(None))
     if actor.is_staff:
         return query.where(Household.community_id.in_(actor.community_ids))
     return query.where(Household.id.in_(actor.household_ids))

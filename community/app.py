@@ -28,10 +28,14 @@ from .db import Database
 from .errors import CommunityError, NotAuthenticated
 from .middleware import BodyLimit, DeviceGuard
 from .security import Throttle, ThrottleRules
+from .web import api_docs as web_api_docs
 from .web import family as web_family
 from .web import pages as web_pages
 from .web import staff as web_staff
+from .web import staff_attendance as web_staff_attendance
 from .web import staff_homes as web_staff_homes
+from .web import staff_household as web_staff_household
+from .web import staff_series as web_staff_series
 from .web.render import render_error
 
 _LOGGER = logging.getLogger(__name__)
@@ -128,7 +132,7 @@ def create_app(
     app = FastAPI(
         title="越巢社区服务器 API",
         version="1",
-        docs_url="/api/docs",
+        docs_url=None,  # /api/docs is web/api_docs.py: Swagger UI's CDN files are blocked by our CSP
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
     )
@@ -148,6 +152,10 @@ def create_app(
         web_family,
         web_staff,
         web_staff_homes,
+        web_staff_series,
+        web_staff_attendance,
+        web_staff_household,
+        web_api_docs,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")

@@ -198,6 +198,9 @@ class Household(Base):
     group_name: Mapped[str] = mapped_column(sa.String(40), default="")
     """Building or group used to target announcements, e.g. 3号楼."""
     created_at: Mapped[datetime]
+    deleted_at: Mapped[Optional[datetime]]
+    """Removed by staff (soft delete, docs/server.md): hidden everywhere, its records kept."""
+    deleted_by: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
     community: Mapped[Community] = relationship()
 
 
@@ -287,9 +290,47 @@ class PairingCode(Base):
     """When the code died because wrong_guesses reached Settings.pairing_guesses_per_code."""
 
 
+class ActivitySeries(Base):
+    """A weekly rule that made Activity rows (community.domain.series); each session stays a normal
+    Activity the speakers sync and book."""
+
+    __tablename__ = "activity_series"
+    id: Mapped[str] = _id_column()
+    community_id: Mapped[str] = _fk("communities.id")
+    title: Mapped[str] = mapped_column(sa.String(60))
+    category: Mapped[ActivityCategory] = mapped_column(_enum(ActivityCategory))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    place: Mapped[str] = mapped_column(sa.String(60))
+    capacity: Mapped[int]
+    weekdays: Mapped[str] = mapped_column(sa.String(20))
+    """ISO weekdays '1,3,5' (1 = Monday)."""
+    first_day: Mapped[date] = mapped_column(sa.Date)
+    last_day: Mapped[date] = mapped_column(sa.Date)
+    start_time: Mapped[str] = mapped_column(sa.String(5))
+    """Local wall time 'HH:MM' in the community's zone."""
+    minutes: Mapped[int]
+    """How long each session lasts."""
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SeriesSkip(Base):
+    """A day on which a series makes no session (skipped, or its one session cancelled)."""
+
+    __tablename__ = "series_skips"
+    series_id: Mapped[str] = mapped_column(
+        sa.String(36), sa.ForeignKey("activity_series.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    created_at: Mapped[datetime]
+
+
 class Activity(Base):
     __tablename__ = "activities"
-    __table_args__ = (sa.CheckConstraint("booked >= 0 AND booked <= capacity", name="ck_activity_booked"),)
+    __table_args__ = (
+        sa.CheckConstraint("booked >= 0 AND booked <= capacity", name="ck_activity_booked"),
+        sa.Index("uq_activity_series_day", "series_id", "series_day", unique=True),
+    )
     id: Mapped[str] = _id_column()
     community_id: Mapped[str] = _fk("communities.id")
     title: Mapped[str] = mapped_column(sa.String(60))
@@ -304,6 +345,30 @@ class Activity(Base):
     status: Mapped[ActivityStatus] = mapped_column(_enum(ActivityStatus), default=ActivityStatus.SCHEDULED)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    series_id: Mapped[Optional[str]] = _fk("activity_series.id", nullable=True, ondelete="SET NULL")
+    """The weekly series that made this session (None: a one-off activity)."""
+    series_day: Mapped[Optional[date]] = mapped_column(sa.Date, nullable=True)
+    """The series' local day of this session (one session per series and day)."""
+
+
+class AttendanceStatus(str, Enum):
+    PRESENT = "present"
+    ABSENT = "absent"
+
+
+class Attendance(Base):
+    """Check-in of a signed-up household at an activity (已到 / 未到), one row per pair."""
+
+    __tablename__ = "attendance"
+    activity_id: Mapped[str] = mapped_column(
+        sa.String(36), sa.ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
+    )
+    household_id: Mapped[str] = mapped_column(
+        sa.String(36), sa.ForeignKey("households.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    status: Mapped[AttendanceStatus] = mapped_column(_enum(AttendanceStatus))
+    marked_at: Mapped[datetime]
+    marked_by: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
 
 
 class Booking(Base):
@@ -408,6 +473,7 @@ class Message(Base):
 
 class PointsEntry(Base):
     __tablename__ = "points_ledger"
+    __table_args__ = (sa.Index("uq_points_activity_household", "activity_id", "household_id", unique=True),)
     id: Mapped[str] = _id_column()
     community_id: Mapped[str] = _fk("communities.id")
     household_id: Mapped[str] = _fk("households.id")
@@ -415,6 +481,27 @@ class PointsEntry(Base):
     reason: Mapped[str] = mapped_column(sa.String(100))
     recorded_by: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
     created_at: Mapped[datetime]
+    activity_id: Mapped[Optional[str]] = mapped_column(
+        sa.String(36), sa.ForeignKey("activities.id", ondelete="SET NULL"), nullable=True
+    )
+    """Points for attending this activity (at most one entry per activity and household)."""
+
+
+class AnnouncementDelivery(Base):
+    """What a speaker reported about an announcement: received (synced) and played (spoken)."""
+
+    __tablename__ = "announcement_deliveries"
+    announcement_id: Mapped[str] = mapped_column(
+        sa.String(36), sa.ForeignKey("announcements.id", ondelete="CASCADE"), primary_key=True
+    )
+    device_id: Mapped[str] = mapped_column(
+        sa.String(36), sa.ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    household_id: Mapped[str] = _fk("households.id")
+    received_at: Mapped[datetime]
+    """By the speaker's clock (clamped like other device times)."""
+    played_at: Mapped[Optional[datetime]]
+    """When the speaker read it out (None: not yet, e.g. held through quiet hours)."""
 
 
 class EmergencyAlert(Base):

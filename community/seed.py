@@ -1,9 +1,9 @@
-"""Demo data: one community with a month of activities, households, family users and staff."""
+"""Demo data: one community with a month of weekly activities, households, family users and staff."""
 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Dict, List
 from zoneinfo import ZoneInfo
 
@@ -14,11 +14,11 @@ from .actors import Actor, ActorKind
 from .clock import SystemClock, to_local
 from .config import Settings
 from .db import Database
-from .domain import accounts, activities, announcements, messages, points, reminders
-from .domain.activities import ActivityInput
+from .domain import accounts, announcements, messages, points, reminders, series
 from .domain.announcements import AnnouncementInput
 from .domain.households import HouseholdInput, create_household
 from .domain.reminders import ReminderInput
+from .domain.series import SeriesInput
 from .models import ActivityCategory, AnnouncementTarget, Community, Dialect, Repeat
 
 _LOGGER = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ _HOMES = [
     ("黄淑芬", "黄阿姨", Dialect.HAKKA, "3号楼"),
     ("刘志强", "刘叔叔", Dialect.MINNAN, "3号楼"),
 ]
-# (title, category, place, hour, minutes long, capacity): one weekly timetable repeated for a month.
+# (title, category, place, hour, minutes long, capacity): one weekly timetable, each slot a weekly series.
 _TIMETABLE = {
     0: [("太极拳晨练", ActivityCategory.EXERCISE, "社区广场", 8, 60, 30)],
     1: [
@@ -112,20 +112,23 @@ def seed_demo(database: Database, settings: Settings, days: int = 30) -> List[Di
 def _seed_activities(
     session: Session, actor: Actor, today: date, days: int, zone: ZoneInfo, now: datetime
 ) -> None:
-    for offset in range(days):
-        day = today + timedelta(days=offset + 1)
-        for title, category, place, hour, minutes, capacity in _TIMETABLE[day.weekday()]:
-            start = datetime.combine(day, time(hour, 0), tzinfo=zone)
-            activities.create_activity(
+    """The weekly timetable as weekly series (community.domain.series), one per slot, for `days` days."""
+    first, last = today + timedelta(days=1), today + timedelta(days=days)
+    for weekday, slots in _TIMETABLE.items():
+        for title, category, place, hour, minutes, capacity in slots:
+            series.create_series(
                 session,
                 actor,
-                ActivityInput(
+                SeriesInput(
                     title,
                     category,
                     place,
-                    start,
-                    start + timedelta(minutes=minutes),
                     capacity,
+                    (weekday + 1,),
+                    first,
+                    last,
+                    f"{hour:02d}:00",
+                    minutes,
                     f"{title}，欢迎参加。",
                 ),
                 now,

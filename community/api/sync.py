@@ -54,6 +54,7 @@ PAYLOAD_FIELDS: Dict[str, Any] = {
     "message_id": _ID,
     "request_id": _ID,
     "emergency_id": _ID,
+    "announcement_id": _ID,
     "due_at": _TIME,
     "at": _TIME,
     "date": {"type": "string", "format": "date", "description": "Local date, 2000–2100"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
@@ -135,7 +136,7 @@ def actor_for_user(session: Session, user: User, csrf_token: str = "") -> Actor:
     rows = session.execute(
         select(Household.id, Household.community_id)
         .join(FamilyLink, FamilyLink.household_id == Household.id)
-        .where(FamilyLink.user_id == user.id)
+        .where(FamilyLink.user_id == user.id, Household.deleted_at.is_(None))
     ).all()
     return Actor(
         ActorKind.FAMILY,
@@ -282,7 +283,7 @@ def family_logins(session: Session, actor: Actor, now: datetime) -> list[FamilyL
         .join(FamilyLink, FamilyLink.user_id == User.id)
         .join(Household, Household.id == FamilyLink.household_id)
         .outerjoin(open_sessions, open_sessions.c.user_id == User.id)
-        .where(Household.community_id == community, User.role == Role.FAMILY)
+        .where(Household.community_id == community, User.role == Role.FAMILY, Household.deleted_at.is_(None))
         .order_by(Household.elder_name, User.username)
     ).all()
     return [FamilyLogin(u.id, u.username, u.display_name, h, r, int(n)) for u, h, r, n in rows]
@@ -305,3 +306,62 @@ def end_sessions(session: Session, actor: Actor, user_id: str) -> EndedSessions:
     session.execute(delete(KnownBrowser).where(KnownBrowser.user_id == user.id))
     _LOGGER.info("staff %s ended %d sessions of %s", actor.id, ended, user.username)
     return EndedSessions(user.display_name, int(ended or 0))
+
+
+_TEMP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+"""No 0/o, 1/l/i: a temporary password is read out over the phone or written on paper."""
+
+
+@dataclass(frozen=True)
+class PasswordReset:
+    display_name: str
+    username: str
+    password: str
+    """The new password, shown once to the staff member to hand over ('' when staff typed it)."""
+    sessions: int
+    """Web sessions that were open and are now ended."""
+
+
+def temporary_password() -> str:
+    """'k7mp-q3xa-9tre': 12 random characters in three groups, easy to read out."""
+    while True:
+        raw = "".join(secrets.choice(_TEMP_ALPHABET) for _ in range(12))
+        candidate = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+        try:
+            check_new_password(candidate)
+        except InvalidInput:
+            continue
+        return candidate
+
+
+def reset_password(session: Session, actor: Actor, user_id: str, password: str = "") -> PasswordReset:
+    """Staff set a family login's password (typed, or generated when `password` is empty); the
+    login's sessions and known browsers end, so whoever had it is logged out everywhere.
+
+    Another community's login, or a staff login → NotFound.
+    """
+    user = _family_of_community(session, actor, user_id)
+    generated = not password
+    password = password or temporary_password()
+    check_new_password(password, user.username)
+    user.password_hash = hash_password(password)
+    ended = end_sessions(session, actor, user.id)
+    _LOGGER.info("staff %s reset the password of %s", actor.id, user.username)
+    return PasswordReset(user.display_name, user.username, password if generated else "", ended.sessions)
+
+
+def logins_of_household(
+    session: Session, actor: Actor, household_id: str, now: datetime
+) -> list[FamilyLogin]:
+    """The family logins that can see one household of the staff member's community."""
+    household = get_household(session, actor, household_id)
+    return [login for login in family_logins(session, actor, now) if login.household_id == household.id]
+
+
+def family_login(session: Session, actor: Actor, user_id: str, now: datetime) -> FamilyLogin:
+    """One family login of the staff member's community (its first household), else NotFound."""
+    user = _family_of_community(session, actor, user_id)
+    for login in family_logins(session, actor, now):
+        if login.user_id == user.id:
+            return login
+    raise NotFound("找不到这个家属账号")

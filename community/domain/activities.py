@@ -14,7 +14,16 @@ from ..actors import Actor
 from ..changes import record_change
 from ..db import rows_changed
 from ..errors import Conflict, InvalidInput, NotFound
-from ..models import Activity, ActivityCategory, ActivityStatus, Booking, BookingStatus, Entity, Household
+from ..models import (
+    Activity,
+    ActivityCategory,
+    ActivityStatus,
+    Booking,
+    BookingStatus,
+    Entity,
+    Household,
+    SeriesSkip,
+)
 from . import checks
 
 _LOGGER = logging.getLogger(__name__)
@@ -138,13 +147,23 @@ def update_activity(
     return activity
 
 
-def cancel_activity(session: Session, actor: Actor, activity_id: str, now: datetime) -> Activity:
-    """Cancel; bookings stay so that staff can tell the households."""
+def cancel_activity(
+    session: Session, actor: Actor, activity_id: str, now: datetime, note_exception: bool = True
+) -> Activity:
+    """Cancel; bookings stay so that staff can tell the households.
+
+    note_exception: a session of a weekly series becomes one of its skipped days, so editing the
+        series later leaves it cancelled (community.domain.series)
+    """
     _ = actor.staff_community
     activity = get_activity(session, actor, activity_id)
     if activity.status is ActivityStatus.CANCELLED:
         raise Conflict("这个活动已经取消了", "activity is already cancelled")
     activity.status, activity.updated_at = ActivityStatus.CANCELLED, now
+    if note_exception and activity.series_id is not None and activity.series_day is not None:
+        if session.get(SeriesSkip, (activity.series_id, activity.series_day)) is None:
+            session.add(SeriesSkip(series_id=activity.series_id, day=activity.series_day, created_at=now))
+            session.flush()
     record_change(session, activity.community_id, None, Entity.ACTIVITY, activity.id, now)
     return activity
 

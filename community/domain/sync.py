@@ -38,7 +38,7 @@ from ..models import (
     ServiceKind,
 )
 from ..notify import EmergencyNotice
-from . import bookings, messages, reminders, service_requests
+from . import bookings, deliveries, messages, reminders, service_requests
 from .checks import object_id
 from .feed import DeviceScope
 
@@ -549,6 +549,19 @@ def _emergency_cancel(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) -
     return {"alert_id": alert.id, "alert": "cancelled"}, None
 
 
+def _announcement_report(played: bool) -> Handler:
+    """'announcement.received' (a sync brought it) / 'announcement.played' (read out), with the
+    speaker's time `at` (community.domain.deliveries)."""
+
+    def handle(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) -> Tuple[Dict[str, Any], None]:
+        announcement_id = _uuid(payload, "announcement_id")
+        at = _clamped(_device_time_or_none(payload, "at", ctx) or ctx.now, ctx)
+        deliveries.record(session, ctx.actor, announcement_id, played, at, ctx.now)
+        return {"announcement_id": announcement_id}, None
+
+    return handle
+
+
 _HANDLERS: Dict[str, Handler] = {
     "booking.create": _booking_create,
     "booking.cancel": _booking_cancel,
@@ -562,5 +575,7 @@ _HANDLERS: Dict[str, Handler] = {
     "service.cancel": _service_cancel,
     "emergency": _emergency,
     "emergency.cancel": _emergency_cancel,
+    "announcement.received": _announcement_report(False),
+    "announcement.played": _announcement_report(True),
 }
 OP_TYPES = tuple(_HANDLERS)

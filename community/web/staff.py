@@ -14,7 +14,7 @@ from ..actors import Actor, community_zone
 from ..api import deps
 from ..api.routing import ReleasingRoute
 from ..clock import to_local
-from ..domain import activities, announcements, checks, messages
+from ..domain import activities, announcements, checks, deliveries, messages, series
 from ..domain.activities import ActivityInput
 from ..domain.announcements import AnnouncementInput
 from ..domain.households import list_households
@@ -99,7 +99,22 @@ def activity_list(
     items = activities.list_activities(
         session, who, start=at - timedelta(days=1), end=at + timedelta(days=62)
     )
-    return page(request, session, who, "staff/activities.html", {"activities": items, "tab": "activities"})
+    today = to_local(at, community_zone(session, who.staff_community)).date()
+    return page(
+        request,
+        session,
+        who,
+        "staff/activities.html",
+        {
+            "activities": items,
+            "series": [(s, series.weekdays_text(s.weekdays)) for s in series.list_series(session, who)],
+            "export_from": (today - timedelta(days=30)).isoformat(),
+            "export_to": today.isoformat(),
+            "today": today,
+            "tab": "activities",
+        },
+    )
+
 
 
 def _activity_input(fields: Dict[str, str], session: Session, who: Actor) -> ActivityInput:
@@ -180,22 +195,7 @@ def create_activity(
     return redirect(f"/staff/activities/{item.id}")
 
 
-@router.get("/activities/{activity_id}")
-def activity_detail(
-    request: Request,
-    activity_id: str,
-    who: Actor = Depends(staff_actor),
-    session: Session = Depends(deps.db_session),
-) -> Response:
-    item = activities.get_activity(session, who, activity_id)
-    rows = activities.signups(session, who, activity_id)
-    return page(
-        request,
-        session,
-        who,
-        "staff/activity_detail.html",
-        {"activity": item, "signups": rows, "tab": "activities"},
-    )
+# GET /staff/activities/{id} (details, check-in, points) is in web/staff_attendance.py.
 
 
 @router.get("/activities/{activity_id}/edit")
@@ -265,6 +265,7 @@ def _announcements(
 ) -> Response:
     items = announcements.list_announcements(session, who, at)
     groups = sorted({h.group_name for h in list_households(session, who) if h.group_name})
+    delivered = deliveries.counts(session, who, items)
     return page(
         request,
         session,
@@ -272,6 +273,7 @@ def _announcements(
         "staff/announcements.html",
         {
             "announcements": items,
+            "delivered": delivered,
             "groups": groups,
             "f": fields,
             "error": error,
@@ -342,3 +344,56 @@ def delete_announcement(
     announcements.delete_announcement(session, who, announcement_id, at)
     session.commit()
     return redirect("/staff/announcements")
+
+@router.get("/announcements/{announcement_id}")
+def announcement_detail(
+    request: Request,
+    announcement_id: str,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+) -> Response:
+    """Which speakers received and read out one announcement (as they reported it)."""
+    item = announcements.get_announcement(session, who, announcement_id[:36])
+    rows = deliveries.per_speaker(session, who, item)
+    return page(
+        request,
+        session,
+        who,
+        "staff/announcement_detail.html",
+        {
+            "a": item,
+            "rows": rows,
+            "count": deliveries.counts(session, who, [item])[item.id],
+            "now": at,
+            "tab": "announcements",
+        },
+    )
+
+
+@router.get("/announcements/{announcement_id}/delete")
+def confirm_withdraw(
+    request: Request,
+    announcement_id: str,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+) -> Response:
+    item = announcements.get_announcement(session, who, announcement_id[:36])
+    count = deliveries.counts(session, who, [item])[item.id]
+    lost = ["通知从音箱和家属页面上撤下，还没播报的音箱不会再播报。"]
+    if count.played:
+        lost.append(f"已经有 {count.played} 台音箱播报过了，撤回不能让老人“没听过”；需要更正请另发一条通知。")
+    return page(
+        request,
+        session,
+        who,
+        "staff/confirm.html",
+        {
+            "heading": f"撤回通知“{item.title}”？",
+            "lost": lost,
+            "action": f"/staff/announcements/{item.id}/delete",
+            "button": "确定撤回",
+            "back": "/staff/announcements",
+            "tab": "announcements",
+        },
+    )

@@ -16,7 +16,7 @@ from ..api import deps
 from ..api.routing import ReleasingRoute
 from ..config import Settings
 from ..domain import accounts, devices, points, service_requests
-from ..domain.households import HouseholdInput, create_household, list_households
+from ..domain.households import HouseholdInput, create_household, deleted_households, list_households
 from ..errors import CommunityError, InvalidInput
 from ..models import Dialect, ServiceStatus
 from .render import check_csrf, form_int, posted_form, redirect
@@ -41,6 +41,8 @@ def _households(
     for login in logins:
         if login.user_id == ended and not notice:
             notice = f"已让 {login.display_name}（{login.username}）在所有手机和电脑上退出登录。"
+    if request.query_params.get("deleted") and not notice:
+        notice = "已删除。它的记录还在，可以在本页下方“已删除的住户”里恢复。"
     return page(
         request,
         session,
@@ -49,6 +51,7 @@ def _households(
         {
             "homes": homes,
             "homes_by_id": {h.id: h for h in homes},
+            "deleted": deleted_households(session, who),
             "logins": logins,
             "balances": points.balances(session, who),
             "f": fields,
