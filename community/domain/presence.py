@@ -125,3 +125,17 @@ def history(session: Session, household_id: str) -> SpeakerHistory:
     rows = list(session.scalars(select(Device).where(Device.household_id == household_id)))
     seen = [d.last_seen_at for d in rows if d.last_seen_at is not None]
     return SpeakerHistory([(d.paired_at, d.revoked_at) for d in rows], max(seen) if seen else None)
+
+
+def community_statuses(
+    session: Session, community_ids: Iterable[str], now: datetime
+) -> Dict[str, SpeakerStatus]:
+    """household_id → speaker status for every household with a live speaker in these communities
+    (one query; a household missing from the answer has none: UNPAIRED)."""
+    groups: Dict[str, List[Device]] = {}
+    rows = session.scalars(
+        select(Device).where(Device.community_id.in_(sorted(set(community_ids))), Device.revoked_at.is_(None))
+    )
+    for device in rows:
+        groups.setdefault(device.household_id, []).append(device)
+    return {h: household_status(ds, now) for h, ds in groups.items()}

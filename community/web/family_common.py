@@ -46,7 +46,9 @@ def safe_next(value: str, default: str) -> str:
     value = (value or "")[:300]
     parts = urlsplit(value)
     if (
-        not value.startswith("/family")
+        not (value == "/family" or value.startswith(("/family/", "/family?")))
+        or any(segment in (".", "..") for segment in parts.path.split("/"))
+        or "%" in parts.path
         or parts.scheme
         or parts.netloc
         or "//" in value

@@ -44,9 +44,7 @@ def live_banner(
     zone = community_zone(session, homes[0].community_id) if homes else None
     back = safe_next(request.query_params.get("back", ""), "/family")
     html = banner_html(request, who, board, back, zone, at) if zone else ""
-    return JSONResponse(
-        {"ids": board.ids, "html": html}, headers={"Cache-Control": "no-store"}
-    )
+    return JSONResponse({"ids": board.ids, "html": html})
 
 
 @router.post("/alerts/{alert_id}/acknowledge")

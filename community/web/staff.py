@@ -7,19 +7,20 @@ from datetime import datetime, timedelta
 from typing import Dict, Optional
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from ..actors import Actor, community_zone
 from ..api import deps
 from ..api.routing import ReleasingRoute
 from ..clock import to_local
-from ..domain import activities, announcements, checks, deliveries, messages, series
+from ..domain import activities, announcements, checks, deliveries, escalation, messages, series
 from ..domain.activities import ActivityInput
 from ..domain.announcements import AnnouncementInput
 from ..domain.households import list_households
-from ..errors import CommunityError, Forbidden, InvalidInput
+from ..errors import CommunityError, Conflict, Forbidden, InvalidInput, NotFound
 from ..models import Activity, ActivityCategory, AnnouncementTarget
+from . import staff_live
 from .render import check_csrf, form_int, form_local_datetime, page_actor, posted_form, redirect, render
 
 _LOGGER = logging.getLogger(__name__)
@@ -52,26 +53,57 @@ def dashboard(
     session: Session = Depends(deps.db_session),
     at: datetime = Depends(deps.now),
 ) -> Response:
-    alerts = messages.list_alerts(session, who, open_only=True)
     cancelled = [
         (a, h)
         for a, h in messages.list_alerts(session, who)
         if a.cancelled_at is not None and a.cancelled_at > at - timedelta(days=1)
     ]
     soon = activities.list_activities(session, who, start=at, end=at + timedelta(days=7))
+    board = staff_live.staff_live(session, who, at, request.app.state.settings)
     return page(
         request,
         session,
         who,
         "staff/dashboard.html",
         {
-            "alerts": alerts,
             "cancelled": cancelled,
             "soon": soon,
             "tab": "home",
-            "late": messages.delivered_late,
+            **staff_live.live_context(board, at),
         },
     )
+
+
+@router.get("/live")
+def live_part(
+    request: Request,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+) -> Response:
+    """The dashboard's poll (static/app.js): {"ids": [...], "html": "<div id=live>…"}."""
+    board = staff_live.staff_live(session, who, at, request.app.state.settings)
+    html = staff_live.live_html(request, session, who, board, at)
+    return JSONResponse({"ids": board.ids, "html": html})
+
+
+@router.post("/care/handle")
+def handle_escalation(
+    request: Request,
+    who: Actor = Depends(staff_actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+    fields: Dict[str, str] = Depends(posted_form),
+) -> Response:
+    """我来处理 on an escalation the family did not handle in time (someone quicker: no error)."""
+    check_csrf(fields, who)
+    try:
+        household_id, key = fields.get("household_id", "")[:36], fields.get("key", "")
+        escalation.handle(session, who, household_id, key, at, request.app.state.settings)
+    except (Conflict, NotFound):  # someone was quicker, or it is over (the speaker is back)
+        session.rollback()
+    session.commit()
+    return redirect("/staff")
 
 
 @router.post("/alerts/{alert_id}/acknowledge")
@@ -84,7 +116,10 @@ def acknowledge(
     fields: Dict[str, str] = Depends(posted_form),
 ) -> Response:
     check_csrf(fields, who)
-    messages.acknowledge_alert(session, who, alert_id, at)
+    try:
+        messages.acknowledge_alert(session, who, alert_id, at)
+    except Conflict:  # someone was quicker (or the elder took it back): the dashboard shows it
+        session.rollback()
     session.commit()
     return redirect("/staff")
 
@@ -114,7 +149,6 @@ def activity_list(
             "tab": "activities",
         },
     )
-
 
 
 def _activity_input(fields: Dict[str, str], session: Session, who: Actor) -> ActivityInput:
@@ -344,6 +378,7 @@ def delete_announcement(
     announcements.delete_announcement(session, who, announcement_id, at)
     session.commit()
     return redirect("/staff/announcements")
+
 
 @router.get("/announcements/{announcement_id}")
 def announcement_detail(
