@@ -6,8 +6,10 @@ set -euo pipefail
 
 # Run time: speech, sound, audio tools. Tests: the browser the web tests drive, and the tools
 # the deployment tests check their scripts and units with (shellcheck, systemd-analyze, nginx -t,
-# pg_dump/pg_restore, sqlite3, openssl for a throw-away TLS certificate).
-want=(espeak-ng libportaudio2 sox chromium shellcheck systemd sqlite3 openssl postgresql-client nginx-light)
+# pg_dump/pg_restore, sqlite3, openssl for a throw-away TLS certificate), and a Chinese font for the
+# browser (without one, pages render as empty boxes in the screenshots and layout tests).
+want=(espeak-ng libportaudio2 sox chromium shellcheck systemd sqlite3 openssl postgresql-client nginx-light
+      fonts-wqy-microhei)
 missing=()
 for pkg in "${want[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then

@@ -5,6 +5,21 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+// Phones show each table row as a card (style.css); label every cell with its column's name.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("table.table").forEach(function (table) {
+    var heads = Array.prototype.map.call(table.querySelectorAll("tr:first-child th"), function (th) {
+      return th.textContent.trim();
+    });
+    table.querySelectorAll("tr").forEach(function (row) {
+      Array.prototype.forEach.call(row.children, function (cell, i) {
+        if (cell.tagName === "TD" && !cell.hasAttribute("data-label") && !cell.hasAttribute("colspan")) {
+          cell.setAttribute("data-label", heads[i] || "");
+        }
+      });
+    });
+  });
+});
 // Live alerts (issue 15): a page with #live[data-poll] (every family page's banner, the staff
 // dashboard) asks the server every 12 s for what is open; the answer's HTML replaces #live, and
 // anything new sounds a beep (WebAudio, allowed once the page was touched) and flashes. The

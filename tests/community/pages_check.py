@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import html
+import importlib.util
 import re
-from typing import Iterable, List
+import sys
+from pathlib import Path
+from typing import Any, Iterable, List
 
 ALLOWED_WORDS = frozenset({"API", "CSV", "ID", "JSON", "Excel", "WPS", "PNG", "UTF", "BOM", "OK", "Wi", "Fi"})
 """Words a Chinese page may carry: names of formats and programs that people know by these letters."""
@@ -28,3 +31,15 @@ def english_words(text: str, also_allowed: Iterable[str] = ()) -> List[str]:
     allowed = ALLOWED_WORDS | frozenset(also_allowed)
     words = _WORD.findall(text)
     return [w for w in words if sum(ch.isascii() and ch.isalpha() for ch in w) >= 2 and w not in allowed]
+
+
+def screenshots() -> Any:
+    """bench/screenshots.py as a module: the browser tests walk pages exactly as the docs' shots do."""
+    key = "bench_screenshots"
+    if key not in sys.modules:
+        path = Path(__file__).resolve().parents[2] / "bench" / "screenshots.py"
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        sys.modules[key] = module
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return sys.modules[key]
