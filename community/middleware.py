@@ -97,7 +97,13 @@ class BodyLimit:
 
 async def _reject(send: Send, max_bytes: int) -> None:
     body = json.dumps(
-        {"error": {"code": "body_too_large", "message": f"request body over {max_bytes} bytes"}},
+        {
+            "error": {
+                "code": "body_too_large",
+                "message": f"填写的内容太长了，最多 {max_bytes // 1024} KB"
+                f" (request body over {max_bytes} bytes)",
+            }
+        },
         ensure_ascii=False,
     ).encode("utf-8")
     await send(
@@ -198,7 +204,12 @@ def _hub(scope: Scope) -> ChangeHub:
 
 async def _unauthorized(send: Send) -> None:
     body = json.dumps(
-        {"error": {"code": "not_authenticated", "message": "device token unknown or revoked; pair again"}},
+        {
+            "error": {
+                "code": "not_authenticated",
+                "message": "音箱已经停用，请重新配对 (device token unknown or revoked; pair again)",
+            }
+        },
         ensure_ascii=False,
     ).encode("utf-8")
     await send(
