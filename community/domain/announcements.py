@@ -77,7 +77,11 @@ def create_announcement(
     data = data.checked(now)
     if data.target is AnnouncementTarget.GROUP and not session.scalar(
         select(Household.id)
-        .where(Household.community_id == community_id, Household.group_name == data.group_name)
+        .where(
+            Household.community_id == community_id,
+            Household.group_name == data.group_name,
+            Household.deleted_at.is_(None),
+        )
         .limit(1)
     ):
         raise InvalidInput(

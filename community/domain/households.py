@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import List
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..actors import Actor, get_household, households_query
@@ -22,6 +22,7 @@ from ..models import (
     Entity,
     FamilyLink,
     Household,
+    PairingCode,
     PointsEntry,
     Reminder,
     User,
@@ -180,6 +181,17 @@ def delete_household(session: Session, actor: Actor, household_id: str, now: dat
     ).all()
     for booking_id in future:
         bookings.cancel_booking(session, actor, booking_id, now)
+    # A pairing code handed out before the delete must not pair a speaker to a deleted household.
+    session.execute(
+        update(PairingCode)
+        .where(
+            PairingCode.household_id == household.id,
+            PairingCode.used_at.is_(None),
+            PairingCode.expires_at > now,
+        )
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
     household.deleted_at, household.deleted_by = now, actor.id
     session.flush()
     _LOGGER.info("staff %s deleted household %s", actor.id, household.id)

@@ -316,12 +316,18 @@ def test_household_page_edit_and_delete_after_confirmation(world: World) -> None
         json={"content": "吃药", "time_of_day": "08:00", "repeat": "daily", "start_date": "2026-03-03"},
     )
     assert reminder.status_code == 201, reminder.text
+    issued = _post(staff, "/staff/pairing-codes", household_id=home)
+    code = re.search(r"配对码：<strong>(\d{6})</strong>", issued.text).group(1)
     assert _post(world.client("staff2"), f"/staff/households/{home}/delete").status_code == 404
     deleted = _post(staff, f"/staff/households/{home}/delete")
     assert deleted.status_code == 303
     listing = staff.get(deleted.headers["location"]).text
     assert "已删除。它的记录还在" in listing and 'href="/staff/households/' + home not in listing
     assert world.client("fam_a").get(f"/family/h/{home}/reminders").status_code == 404
+    alone = world.client("fam_a").get("/family")
+    assert "您的账号还没有关联老人，请联系社区工作人员" in alone.text  # said plainly, header kept
+    late = world.client().post("/api/v1/devices/pair", json={"code": code, "name": "卧室"})
+    assert late.status_code == 400  # a code handed out before the delete pairs nothing
     assert world.client("fam_ab").get(f"/family/h/{world.ids['b']}/reminders").status_code == 200
     assert speaker.post("/api/v1/device/sync", json={}).status_code == 401
     with world.database.reader() as session:
