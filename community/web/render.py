@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, Optional, Union
 from zoneinfo import ZoneInfo
@@ -130,16 +130,25 @@ def shown_time(
     return local.strftime(pattern)
 
 
+def _zone_and_now(context: Context, value: object) -> tuple:
+    """The page's zone and time; in a macro imported without context, the value's own zone and now."""
+    zone = context.get("_zone")
+    if zone is None:
+        own = value.tzinfo if isinstance(value, datetime) else None
+        zone = own if isinstance(own, ZoneInfo) else ZoneInfo("Asia/Shanghai")
+    return zone, context.get("_now") or datetime.now(timezone.utc)
+
+
 @pass_context
 def _when_filter(context: Context, value: Union[datetime, date, None], pattern: str = DATE_TIME) -> str:
     """`{{ x.created_at|when }}`: date and time, with the year when it is not this year."""
-    return shown_time(value, context.get("_zone") or ZoneInfo("Asia/Shanghai"), context["_now"], pattern)
+    return shown_time(value, *_zone_and_now(context, value), pattern)
 
 
 @pass_context
 def _day_filter(context: Context, value: Union[datetime, date, None]) -> str:
     """`{{ r.start_date|day }}`: the day only, with the year when it is not this year."""
-    return shown_time(value, context.get("_zone") or ZoneInfo("Asia/Shanghai"), context["_now"], DAY)
+    return shown_time(value, *_zone_and_now(context, value), DAY)
 
 
 TEMPLATES.env.filters["when"] = _when_filter
