@@ -83,7 +83,7 @@ def _lookup(request: Request, session: Session, at: datetime) -> Actor:
         raise NotAuthenticated("请先登录", "session cookie or bearer token required")
     user = actor_from_session(session, cookie[:200], at)
     if request.method not in _SAFE and not same_secret(request.headers.get(CSRF_HEADER, ""), user.csrf_token):
-        raise CsrfFailed(f"missing or wrong {CSRF_HEADER} header")
+        raise CsrfFailed("页面已过期，请刷新后再试", f"missing or wrong {CSRF_HEADER} header")
     return user
 
 
