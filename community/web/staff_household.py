@@ -280,7 +280,7 @@ def confirm_revoke(
         who,
         "staff/confirm.html",
         {
-            "heading": f"停用{whose}音箱“{device.name or device.id[:8]}”？",
+            "heading": f"停用{whose}音箱“{device.name or '音箱'}”？",
             "lost": [
                 "音箱马上断开：不再提醒吃药、不再播报通知、不能报名，也不能呼叫求助。",
                 "停用后不能恢复；要再用，需要生成新的配对码重新配对。",
