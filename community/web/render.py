@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, Optional, Tuple, Union
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
@@ -13,12 +13,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..actors import Actor
+from ..actors import Actor, community_zone
 from ..api import deps
 from ..clock import to_local
 from ..domain.accounts import actor_from_session
+from ..domain.households import list_households
 from ..errors import CommunityError, CsrfFailed, InvalidInput, NotAuthenticated
 from ..models import ActivityCategory, Dialect, Origin, Repeat, ServiceKind, ServiceStatus
 from ..security import same_secret
@@ -212,22 +214,35 @@ def render(
     return TEMPLATES.TemplateResponse(request, template, {**base, **context}, status_code=status)
 
 
-def _viewer(request: Request) -> Optional[Actor]:
-    """The logged-in user for an error page's header, or None (no session, or the database is down)."""
+def _viewer(request: Request) -> Tuple[Optional[Actor], str]:
+    """The logged-in user for an error page's header and, for family, the emergency banner of their
+    elders (an open call must not vanish behind an error); (None, "") without a session or database."""
     cookie = request.cookies.get(deps.SESSION_COOKIE, "")
     if not cookie:
-        return None
+        return None, ""
+    now = request.app.state.clock.now()
     try:
         with request.app.state.database.reader() as session:
-            return actor_from_session(session, cookie[:200], request.app.state.clock.now())
+            who = actor_from_session(session, cookie[:200], now)
+            if who.is_staff or not who.household_ids:
+                return who, ""
+            from . import family_common  # it builds on this module
+
+            homes = list_households(session, who)
+            zone = community_zone(session, homes[0].community_id) if homes else ZoneInfo("Asia/Shanghai")
+            board = family_common.live(session, who, homes, now, request.app.state.settings)
+            return who, family_common.banner_html(request, who, board, "/family", zone, now)
     except (CommunityError, SQLAlchemyError):
-        return None
+        _LOGGER.warning("error page without the header", exc_info=True)
+        return None, ""
 
 
 def render_error(request: Request, status: int, message: str) -> HTMLResponse:
-    """The error page; it keeps the header (name and 退出) of a logged-in user. Blocking: run in a thread."""
-    who = _viewer(request)
-    return render(request, "error.html", {"status": status, "message": message, "who": who}, status)
+    """The error page; it keeps the header (name and 退出) of a logged-in user, and a family member's
+    emergency banner. Blocking (database reads): run it in a thread."""
+    who, banner = _viewer(request)
+    context = {"status": status, "message": message, "who": who, "banner": Markup(banner)}
+    return render(request, "error.html", context, status)
 
 
 def redirect(url: str) -> RedirectResponse:

@@ -12,6 +12,8 @@ from community_world import World, activity_body
 from fastapi.testclient import TestClient
 from pages_check import english_words, visible_text
 
+from community.actors import Actor, ActorKind
+from community.domain import messages
 from community.models import Activity, Announcement, AnnouncementTarget, PointsEntry, Reminder, User
 from community.web.render import shown_time
 
@@ -125,6 +127,21 @@ def test_not_found_pages_keep_the_header_and_say_it_in_chinese(world: World) -> 
     ):
         answer = staff.get(url)
         assert "staff1" in _refused(answer, reason), url
+    # An open call for help stays in sight on a family member's error page.
+    world.device("a")
+    speaker = Actor(
+        ActorKind.DEVICE,
+        world.ids["device_a"],
+        "音箱",
+        frozenset({world.ids["c1"]}),
+        frozenset({world.ids["a"]}),
+    )
+    with world.database.write() as session:
+        messages.raise_alert(session, speaker, "我在卫生间摔倒了", world.clock.now())
+    banner = visible_text(fam.get("/family/nowhere").text)
+    assert "老人a（a阿姨）紧急呼叫" in banner and "我在卫生间摔倒了" in banner and "我来处理" in banner
+    assert "找不到这个页面" in banner and "fam_a" in banner
+    assert "紧急呼叫" not in visible_text(staff.get("/staff/nowhere").text)  # staff have their dashboard
     anonymous = world.client().get("/nowhere")
     assert (
         anonymous.status_code == 404 and "找不到这个页面" in anonymous.text and "退出" not in anonymous.text
