@@ -3,8 +3,8 @@ phones and a desk screen, in real Chromium against a real server; no page may sh
 outside the allow-list, and nothing may be wider than the screen.
 
 Pages are found, not listed: from where each login lands, every same-origin link of every page is
-followed (bench/screenshots.py: crawl), so pages added later are walked too. Error pages are added
-by hand, since no link leads to them.
+followed (bench/screenshots.py: crawl), so pages added later are walked too. Error pages (not
+found, the other side's pages) and the login page are added by hand, since no link leads to them.
 """
 
 from __future__ import annotations
@@ -79,8 +79,8 @@ def test_family_and_staff_pages_are_chinese_and_fit_every_screen(demo, browser) 
     walked: Dict[str, List[str]] = {}
     problems: List[str] = []
     for username, extra in (
-        ("daughter", [f"/family/h/{nobody}/reminders", "/family/nowhere"]),
-        ("staff", [f"/staff/activities/{nobody}/edit", "/staff/nowhere"]),
+        ("daughter", [f"/family/h/{nobody}/reminders", "/family/nowhere", "/staff", "/login"]),
+        ("staff", [f"/staff/activities/{nobody}/edit", "/staff/nowhere", "/family", "/login"]),
     ):
         walked[username], found = _walk(browser, base, username, extra, shots_dir)
         problems.extend(found)
