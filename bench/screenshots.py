@@ -82,7 +82,14 @@ def english_words(text: str, also_allowed: Iterable[str] = ()) -> List[str]:
     """Words with two or more Latin letters outside the allow-lists ('fam_a' is one word)."""
     allowed = ALLOWED_WORDS | DATA_WORDS | frozenset(also_allowed)
     words = _WORD.findall(text)
-    return [w for w in words if sum(c.isascii() and c.isalpha() for c in w) >= 2 and w not in allowed]
+    # A token with a digit is a code (a generated password 'xvef-7h63-kq58', a device id), not a word.
+    return [
+        w
+        for w in words
+        if sum(c.isascii() and c.isalpha() for c in w) >= 2
+        and w not in allowed
+        and not any(c.isdigit() for c in w)
+    ]
 
 
 def shape(path: str) -> str:

@@ -33,7 +33,7 @@ MAX_PASSWORD = 128
 
 _LENGTH = f"密码要 {MIN_PASSWORD} 到 {MAX_PASSWORD} 位"
 _LENGTH_DETAIL = f"password: expected {MIN_PASSWORD}–{MAX_PASSWORD} characters"
-_COMMON = "这个密码太常见，别人很容易猜到，请换一个（不要用 12345678、88888888、password 这类）"
+_COMMON = "这个密码太常见，别人很容易猜到，请换一个（不要用 12345678、88888888、11111111 这类）"
 _COMMON_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt"
 
 

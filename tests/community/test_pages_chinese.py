@@ -4,13 +4,16 @@ shown when it is not this year, and expired announcements marked (SQLite and Pos
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
+from typing import List, Tuple
+from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from community_world import World, activity_body
 from fastapi.testclient import TestClient
-from pages_check import english_words, visible_text
+from pages_check import english_words, forms_and_links, visible_text
 
 from community.actors import Actor, ActorKind
 from community.domain import messages
@@ -264,3 +267,62 @@ def test_dates_show_the_year_when_it_is_not_this_year_and_expired_notices_are_ma
     }
     assert "2025年12月20日 08:00 至 2025年12月27日 08:00" in items["旧通知"] and "已过期" in items["旧通知"]
     assert "03月02日 10:00 至 03月09日 10:00" in items["新通知"] and "已过期" not in items["新通知"]
+
+
+BAD = ["", "坏" * 3000, "\x01坏", "abc"]
+"""Empty, far too long, a control character, letters where a number, a date or a choice belongs."""
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _pages(client: TestClient, start: str, limit: int = 60) -> List[Tuple[str, str]]:
+    """(path, html) of the pages reachable by links from `start`, one of each kind."""
+    queue, seen, kinds, pages = [start], {start}, set(), []
+    while queue and len(pages) < limit:
+        path = queue.pop(0)
+        kind = _ID.sub("{id}", urlsplit(path).path)
+        if kind in kinds:
+            continue
+        answer = client.get(path)
+        if answer.status_code != 200 or "text/html" not in answer.headers.get("content-type", ""):
+            continue
+        kinds.add(kind)
+        pages.append((path, answer.text))
+        for href in forms_and_links(answer.text, path)[1]:
+            url = urlsplit(urljoin("http://testserver" + path, href))
+            found = url.path + (f"?{url.query}" if url.query else "")
+            if url.netloc == "testserver" and url.path.startswith(start) and found not in seen:
+                seen.add(found)
+                queue.append(found)
+    return pages
+
+
+def test_every_form_answers_bad_input_in_plain_chinese(world: World) -> None:
+    """Every POST form of both sides, found by following links, each field in turn given bad values:
+    never a 500, never an English word (forms other helpers add are tried too)."""
+    staff = world.client("staff1")
+    start = datetime(2026, 3, 5, 9, 0, tzinfo=ZONE)
+    activity = staff.post("/api/v1/activities", json=activity_body(start)).json()
+    fam = world.client("fam_ab")
+    fam.post("/api/v1/bookings", json={"activity_id": activity["id"], "household_id": world.ids["a"]})
+    url = f"/api/v1/households/{world.ids['a']}/reminders"
+    fam.post(url, json={"content": "吃药", "time_of_day": "08:00", "repeat": "daily"})
+    tried = 0
+    for client, start_path in ((fam, "/family"), (staff, "/staff")):
+        token = client.headers["X-CSRF-Token"]
+        forms = {}
+        for path, page in _pages(client, start_path):
+            for form in forms_and_links(page, path)[0]:
+                forms.setdefault((_ID.sub("{id}", form.action), tuple(sorted(form.fields))), form)
+        for form in forms.values():
+            if form.action == "/logout":
+                continue
+            for name in [n for n in form.fields if n not in ("csrf_token", "next")]:
+                for bad in BAD:
+                    data = {**form.fields, name: bad, "csrf_token": token}
+                    answer = client.post(form.action, data=data)
+                    tried += 1
+                    text = visible_text(answer.text)
+                    assert answer.status_code < 500, (form.action, name, bad[:10], text[:300])
+                    words = english_words(text, (*NAMES, "fam_c", "staff2", "abc"))
+                    assert words == [], (form.action, name, bad[:10], words, text[:400])
+    assert tried >= 200, tried  # 260 when this was written: 30-odd forms of both sides
