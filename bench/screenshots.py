@@ -409,17 +409,37 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img", help="Folder for the PNG files")
     parser.add_argument("--width", type=int, default=390, help="Viewport width in CSS pixels")
     parser.add_argument("--height", type=int, default=844, help="Viewport height (one screen is shot)")
+    parser.add_argument("--markdown", action="store_true", help="Print the docs' table instead of JSON lines")
     parser.add_argument("--debug", action="store_true", help="Print DEBUG messages to stderr")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO, stream=sys.stderr)
     with tempfile.TemporaryDirectory() as folder:
         server = Server(demo_database(Path(folder)), Path(folder))
         try:
-            for item in tour(server.url, args.out, args.width, args.height):
-                print(json.dumps(item, ensure_ascii=False))
+            written = tour(server.url, args.out, args.width, args.height)
         finally:
             server.stop()
+    if args.markdown:
+        print(markdown_table(written, args.out))
+    else:
+        for item in written:
+            print(json.dumps(item, ensure_ascii=False))
     return 0
+
+
+def markdown_table(written: List[Dict[str, Any]], out: Path) -> str:
+    """The pages as docs/server.md lists them: who, title, path, the shot (half size)."""
+    try:
+        folder = out.resolve().relative_to((ROOT / "docs").resolve()).as_posix()
+    except ValueError:
+        folder = out.as_posix()
+    lines = ["| who | page | path | phone (390 px) |", "|---|---|---|---|"]
+    for item in written:
+        title = re.sub(r"^【[^】]*】", "", item["title"]).split(" - ")[0]
+        who = "家属" if item["who"] == "family" else "工作人员"
+        image = f'<img src="{folder}/{item["file"]}" width="195" alt="{title}">'
+        lines.append(f"| {who} | {title} | `{item['path']}` | {image} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
