@@ -108,15 +108,20 @@ def family_page(
     context: Dict[str, object],
     status: int = 200,
     household: Optional[Household] = None,
+    back: str = "",
 ) -> Response:
-    """A family page of one elder, with the banner of every elder and this one's speaker status."""
+    """A family page of one elder, with the banner of every elder and this one's speaker status.
+
+    back: where the banner's buttons return to (default: this page's address; a page answering a
+    POST to an address with no GET names its GET page here)
+    """
     household = household or get_household(session, who, household_id)
     zone = community_zone(session, household.community_id)
     homes = list_households(session, who)
     now: datetime = request.app.state.clock.now()
     settings: Settings = request.app.state.settings
     speakers = presence.statuses(session, [h.id for h in homes], now)
-    back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    back = back or request.url.path + (f"?{request.url.query}" if request.url.query else "")
     base = {
         "who": who,
         "household": household,

@@ -52,6 +52,7 @@ def _services_page(
         },
         status,
         household,
+        back=f"/family/h/{household.id}/services",
     )
 
 

@@ -215,8 +215,11 @@ def test_service_requests_seen_and_cancelled_while_pending(world: World) -> None
     assert done.headers["location"] == f"/family/h/{world.ids['a']}/services?done=cancelled"
     text = _text(fam.get(done.headers["location"]).text)
     assert "已取消，社区工作人员会看到" in text and "送餐 已取消" in text and "取消申请" not in text
+    _sync(device, [{"type": "emergency", "payload": {"text": "救命", "at": "2026-03-02T10:00:00"}}])
     refused = _post(fam, f"/family/services/{check_id}/cancel")
     assert refused.status_code == 409 and "社区已经确认了这个申请" in refused.text
+    # the banner's 我来处理 returns to the services page (the cancel address has no page)
+    assert f'name="next" value="/family/h/{world.ids["a"]}/services"' in refused.text
     assert _post(world.client("fam_c"), f"/family/services/{meal_id}/cancel").status_code == 404
     assert "还没有服务申请" in world.client("fam_ab").get(f"/family/h/{world.ids['b']}/services").text
     staff = _text(world.client("staff1").get("/staff/services").text)
