@@ -1,17 +1,21 @@
 """Issue 15, point 8: pages that work 360 px wide. Tables become one card per row on a phone (and
 stay tables on a desk), names never break across lines, and the walker's probe (bench/screenshots.py)
-does see English words and overflow when a page has them. Real Chromium, real server, demo data."""
+does see English words and overflow when a page has them. Points 3 and 4 in the browser too.
+Real Chromium, real server, demo data."""
 
 from __future__ import annotations
 
 import os
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterator, List, Tuple
+from zoneinfo import ZoneInfo
 
 import pytest
 from community_world import ServerProcess
 from pages_check import screenshots as bench_screenshots
 
+ZONE = ZoneInfo("Asia/Shanghai")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="/usr/bin/chromium not installed"),
@@ -146,4 +150,52 @@ def test_the_probe_sees_english_words_and_overflow(browser) -> None:
     )
     page.set_content("<p>导出 CSV，用 Excel 或 WPS 打开；API 文档</p>")
     assert shots.problems(page, "/test") == []
+    context.close()
+
+
+def test_refusals_dates_and_a_stale_tab_in_the_browser(demo, browser) -> None:
+    """Points 3 and 4 as people meet them: on a phone the family's refusals in Chinese with what was
+    typed kept, 已经报过名了 from a stale tab; on a desk last year's notice with its year and 已过期,
+    a publish time in the past refused, a not-found page that keeps the header."""
+    base, _ = demo
+    context, page = _page(browser, base, "daughter", 390, 844)
+    page.click("text=添加提醒")
+    page.fill("input[name=content]", "量血压")
+    page.check("input[name=repeat][value=weekly]")
+    page.click("button:has-text('保存')")
+    assert "每周哪几天：选了“每周”，请至少选一天" in page.inner_text("main")
+    assert page.input_value("input[name=content]") == "量血压"
+    yesterday = (datetime.now(ZONE) - timedelta(days=1)).date()
+    page.check("input[name=repeat][value=once]")
+    page.fill("input[name=start_date]", yesterday.isoformat())
+    page.click("button:has-text('保存')")
+    assert "已经过去了，请选以后的日期和时间" in page.inner_text("main")
+    page.click("nav >> text=活动报名")
+    stale = context.new_page()  # the same list open in a second tab
+    stale.goto(page.url)
+    button = "#upcoming li:first-child button:has-text('报名')"
+    page.click(button)
+    page.wait_for_selector("#bookings .ok")
+    stale.click(button)  # the old tab still offers 报名
+    stale.wait_for_selector("[role=alert]")
+    assert stale.inner_text("[role=alert]") == "已经报过名了"
+    assert bench_screenshots().problems(stale, "/bookings") == []
+    context.close()
+
+    context, page = _page(browser, base, "staff", 1280, 800)
+    page.click("nav >> text=通知")
+    old = page.inner_text("#announcements li:has-text('春节联欢会')")
+    year = (datetime.now(ZONE) - timedelta(days=400)).year
+    assert f"{year}年" in old and "已过期" in old
+    assert "已过期" not in page.inner_text("#announcements li:has-text('停水通知')")
+    page.fill("input[name=title]", "停电通知")
+    page.fill("textarea[name=body]", "明天上午停电。")
+    page.fill("input[name=publish_at]", f"{yesterday.isoformat()}T08:00")
+    page.click("button:has-text('发布')")
+    assert "发布时间：已经过去了" in page.inner_text("[role=alert]")
+    assert page.input_value("input[name=title]") == "停电通知"
+    page.goto(f"{base}/staff/activities/00000000-0000-0000-0000-000000000000/edit")
+    header = page.inner_text("header")
+    assert "周社工" in header and "退出" in header
+    assert "找不到这个活动，可能已经删除了" in page.inner_text("main")
     context.close()
