@@ -511,6 +511,9 @@ class Dialog:
             hour, minute = clock
             found = [o for o in found if o.time and int(o.time[:2]) % 12 == hour % 12
                      and int(o.time[3:]) == minute]
+            if len(found) > 1 and slots.get("part_of_day"):  # 夜晚八点嗰个: 20:00, not 08:00
+                found = [o for o in found if in_part_of_day(
+                    datetime.strptime(str(o.time), "%H:%M"), slots["part_of_day"])]
             constrained = True
         elif slots.get("part_of_day"):
             found = [o for o in found if o.time and in_part_of_day(

@@ -35,6 +35,8 @@ class _Veto:
     """True: high → check, check → none; False: no alarm at all."""
     calls: bool
     """Also applies to an explicit call for help."""
+    unless: Optional[Pattern[str]] = None
+    """Words that keep the danger present in spite of the veto."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,8 @@ def _rules() -> _Rules:
     with open(DATA_FILE, encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
     vetoes = tuple(
-        _Veto(name, re.compile(str(row["pattern"])), row.get("effect") == "downgrade", bool(row.get("calls")))
+        _Veto(name, re.compile(str(row["pattern"])), row.get("effect") == "downgrade", bool(row.get("calls")),
+              re.compile(str(row["unless"])) if row.get("unless") else None)
         for name, row in (data.get("vetoes") or {}).items())
     return _Rules(
         call=re.compile(str(data["call"])),
@@ -125,7 +128,7 @@ def _assess(text: str) -> Assessment:
     reason = (call or danger).group(0)  # type: ignore[union-attr]
     for veto in rules.vetoes:
         hit = veto.pattern.search(text)
-        if hit is None:
+        if hit is None or (veto.unless is not None and veto.unless.search(text)):
             continue
         if call is not None and not veto.calls:
             continue

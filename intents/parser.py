@@ -63,6 +63,7 @@ _PAST_DAY = re.compile(r"上个?礼拜|上个?星期|上周|昨天|前天|上个
 _FUTURE_DAY = re.compile(r"今天|今晚|明天|后天|下个?礼拜|下个?星期|下周|礼拜[一二三四五六日天]"
                          r"|星期[一二三四五六日天]|周[一二三四五六日天]|\d+号|早上|上午|中午|下午|晚上")
 _FOR_ME = re.compile(r"帮我|给我|我要|我想|替我|同我|帮手|麻烦|请")
+_NOT_WANTED = re.compile(r"不(?:想|要|用|再)(?:报|参加|订|约|叫)|不报了|不去了|不想去|没兴趣")
 _CLEAR_CANCEL = re.compile(r"取消|退|不去了|不参加了|不报了|去不了了|不来了|不要了|唔去|不用去了")
 """Words as heard that an action intent needs: no repair or learned guess may book or cancel
 something the senior did not say an action word for (the dialog reads it back anyway)."""
@@ -399,6 +400,8 @@ def _supported(intent: IntentId, a: Analysis, learned: bool = False) -> bool:
     evidence = _RISKY.get(intent)
     if evidence is not None and evidence.search(a.heard) is None:
         return False
+    if intent in (IntentId.ACTIVITY_BOOK, IntentId.SERVICE_BOOK) and _NOT_WANTED.search(a.heard):
+        return False  # 唔好 我唔想报: a refusal, never a booking
     if intent is IntentId.BOOKING_CANCEL and _KEEP.search(a.heard):
         return False  # 算了，不取消了
     if learned and intent is IntentId.BOOKING_CANCEL and not a.entities:

@@ -364,6 +364,13 @@ def schedule(parse: Parse, store: Store, clock: Clock) -> Answer:
             at = req.time if req.time and ":" in req.time else ""
             entries.append((datetime.combine(req.day, sort_time(req.time)), (words[0], words[1]),
                             Item("service", req.id, f"{full}的{service}", req.day.isoformat(), at, service)))
+    if parse.slots.get("date") or parse.slots.get("date_range"):
+        # 我今日报咗啲咩: only that day's (or that week's) plans, not everything ahead.
+        start, end, label = _window(parse.slots, now)
+        first_day = start.date()
+        entries = [e for e in entries if e[0] < end and (e[0] >= start or e[0].date() >= first_day)]
+        if not entries:
+            return Answer(phrase("schedule.none_when", when=label))
     if not entries:
         return Answer(phrase("schedule.none"))
     entries.sort(key=lambda e: e[0])

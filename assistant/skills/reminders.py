@@ -232,10 +232,21 @@ def _subsequence(short: str, long: str) -> bool:
     return all(char in chars for char in short)
 
 
+_VERB = re.compile(r"^(?:吃|喝|食|饮|服|去|做|打|买|量|洗|煲|睇|看)")
+
+
+def _names(content: str, reminder_content: str) -> bool:
+    """'吃药' names '吃降压药' and '喝中药' (the thing, whatever the verb); '去银行' is not '去医院'."""
+    if _subsequence(content, reminder_content) or _subsequence(reminder_content, content):
+        return True
+    thing, other = _VERB.sub("", content), _VERB.sub("", reminder_content)
+    return bool(thing and other) and (_subsequence(thing, other) or _subsequence(other, thing))
+
+
 def _matches(reminder: Reminder, slots: Dict[str, Any]) -> bool:
     content = str(slots.get("content") or "")
     at = slot_time(slots)
-    if content and not (_subsequence(content, reminder.content) or _subsequence(reminder.content, content)):
+    if content and not _names(content, reminder.content):
         return False
     return at is None or reminder.at == at
 

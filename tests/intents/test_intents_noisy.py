@@ -103,7 +103,7 @@ def test_noisy_variants_of_the_emergency_sets_keep_their_safety() -> None:
 
 
 @pytest.mark.parametrize("name", ["blind_a.yaml", "blind_b.yaml", "blind_d.yaml", "blind_f.yaml",
-                                  "blind_h.yaml", "blind_j.yaml"])
+                                  "blind_h.yaml", "blind_j.yaml", "blind_l.yaml"])
 def test_noisy_variants_of_the_blind_sets_stay_at_their_figures(name: str) -> None:
     bench = _bench()
     cases = bench.noisy_of(bench.load_blind(ROOT / "tests" / "data" / name))
