@@ -171,10 +171,19 @@ def _online(database: Database) -> None:
         session.execute(sa.update(Device).values(last_seen_at=datetime.now(timezone.utc)))
 
 
+_SHOTS: Dict[str, Path] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _shots_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Screenshots go with the test's files (or to $FAMILY_SHOTS, to look at them)."""
+    wanted = os.environ.get("FAMILY_SHOTS")
+    _SHOTS["folder"] = Path(wanted) if wanted else tmp_path_factory.mktemp("family-shots")
+    _SHOTS["folder"].mkdir(parents=True, exist_ok=True)
+
+
 def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    folder = Path(os.environ.get("FAMILY_SHOTS", "/tmp/family-shots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(_SHOTS["folder"] / f"{name}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("size", SIZES)
