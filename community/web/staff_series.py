@@ -163,9 +163,12 @@ def series_detail(
     item = series.get_series(session, who, series_id[:36])
     made = request.query_params.get("made", "")
     notice = f"已建好 {int(made)} 场活动，音箱会同步到。" if made.isdigit() else ""
-    skipped = request.query_params.get("skipped", "")
-    if skipped:
-        notice = f"已跳过 {skipped[:10]}，其他场次没有改动。"
+    try:  # a date, never text from the address
+        skipped: Optional[date] = date.fromisoformat(request.query_params.get("skipped", "")[:10])
+    except ValueError:
+        skipped = None
+    if skipped is not None:
+        notice = f"已跳过 {skipped.isoformat()}，其他场次没有改动。"
     return _detail(request, session, who, item, at, notice=notice)
 
 
