@@ -461,8 +461,10 @@ def _correction(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
     ended = [start for start, end in groups if rest[end:end + 1] in _PARTICLE_END]
     refused_first = re.search(r"(?:不对|不是|错了)(?:啊|呀|了|啦|喔|的)?$", found.group(0)) is not None
     if not ended and refused_first and len(groups) >= 2 and groups[0][0] == 0 \
-            and groups[1][0] - groups[0][1] <= 1:
-        ended = [groups[1][0]]  # 唔系八点 夜晚七点半: the refused time, then the new one
+            and groups[1][0] - groups[0][1] <= 1 and not strip_particles(rest[groups[1][1]:]):
+        # 唔系八点 夜晚七点半: the refused time, then the new one, and nothing after it. With a remark
+        # after the second (不对 早上七点半 我七点还没起床 / 凌晨四点半 四点太早啦) the first is the value.
+        ended = [groups[1][0]]
     if ended:
         # 唔系三点，下昼四点啊，三点我仲喺度瞓晏觉: the time the senior ends with 啊 is the correction,
         # whether the refused one was said before it or a remark follows it.
@@ -584,6 +586,8 @@ def _content_fallback(intent: IntentId, a: Analysis) -> Optional[str]:
                 piece = _TOLD.sub("", piece)
     if intent is not IntentId.MESSAGE_SEND:
         piece = _without_time_words(piece)
+    if intent is IntentId.REMINDER_CREATE:
+        piece = _without_narration(piece)
     piece = _trimmed(intent, piece)
     if not piece or len(piece) > 20:
         return None
@@ -733,5 +737,15 @@ def _content_slot(intent: IntentId, found: Any, spans: List[Tuple[int, int]], so
     """A template's content; a reminder's without the remark after it (去复诊我成日不记得 → 去复诊)."""
     content = _content(found, spans, source, verbatim=intent is IntentId.MESSAGE_SEND)
     if content and intent is IntentId.REMINDER_CREATE:
-        content = _trimmed(intent, content)
+        content = _trimmed(intent, _without_narration(content))
     return content
+
+
+_NARRATION = re.compile(r"(?<![给同跟和对叫])(?:我|个孙|个女|个仔|医生|他|她)[^说讲]{0,4}?(?:说|讲|紧|怕|惊)")
+
+
+def _without_narration(content: str) -> str:
+    """A reminder's content without the story told after it: 熄炉我煲紧汤 → 熄炉, 看倒数个孙说一齐视频 →
+    看倒数 (a message to someone — 跟他说… — is content, not narration)."""
+    found = _NARRATION.search(content, 2)
+    return content[:found.start()] if found is not None else content
