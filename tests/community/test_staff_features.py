@@ -483,3 +483,29 @@ def test_api_docs_page_works_without_a_cdn(world: World) -> None:
     scripts = re.findall(r'<script[^>]*src="([^"]+)"', page.text)
     assert all(src.startswith("/static/") for src in scripts)
     assert world.client().get("/api/v1/openapi.json").status_code == 200
+
+
+def test_points_for_attendees_are_given_once_however_many_click_at_once(world: World) -> None:
+    """Four staff clicks at the same moment: one entry per elder (the unique index decides on
+    PostgreSQL, where the clicks really overlap; SQLite's single writer orders them)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from community.domain import attendance
+
+    staff = world.client("staff1")
+    activity_id = _activity_now(world, staff)
+    _book(world, "fam_a", "a", activity_id)
+    _post(staff, f"/staff/activities/{activity_id}/attendance", household_id=world.ids["a"], status="present")
+    actor, start = world.staff_actor(), Barrier(4)
+
+    def click(_: int) -> int:
+        start.wait(timeout=10)
+        with world.database.write() as session:
+            return len(attendance.award_present(session, actor, activity_id, 5, "", world.clock.now()).given)
+
+    with ThreadPoolExecutor(4) as pool:
+        given = list(pool.map(click, range(4)))
+    assert sorted(given) == [0, 0, 0, 1]
+    with world.database.reader() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(PointsEntry)) == 1
