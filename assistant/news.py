@@ -47,7 +47,7 @@ class News:
     def _tell(self, now: datetime, render: Render, message_id: Optional[str] = None) -> List[Reply]:
         if not in_quiet_hours(now, self._settings):
             if message_id is not None:
-                self._store.mark_heard([message_id])
+                self._store.mark_heard([message_id], now)
             return [self._reply(render(now))]
         if message_id is None or message_id not in {m for _, m in self._held}:
             self._held.append((render, message_id))
@@ -65,7 +65,7 @@ class News:
         held, self._held = self._held, []
         unheard = {m.id for m in self._store.unheard_messages()}
         held = [(render, m) for render, m in held if m is None or m in unheard]
-        self._store.mark_heard([m for _, m in held if m is not None])
+        self._store.mark_heard([m for _, m in held if m is not None], at)
         texts = [render(at) for render, _ in held]
         return [self._reply(text) for text in texts if text]  # '' : no longer true, not said
 

@@ -508,9 +508,17 @@ class Store:
                              .order_by(MessageRow.created_at))
             return [_message(r) for r in rows]
 
-    def mark_heard(self, message_ids: Iterable[str]) -> None:
+    def mark_heard(self, message_ids: Iterable[str], at: datetime) -> None:
+        """Family messages read out: heard here, and reported so the family page shows 已听 (once each;
+        the speaker's own notices are not the server's)."""
+        ids = list(message_ids)
         with self._tx() as s:
-            s.execute(update(MessageRow).where(MessageRow.id.in_(list(message_ids))).values(heard=True))
+            fresh = list(s.scalars(select(MessageRow.id).where(MessageRow.id.in_(ids),
+                                                               MessageRow.heard.is_(False))))
+            s.execute(update(MessageRow).where(MessageRow.id.in_(ids)).values(heard=True))
+            for message_id in fresh:
+                if is_uuid(message_id):
+                    self._add_op(s, "message.heard", {"message_id": message_id, "at": at.isoformat()}, at)
 
     def send_message(self, to: str, text: str, at: datetime) -> str:
         message_id = _uuid()

@@ -67,7 +67,7 @@ def messages(parse: Parse, store: Store, clock: Clock) -> Answer:
     shown = {ref.id for ref in answer.listed}
     unheard = [m.id for m in items if m.id in shown and not m.heard]
     if unheard:
-        store.mark_heard(unheard)
+        store.mark_heard(unheard, now)
     return answer
 
 

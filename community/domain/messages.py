@@ -52,6 +52,22 @@ def send_message(
     return message
 
 
+def mark_heard(session: Session, actor: Actor, message_id: str, at: datetime, now: datetime) -> Message:
+    """The speaker read a family message out (at: by its clock): the family page shows 已听. The first
+    report counts; a message of another household, or one the elder sent, is not found."""
+    if actor.kind is not ActorKind.DEVICE:
+        raise Forbidden("只有音箱可以报告留言已听", "only a speaker reports a message heard")
+    message = session.get(Message, message_id) if len(message_id) <= 36 else None
+    if message is None or message.household_id not in actor.household_ids \
+            or message.direction is not MessageDirection.TO_ELDER:
+        raise NotFound("找不到这条留言", f"message {message_id!r} not found")
+    if message.read_at is None:
+        message.read_at = at
+        household = get_household(session, actor, message.household_id)
+        record_change(session, household.community_id, household.id, Entity.MESSAGE, message.id, now)
+    return message
+
+
 def list_messages(session: Session, actor: Actor, household_id: Optional[str]) -> List[Message]:
     household = get_household(session, actor, default_household(actor, household_id))
     query = select(Message).where(Message.household_id == household.id)

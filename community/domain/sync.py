@@ -549,6 +549,14 @@ def _emergency_cancel(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) -
     return {"alert_id": alert.id, "alert": "cancelled"}, None
 
 
+def _message_heard(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) -> Tuple[Dict[str, Any], None]:
+    """'message.heard': the speaker read a family message out, at `at` by its clock (已听 on the page)."""
+    message_id = _uuid(payload, "message_id")
+    at = _clamped(_device_time_or_none(payload, "at", ctx) or ctx.now, ctx)
+    message = messages.mark_heard(session, ctx.actor, message_id, at, ctx.now)
+    return {"message_id": message.id}, None
+
+
 def _announcement_report(played: bool) -> Handler:
     """'announcement.received' (a sync brought it) / 'announcement.played' (read out), with the
     speaker's time `at` (community.domain.deliveries)."""
@@ -571,6 +579,7 @@ _HANDLERS: Dict[str, Handler] = {
     "reminder.acknowledged": _reminder_event(ReminderEventKind.ACKNOWLEDGED),
     "reminder.missed": _reminder_event(ReminderEventKind.MISSED),
     "message.send": _message_send,
+    "message.heard": _message_heard,
     "service.request": _service_request,
     "service.cancel": _service_cancel,
     "emergency": _emergency,

@@ -123,3 +123,23 @@ def test_i_am_handling_it_is_told_at_once_and_a_take_back_shows_as_cancelled(wor
     staff, _ = _web(world, "staff1")
     dashboard = staff.get("/staff").text
     assert "老人已取消的呼叫" in dashboard and "没有未处理的紧急呼叫" in dashboard
+
+
+def test_a_family_message_read_out_by_the_speaker_shows_as_heard_on_the_family_page(world: World,
+                                                                                     speaker) -> None:
+    spk = speaker(world)
+    _first_sync(spk)
+    spk.sink.take()
+    web, csrf = _web(world, "daughter")
+    url = f"/family/h/{world.ids['home']}/messages"
+    sent = web.post(url, data={"csrf_token": csrf, "body": "妈，周六我带孙子回来吃饭"})
+    assert sent.status_code == 200
+    said = spk.said("带孙子回来吃饭")
+    assert "周六我带孙子回来吃饭" in said
+    wait_for(lambda: world.scalar("SELECT read_at FROM messages WHERE body LIKE '%带孙子%'"), 5,
+             "the speaker's report that it was heard")
+    assert "已听" in web.get(url).text
+    # heard again on request: read out again, reported once only
+    again = "".join(r.text for r in spk.assistant.handle_text("有冇留言啊"))
+    assert "带孙子回来吃饭" in again
+    assert [op.type for op in spk.assistant.store.outbox()].count("message.heard") == 1
