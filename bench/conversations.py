@@ -247,7 +247,7 @@ def _setup(assistant: Assistant, setup: Dict[str, Any], now: datetime) -> None:
         store.add_message_in(message_id, str(item.get("from", "女儿")), str(item["text"]),
                              now - timedelta(minutes=30 + i))
         if item.get("heard"):
-            store.mark_heard([message_id])
+            store.mark_heard([message_id], now)
 
 
 def run_conversation(conv: Dict[str, Any], catalog: Catalog, folder: Path, result: Result) -> None:
