@@ -19,6 +19,7 @@ from ..models import (
     BookingStatus,
     Device,
     Dialect,
+    EmergencyAlert,
     Entity,
     FamilyLink,
     Household,
@@ -98,6 +99,8 @@ class Removal:
     reminders: int
     """Reminders in use (kept in the records; the speaker is stopped, so none rings)."""
     points: int
+    open_alerts: int = 0
+    """Calls for help nobody has taken in hand yet (they leave the dashboards with the household)."""
 
 
 def removal(session: Session, actor: Actor, household_id: str, now: datetime) -> Removal:
@@ -146,6 +149,15 @@ def removal(session: Session, actor: Actor, household_id: str, now: datetime) ->
         .select_from(Reminder)
         .where(Reminder.household_id == household.id, Reminder.deleted_at.is_(None))
     )
+    open_alerts = session.scalar(
+        select(func.count())
+        .select_from(EmergencyAlert)
+        .where(
+            EmergencyAlert.household_id == household.id,
+            EmergencyAlert.acknowledged_at.is_(None),
+            EmergencyAlert.cancelled_at.is_(None),
+        )
+    )
     total = session.scalar(
         select(func.sum(PointsEntry.points)).where(PointsEntry.household_id == household.id)
     )
@@ -157,6 +169,7 @@ def removal(session: Session, actor: Actor, household_id: str, now: datetime) ->
         int(bookings_ahead or 0),
         int(reminders_on or 0),
         int(total or 0),
+        int(open_alerts or 0),
     )
 
 

@@ -119,7 +119,15 @@ def confirm_delete(
 ) -> Response:
     what = households.removal(session, who, household_id[:36], at)
     home = what.household
-    lost = [f"{home.elder_name}（{home.address_as}）从住户、活动报名、志愿积分、通知等页面消失，也不能再选。"]
+    lost = []
+    if what.open_alerts:
+        lost.append(
+            f"注意：这户有 {what.open_alerts} 个还没人处理的紧急呼叫，"
+            "删除后首页和家属页面都不再显示。请先处理。"
+        )
+    lost.append(
+        f"{home.elder_name}（{home.address_as}）从住户、活动报名、志愿积分、通知等页面消失，也不能再选。"
+    )
     if what.speakers:
         lost.append(f"{what.speakers} 台音箱马上停用：不再提醒、不再播报、不能呼叫求助。")
     if what.future_bookings:

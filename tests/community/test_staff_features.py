@@ -20,6 +20,8 @@ from fastapi.testclient import TestClient
 from assistant.changes import apply_changes
 from assistant.store import Store
 from assistant.sync import server_changes
+from community.domain.devices import device_actor
+from community.domain.messages import raise_alert
 from community.models import (
     Activity,
     ActivityStatus,
@@ -305,7 +307,15 @@ def test_household_page_edit_and_delete_after_confirmation(world: World) -> None
     assert saved.status_code == 303 and "已保存" in staff.get(saved.headers["location"]).text
     activity_id = _activity_now(world, staff, minutes_ahead=24 * 60)
     _book(world, "fam_a", "a", activity_id)
+    with world.database.write() as session:
+        raise_alert(
+            session,
+            device_actor(session, speaker.headers["Authorization"].split()[1], world.clock.now()),
+            "摔倒了",
+            world.clock.now(),
+        )
     confirm = _text(staff.get(f"/staff/households/{home}/delete").text)
+    assert "注意：这户有 1 个还没人处理的紧急呼叫" in confirm
     assert "删除住户 王秀英？" in confirm
     assert "1 台音箱马上停用" in confirm and "1 个还没开始的活动报名被取消，名额退回" in confirm
     assert "家属 fam_a、fam_ab 不能再看到这位老人" in confirm
