@@ -121,6 +121,10 @@ class Reply:
                 "voice_volume": self.voice_volume, "urgent": self.urgent, "stop_speaking": self.stop_speaking}
 
 
+_REFUSED = re.compile(r"^(?:哦|噢|啊|哎|唉|嗯)?(?:不是|不对|唔系|唔啱|错了|搞错|说错|讲错)")
+"""An answer that starts by refusing the read-back (its rest may not be understood)."""
+
+
 @dataclass
 class _Open:
     """The open question: what was asked, until when, and whether it was already offered again."""
@@ -363,7 +367,11 @@ class Dialog:
             return self._answer_check(question, intent)
         if intent is IntentId.DIALOG_WAIT:
             return self._wait()
-        if intent is IntentId.DIALOG_CORRECT or (question.correcting and intent is IntentId.UNKNOWN):
+        refused = intent is IntentId.UNKNOWN and ask.kind in (CONFIRM, RESUME) and _REFUSED.match(parse.text)
+        if intent is IntentId.DIALOG_CORRECT or refused \
+                or (question.correcting and intent is IntentId.UNKNOWN):
+            # '唔系煤气 系锁门…' not understood: still a refusal of what was read back — never leave it
+            # confirmable by the next 好; read the change back, or ask what to change.
             return self._correct(question, parse)
         if question.correcting and intent in (IntentId.DIALOG_YES, IntentId.REMINDER_ACK):
             return self._again(question, phrase("dialog.correct_what"))  # '对' to '您想改成什么？'
@@ -433,6 +441,9 @@ class Dialog:
             # '给孙子打电话' / '去体检' answering '要提醒您什么？' is what to be reminded of, whatever
             # intent the words alone would have; a question ('现在几点') is a new request.
             filled = {"content": parse.text.strip("。！!，, ")}
+            carried = self._carrier_slots(pending, parse.text)
+            if carried.get("content") and set(carried) - {"content"}:
+                filled = carried  # '听日朝早九点去社康打针': its time too, and the content without it
         if intent not in (IntentId.UNKNOWN, pending.intent) and pending.slot not in filled:
             # '太极拳' (parsed as a query naming activity_id) answers '您想报名哪个活动？';
             # '明天下午有什么活动' does not: it is a new question.
@@ -552,7 +563,9 @@ class Dialog:
         if intent is IntentId.BOOKING_CANCEL and ask.slots.get("booking_id"):
             booking = self._store.booking(str(ask.slots["booking_id"]))
             act = self._store.activity(booking.activity_id) if booking else None
-            base = {"title": act.title} if act else {}
+            # 唔系 我讲错咗 系听日个合唱团: another activity named — the one read back is not kept
+            named = found.get("activity_id") or found.get("category")
+            base = {"title": act.title} if act and not named else {}
             slots = dict(settle_answer(base, found, fragment, today), corrected=names_day(fragment))
             return self._run(intent, Parse(fragment, intent, slots, 1.0))
         if intent is IntentId.REMINDER_CANCEL:
@@ -676,9 +689,13 @@ class Dialog:
             if reminder is not None:
                 # '十分钟之后再提我啦' while 量血压 rings: that reminder again, later (read back first).
                 return replace(parse, slots=dict(parse.slots, content=reminder.content)), intent
-        if intent in (IntentId.TIME_QUERY, IntentId.ACTIVITY_QUERY) and not parse.slots \
+        if intent in (IntentId.TIME_QUERY, IntentId.ACTIVITY_QUERY, IntentId.UNKNOWN) and not parse.slots \
                 and _ABOUT_IT.search(parse.text):
             about = [item for item in self._recent_list() if item.kind in ("activity", "booking")]
+            position = ordinal(parse.text)
+            if position is not None and len(about) == len(self._recent_list()) \
+                    and -len(about) <= position < len(about):
+                about = [about[position]]  # '第三个几点开始' right after a list: that one
             if len(about) == 1:
                 # '几点开始' / '喺边度' right after hearing about one activity asks about that one,
                 # not the clock or every activity.

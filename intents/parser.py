@@ -324,8 +324,8 @@ def _decide(a: Analysis) -> Tuple[Optional[IntentId], Optional[Template], Any, f
         tail_best, tail_prob = _best_allowed(scorer.score(a.skeleton[-TAIL_UNITS:]), a)
         if tail_best is not None and tail_best is not IntentId.UNKNOWN and tail_prob >= CLASSIFIER_TAIL:
             return tail_best, None, None, tail_prob, "scorer on the last words"
-    if (best is None or best in (IntentId.UNKNOWN, IntentId.SERVICE_BOOK)) and prob < MIN_CONFIDENCE \
-            and _service_request(a):
+    if (best is None or best is IntentId.UNKNOWN
+            or (best is IntentId.SERVICE_BOOK and prob < MIN_CONFIDENCE)) and _service_request(a):
         # 订个饭 / 叫架车 / 约体检: the service word is itself the request; a story around it
         # (我个女去咗旅行冇人煮) leaves the scorer unsure, the words are not.
         return IntentId.SERVICE_BOOK, None, None, _SERVICE_REQUEST_CONFIDENCE, "service request words"
@@ -351,6 +351,7 @@ _SERVICE_VERB = re.compile(r"^(?:订|叫|约|派|送|预约|申请)")
 _SERVICE_VETO = re.compile(r"(?:不|没|别)(?:有|用|要|使)?再?(?:订|叫|约|派|送|预约|申请)"
                            r"|取消|提醒|闹钟|吗|多少|哪里|哪儿|什么时候|怎么|几点|有没有|谁")
 _SERVICE_REQUEST_CONFIDENCE = 0.7
+_SOMEONE = re.compile(r"隔壁|邻居|阿婆|阿伯|他|她|人家|朋友|女儿|儿子|老伴|孙|街坊")
 
 
 def _backed(best: IntentId, prob: float, a: Analysis) -> float:
@@ -367,10 +368,13 @@ def _backed(best: IntentId, prob: float, a: Analysis) -> float:
 def _service_request(a: Analysis) -> bool:
     """A service word heard in its request form (订饭, 叫个车, 约体检) with nothing that makes it a
     question, a refusal, a reminder or a story about the past (叫了车, 琴日订咗饭)."""
-    heard = [a.canon[start:end] for kind, _value, (start, end) in
-             ((e.kind, e.value, e.span) for e in a.entities) if kind == "service"]
-    if not any(_SERVICE_VERB.match(word) for word in heard):
+    said = [(a.canon[start:end], start) for kind, (start, end) in
+            ((e.kind, e.span) for e in a.entities) if kind == "service"]
+    requested = [start for word, start in said if _SERVICE_VERB.match(word)]
+    if not requested:
         return False
+    if _SOMEONE.search(a.canon[:requested[0]]) and not _FOR_ME.search(a.heard):
+        return False  # 隔篱屋阿婆成日叫车去饮茶: what someone else does, not a request
     if _SERVICE_VETO.search(a.heard):
         return False
     return _supported(IntentId.SERVICE_BOOK, a, learned=True)
@@ -433,15 +437,9 @@ def _correction(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
     """The slots of a correction ("不对，是后天"), taken from the value after the last 是 / 报 / 改成 when
     there is one (不是太极拳，是八段锦 → 八段锦; 不对，我明天去医院，报下个礼拜一的 → next Monday), or
     from "我说X，不是Y" → X. Empty when the utterance is not a correction or names no value."""
-    said = _SAID_NOT.match(canon)
-    if said is not None:
-        return _value_slots(said.group("value"), now, a)
-    said = _SAID_VALUE.match(strip_particles(canon))
-    if said is not None:  # 我说早上七点: only a value, no request
-        slots = _value_slots(said.group("value"), now, a)
-        if slots and set(slots) <= {"date", "time", "part_of_day"} and \
-                not re.search(r"[提报约取订叫有几什么吗]", said.group("value")):
-            return slots
+    said = _said(canon, now, a)
+    if said:
+        return said
     found = _CORRECTION.match(canon)
     if found is None:
         late = _SAID_AFTER.search(strip_particles(canon))
@@ -452,6 +450,9 @@ def _correction(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
     if found is None or found.end() >= len(canon):
         return {}
     rest = canon[found.end():]
+    swapped = _swapped_content(rest, now, a)
+    if swapped:
+        return {"content": swapped}  # 唔系煤气 系锁门 / 唔系公园 系去咗街市买菜
     marks = list(_NEW_VALUE.finditer(rest))
     for mark in reversed(marks):
         slots = _value_slots(rest[mark.end():], now, a)
@@ -476,6 +477,45 @@ def _correction(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
         if slots and set(slots) != {"content"}:
             return slots
     return _correction_slots(canon, found.end(), now, a)
+
+
+_SWAP = re.compile(r"^(?P<old>[^是]{1,6})是(?P<new>.{2,})$")
+"""不是X是Y: the thing read back (X), then what the senior meant (Y)."""
+_SWAP_MAX = 8
+
+
+def _said(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
+    """'我说X，不是Y' → X; '我说早上七点' alone → that time (a value, no request)."""
+    said = _SAID_NOT.match(canon)
+    if said is not None:
+        return _value_slots(said.group("value"), now, a)
+    said = _SAID_VALUE.match(strip_particles(canon))
+    if said is not None:
+        slots = _value_slots(said.group("value"), now, a)
+        if slots and set(slots) <= {"date", "time", "part_of_day"} and \
+                not re.search(r"[提报约取订叫有几什么吗]", said.group("value")):
+            return slots
+    return {}
+
+
+def _swapped_content(rest: str, now: datetime, a: Analysis) -> str:
+    """Y of 不是X是Y when Y is free content (no time, no activity or service): the senior's words up to
+    where they start saying it again (锁门锁好个大门 → 锁门) or telling why."""
+    swapped = _SWAP.match(rest)
+    if swapped is None or _TIME_BIT.search(rest):
+        return ""
+    value = _without_narration(swapped.group("new"))
+    again = value.find(value[0], 1)
+    value = _trimmed(IntentId.REMINDER_CREATE, value[:again] if again >= 2 else value)
+    if value and len(value) <= _SWAP_MAX and not _entity_slots(value, now, a):
+        return value
+    return ""
+
+
+def _entity_slots(text: str, now: datetime, a: Analysis) -> bool:
+    """Whether a piece names an activity, category or service (then it is not free content)."""
+    _, part = analyse(text, now, a.index.catalog)
+    return part is not None and any(e.kind in ("activity", "category", "service") for e in part.entities)
 
 
 def _value_slots(text: str, now: datetime, a: Analysis) -> Dict[str, Any]:
@@ -580,7 +620,10 @@ def _content_fallback(intent: IntentId, a: Analysis) -> Optional[str]:
             piece = _CANCEL_WORD.sub("", heard[:found.start()])
             piece = re.sub(r"[那这的德得地个]+$", "", _without_time_words(piece))
         else:
-            piece = _trimmed(intent, _CLAUSE_END.sub("", heard[found.end():]))
+            after = heard[found.end():]
+            # A reminder ends at a particle with talk after it; a message is the senior's own words, all
+            # of them (我今晚唔去佢度食饭啦 要去饮喜酒: the reason is part of what the daughter must hear).
+            piece = _trimmed(intent, after if intent is IntentId.MESSAGE_SEND else _CLAUSE_END.sub("", after))
             if not piece:  # …医生叫我每天吃药，你到时提醒我啦: the content came first
                 piece = _SELF_CORRECTION.sub("", heard[:found.start()])
                 piece = _TOLD.sub("", piece)

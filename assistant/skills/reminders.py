@@ -173,6 +173,10 @@ def create(parse: Parse, store: Store, clock: Clock) -> Answer:
     draft = Reminder(id="", content=str(slots["content"]), at=at, start_date=day, repeat=repeat,
                      active=True, created_at=now)
     first = next_due(draft, now)
+    if repeat and first is not None and first.date() > day and len(times) == 1:
+        # 每日朝早七点 said at 07:05: it starts tomorrow, its first occurrence — never one already past.
+        day = first.date()
+        slots["date"] = day.isoformat()
     if len(times) > 1:
         when = phrase("reminder.series", first=say.clock_time(times[0]), last=say.clock_time(times[-1]),
                       count=len(times))
