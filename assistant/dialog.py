@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from intents.schema import Catalog, IntentId, Parse
+from intents.schema import Activity, Catalog, IntentId, Parse
 
 from .clock import Clock
 from .config import Settings
@@ -372,7 +372,14 @@ class Dialog:
                 or (question.correcting and intent is IntentId.UNKNOWN):
             # '唔系煤气 系锁门…' not understood: still a refusal of what was read back — never leave it
             # confirmable by the next 好; read the change back, or ask what to change.
-            return self._correct(question, parse)
+            reply = self._correct(question, parse)
+            if reply.text.endswith(question.text) and self._open is not None \
+                    and self._open.ask.kind is CONFIRM:
+                # the change was not understood and the same words were read back: a yes now would do
+                # what the senior has just refused — ask what to change instead
+                question.correcting = True
+                return self._again(question, phrase("dialog.correct_what"))
+            return reply
         if question.correcting and intent in (IntentId.DIALOG_YES, IntentId.REMINDER_ACK):
             return self._again(question, phrase("dialog.correct_what"))  # '对' to '您想改成什么？'
 
@@ -754,6 +761,12 @@ class Dialog:
         """'今天的帮我报名' after hearing about 合唱团: the activities just spoken of come first.
         A bare '帮我报名' right after hearing about exactly one activity means that one (it is read
         back before anything is done); after several, '哪个活动？' is asked."""
+        if parse.slots.get("activity_id") and not names_day(parse.text):
+            listed = self._listed_session(parse)
+            if listed is not None:
+                slots = {k: v for k, v in parse.slots.items() if k not in ("date", "time", "part_of_day")}
+                return replace(parse, slots=dict(slots, activity_id=listed.id,
+                                                 date=listed.start.date().isoformat()))
         if parse.slots.get("activity_id") or parse.slots.get("category"):
             return parse
         if not any(parse.slots.get(k) for k in ("date", "time", "part_of_day")):
@@ -789,6 +802,22 @@ class Dialog:
         if fits and not said_day:  # '朝早嗰个' with two in the morning of the list: which of those two
             return replace(parse, slots=dict(slots, candidates=[act.id for act in fits]))
         return replace(parse, slots=dict(parse.slots, candidates=ids))
+
+    def _listed_session(self, parse: Parse) -> Optional[Activity]:
+        """'八段锦啦 九点嗰个' right after hearing next Monday's list: the session of that title in the list
+        (the one the words fit), not the next session of the title, when no day was said."""
+        named = self._store.activity(str(parse.slots["activity_id"]))
+        if named is None:
+            return None
+        spoken = (self._store.activity(i.id) for i in self._recent_list() if i.kind == "activity")
+        listed = [act for act in spoken if act is not None and act.title == named.title]
+        if not listed or any(act.id == named.id for act in listed):
+            return None
+        clock = spoken_clock(parse.text)
+        if clock is not None:
+            listed = [act for act in listed
+                      if act.start.hour % 12 == clock[0] % 12 and act.start.minute == clock[1]]
+        return listed[0] if len(listed) == 1 else None
 
     def _run(self, intent: IntentId, parse: Parse) -> Reply:
         if intent in _CATALOG_INTENTS and self.link.fetching_catalog():

@@ -88,8 +88,8 @@ class Vocabulary:
                                 or pos > 0 and text[pos - 1] == text[pos]):
                     continue  # 走一走 (not 周一), 晕晕地 (not 晕低): a word said twice is not misheard
 
-                if changed == length == 2 and word in self.strict:
-                    continue  # 下雨了 must not become 下娱乐: an entity word needs one character as heard
+                if changed == length == 2:
+                    continue  # 下雨了 is not 下娱乐, 系降糖药 not 时间糖药: one character must be as heard
                 if changed and locked and any(pos + i in locked and text[pos + i] != word[i]
                                               for i in range(length)):
                     continue
