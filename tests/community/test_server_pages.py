@@ -32,7 +32,8 @@ def test_family_manages_reminders_and_sees_acknowledgements(world: World) -> Non
     fam, home = world.client("fam_a"), world.ids["a"]
     assert "还没有提醒" in fam.get(f"/family/h/{home}/reminders").text
     bad = _post(fam, f"/family/h/{home}/reminders/new", content="吃降压药", time_of_day="", repeat="daily")
-    assert bad.status_code == 422 and "时间：请写成 08:00 这样的时间" in bad.text and 'value="吃降压药"' in bad.text
+    assert bad.status_code == 422 and "时间：请写成 08:00 这样的时间" in bad.text
+    assert 'value="吃降压药"' in bad.text
     assert "expected" not in bad.text  # the reason in plain Chinese, never the API's English detail
     made = _post(
         fam,
