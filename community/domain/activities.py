@@ -121,6 +121,17 @@ def update_activity(
     _ = actor.staff_community
     data = data.checked(now)
     activity = get_activity(session, actor, activity_id)
+    if not apply_update(session, activity, data, now):
+        raise Conflict(
+            f"名额：已经有 {activity.booked} 人报名，名额不能少于 {activity.booked}",
+            f"capacity {data.capacity} is below the {activity.booked} places already booked",
+        )
+    return activity
+
+
+def apply_update(session: Session, activity: Activity, data: ActivityInput, now: datetime) -> bool:
+    """Write checked data over an activity in one conditional update (capacity never below the places
+    booked, whatever a racing booking did); False, and nothing written, when it would be."""
     changed = rows_changed(
         session,
         update(Activity)
@@ -138,13 +149,10 @@ def update_activity(
         .execution_options(synchronize_session=False),
     )
     if changed != 1:
-        raise Conflict(
-            f"名额：已经有 {activity.booked} 人报名，名额不能少于 {activity.booked}",
-            f"capacity {data.capacity} is below the {activity.booked} places already booked",
-        )
+        return False
     session.refresh(activity)
     record_change(session, activity.community_id, None, Entity.ACTIVITY, activity.id, now)
-    return activity
+    return True
 
 
 def cancel_activity(

@@ -13,15 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import List, Optional, Set, Tuple
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..actors import Actor, community_zone
-from ..changes import record_change
 from ..clock import parse_hhmm, to_local
-from ..db import rows_changed
 from ..errors import InvalidInput, NotFound
-from ..models import Activity, ActivityCategory, ActivitySeries, ActivityStatus, Entity, SeriesSkip
+from ..models import Activity, ActivityCategory, ActivitySeries, ActivityStatus, SeriesSkip
 from . import activities
 from .activities import MAX_CAPACITY, ActivityInput
 
@@ -261,7 +259,7 @@ def update_series(
                 wanted.capacity,
                 wanted.description,
             )
-        if not _update_session(session, activity, wanted, now):
+        if not activities.apply_update(session, activity, wanted, now):
             change.kept.append(
                 (activity, f"已有 {activity.booked} 人报名，名额不能少于报名人数，这一场没有改")
             )
@@ -271,31 +269,6 @@ def update_series(
             change.updated.append(activity)
     _fill(session, actor, series, have, now, change)
     return change
-
-
-def _update_session(session: Session, activity: Activity, data: ActivityInput, now: datetime) -> bool:
-    """Conditional update (capacity never below the places booked); False when it would be."""
-    changed = rows_changed(
-        session,
-        update(Activity)
-        .where(Activity.id == activity.id, Activity.booked <= data.capacity)
-        .values(
-            title=data.title,
-            category=data.category,
-            description=data.description,
-            place=data.place,
-            starts_at=data.starts_at,
-            ends_at=data.ends_at,
-            capacity=data.capacity,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False),
-    )
-    if changed != 1:
-        return False
-    session.refresh(activity)
-    record_change(session, activity.community_id, None, Entity.ACTIVITY, activity.id, now)
-    return True
 
 
 def skip_day(session: Session, actor: Actor, series_id: str, day: date, now: datetime) -> Optional[Activity]:
