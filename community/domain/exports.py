@@ -74,7 +74,7 @@ def signups_csv(
             (PointsEntry.activity_id == Activity.id) & (PointsEntry.household_id == Booking.household_id),
         )
         .where(Activity.community_id == community_id, Booking.status == BookingStatus.CONFIRMED)
-        .order_by(Activity.starts_at, Activity.id, Booking.created_at, Household.elder_name, Booking.id)
+        .order_by(Activity.starts_at, Activity.id, Booking.created_at)
     )
     if activity_id is not None:
         query = query.where(Activity.id == get_activity(session, actor, activity_id).id)
