@@ -14,11 +14,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from intents.answer import carrier, read_answer
 from intents.schema import Activity, Catalog, IntentId, Parse
 
 from .clock import Clock
 from .config import Settings
-from .phrases import carrier, name, table
+from .phrases import name, table
 from .phrases import say as phrase
 from .records import OccurrenceStatus
 from .scheduler import acknowledge_open
@@ -276,6 +277,15 @@ class Dialog:
         now, catalog = self._clock.now(), self._catalog()
         self._heard = text
         parse = self._parser(text, now, catalog)
+        question = self._open
+        if question is not None and question.ask.kind is SLOT and not self._expired(question):
+            # '九点啦' after '几点提醒您吃药？': the fragment read as the answer to the question asked
+            ask = question.ask
+            words = (("content", str(ask.slots.get("content") or "")),
+                     ("service", name("service.names", str(ask.slots.get("service") or ""))))
+            answered = read_answer(text, parse, f"{ask.intent.value}/{ask.slot}", now, catalog, self._parser,
+                                   {k: v for k, v in words if v})
+            parse = answered if answered is not None else parse
         if parse.intent is IntentId.UNKNOWN and self._open is None:
             # An open question takes the best text as a free answer ('吃药'); otherwise a
             # recogniser alternative that means something beats a best guess that does not.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
 import yaml
 
@@ -34,12 +34,6 @@ def name(table: str, key: str) -> str:
     """A word from a nested table, e.g. name('service.names', 'checkup') → 体检; unknown → key."""
     words = _table().get(table) or {}
     return str(words.get(key, key))
-
-
-def carrier(key: str) -> Optional[str]:
-    """The carrier sentence for a follow-up answer, e.g. 'activity.book/activity_id' → '报名{answer}'."""
-    value = (_table().get("carrier") or {}).get(key)
-    return str(value) if value is not None else None
 
 
 def table(key: str) -> Dict[str, Any]:

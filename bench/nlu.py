@@ -13,6 +13,7 @@ import gc
 import json
 import logging
 import random
+import re
 import statistics
 import sys
 import time
@@ -83,6 +84,78 @@ def noisy_of(cases: List[Case]) -> List[Case]:
         noisy, _ = _noisy(text, slots, rng, table)
         out.append((noisy, now, intent, slots))
     return out
+
+
+# ---------------------------------------------------------------- turns of a conversation, in context
+
+_ASKS = ((re.compile(r"几点|什么时间|几时|钟数"), "time"),
+         (re.compile(r"哪天|哪一天|什么时候|边日|几号|哪日|上午还是|早上还是|下午还是|晚上还是"), "date"),
+         (re.compile(r"提醒您?什么|提醒你乜|做什么|什么事"), "content"),
+         (re.compile(r"什么服务|哪种服务|哪项服务|预约什么"), "service"),
+         (re.compile(r"哪个|哪一个|边个|哪一场|哪项|哪一项|哪一次"), "activity_id"))
+"""The speaker's question (a "# 小巢:" line of a conversation set) → the slot it waits for."""
+_PENDING = ("activity.book", "booking.cancel", "service.book", "reminder.create", "reminder.cancel",
+            "activity.query")
+_SLOT_FOR = {("reminder.create", "date"): "time", ("reminder.cancel", "activity_id"): "content",
+             ("service.book", "time"): "date", ("reminder.cancel", "time"): "content"}
+
+
+def expecting_of(question: str, pending: Optional[str]) -> Optional[str]:
+    """What the dialog would be waiting for after `question` about the request `pending`, as intent/slot."""
+    from intents.answer import carrier
+
+    if pending is None or not question.rstrip().endswith(("？", "?")):
+        return None
+    last = re.split(r"[。！!，,]", question.rstrip("？? "))[-1]
+    for pattern, slot in _ASKS:
+        if pattern.search(last):
+            key = f"{pending}/{_SLOT_FOR.get((pending, slot), slot)}"
+            return key if carrier(key) else None
+    return None
+
+
+def load_turns(path: Path) -> List[Tuple[Case, str, str]]:
+    """[(case, the speaker's line before it, conversation id)] of a conversation set; its lines are the
+    "# 小巢:" comments, which YAML drops, so they are read from the text beside the parsed cases."""
+    cases = load_blind(path)
+    questions, conv, said = [], "", ""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if stripped.startswith("conversation:"):
+            conv, said = stripped.split(":", 1)[1].strip(), ""
+        elif stripped.startswith("# 小巢:"):
+            said = stripped.split(":", 1)[1].strip()
+        elif stripped.startswith("- ["):
+            questions.append((said, conv))
+            said = ""
+    if len(questions) != len(cases):
+        raise ValueError(f"{path.name}: {len(cases)} cases but {len(questions)} case lines")
+    return [(case, q, c) for case, (q, c) in zip(cases, questions, strict=True)]
+
+
+def score_turns(turns: List[Tuple[Case, str, str]], catalog: Catalog,
+                noisy: bool = False) -> Tuple[float, float, List[str]]:
+    """Our parser over each conversation in order, each turn read with the question before it (the
+    request it is about is the last one we understood in that conversation, as in the dialog)."""
+    cases = noisy_of([t[0] for t in turns]) if noisy else [t[0] for t in turns]
+    intent_ok = slots_ok = 0
+    misses = []
+    pending: Optional[str] = None
+    last_conv = None
+    for (text, now, intent, slots), (_, question, conv) in zip(cases, turns, strict=True):
+        if conv != last_conv:
+            pending, last_conv = None, conv
+        expecting = expecting_of(question, pending)
+        got = parse(text, now, catalog, expecting=expecting)
+        got_intent, got_slots = got.intent.value, dict(got.slots)
+        if got_intent in _PENDING:
+            pending = got_intent
+        intent_ok += got_intent == intent
+        slots_ok += got_slots == slots
+        if got_intent != intent or got_slots != slots:
+            misses.append(f"{text!r} @{now:%m-%dT%H:%M} [{expecting}]: got {got_intent} {got_slots}; "
+                          f"want {intent} {slots}")
+    return intent_ok / len(cases), slots_ok / len(cases), misses
 
 
 def _slot_value(value: Any) -> Any:
@@ -372,8 +445,14 @@ def report_blind(catalog: Catalog, misses: bool) -> None:
         cases = load_blind(path)
         noisy = noisy_of(cases)
         for name, system in (("intents (ours)", ours), ("hassil " + _hassil_version(), Hassil())):
-            ci, cs, cmiss = score(system, cases, catalog)
-            ni, ns, nmiss = score(system, noisy, catalog)
+            if path.name.endswith("_conv.yaml") and system is ours:
+                # turns of a conversation: each read with the speaker's question before it
+                turns = load_turns(path)
+                ci, cs, cmiss = score_turns(turns, catalog)
+                ni, ns, nmiss = score_turns(turns, catalog, noisy=True)
+            else:
+                ci, cs, cmiss = score(system, cases, catalog)
+                ni, ns, nmiss = score(system, noisy, catalog)
             rows.append((name, path.name, len(cases), ci, cs, 1 - len(cmiss) / len(cases),
                          ni, ns, 1 - len(nmiss) / len(noisy)))
             if misses and name.startswith("intents"):

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, List, Optional, TextIO
 
+from intents.answer import expecting_key
 from intents.errors import CatalogError
 from intents.parser import parse
 from intents.schema import Catalog, IntentId, Parse, read_catalog
@@ -27,11 +28,18 @@ def _now(value: str) -> datetime:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM-DDTHH:MM, got {value!r}") from exc
 
 
-def _one(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
+def _expecting(value: str) -> str:
+    try:
+        return expecting_key(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _one(text: str, now: datetime, catalog: Optional[Catalog], expecting: Optional[str] = None) -> Parse:
     # Arguments that were not UTF-8 arrive as lone surrogates, which no UTF-8 stream can print.
     text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     try:
-        return parse(text[:MAX_LINE_CHARS], now, catalog)
+        return parse(text[:MAX_LINE_CHARS], now, catalog, expecting=expecting)
     except Exception:  # one bad utterance must not stop a stream of them
         _LOGGER.exception("cannot parse %r", text[:80])
         return Parse(text=text[:MAX_LINE_CHARS], intent=IntentId.UNKNOWN)
@@ -59,7 +67,7 @@ def _run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     now = args.now or datetime.now().replace(second=0, microsecond=0)
     texts = args.text if args.text else _lines(stdin)
     for text in texts:
-        result = _one(text, now, catalog)
+        result = _one(text, now, catalog, args.expecting)
         stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
         stdout.flush()
     return 0
@@ -75,6 +83,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     cmd.add_argument("--now", type=_now, default=None,
                      help="local time YYYY-MM-DDTHH:MM (default: the clock)")
     cmd.add_argument("--catalog", type=Path, default=None, help='JSON file {"activities": [...]}')
+    cmd.add_argument("--expecting", type=_expecting, default=None, metavar="INTENT/SLOT",
+                     help="the question the speaker asked (reminder.create/time): a fragment that means "
+                          "nothing alone is read as its answer")
     cmd.add_argument("--debug", action="store_true", dest="debug_sub", help="Print DEBUG messages to stderr")
     cmd.add_argument("text", nargs="*", help="utterances; none → read stdin")
     args = parser.parse_args(argv)

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Dict, List, Optional, Tuple
 
 from intents import classifier
+from intents.answer import read_answer
 from intents.cues import match_cues
 from intents.demo import demo_catalog
 from intents.emergency import assess
@@ -238,15 +239,27 @@ def analyse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Tupl
     return norm, Analysis(norm.folded, canon, spec, entities, skeleton, spans, index)
 
 
-def parse(text: str, now: datetime, catalog: Optional[Catalog] = None) -> Parse:
+def parse(text: str, now: datetime, catalog: Optional[Catalog] = None, expecting: Optional[str] = None,
+          fill: Optional[Dict[str, str]] = None) -> Parse:
     """Understand one utterance.
 
     text: recogniser output, e.g. "明天 下午 三点 提醒 我 吃药".
     now: naive local wall-clock time that relative time words resolve against.
     catalog: the activities to match titles and categories against; None → demo_catalog(now).
+    expecting: the question the speaker is waiting on, as intent/slot ("reminder.create/time"): a
+        fragment that means nothing alone ("九点啦") is read as its answer (intents/answer.py).
+    fill: the pending request's words for the question's carrier sentence ({"content": "吃药"}).
     """
     if now.tzinfo is not None:
         now = now.replace(tzinfo=None)
+    alone = _parse(text, now, catalog)
+    if expecting is None:
+        return alone
+    answered = read_answer(text, alone, expecting, now, catalog, _parse, fill)
+    return answered if answered is not None else alone
+
+
+def _parse(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
     norm, found_all = analyse(text, now, catalog)
     model = _model()
     canon = norm.core

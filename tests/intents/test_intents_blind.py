@@ -19,6 +19,7 @@ from intents import Catalog, IntentId, parse
 from intents.emergency import assess
 from intents.lexical import fold
 from intents.normalize import clean, normalize
+from tests.fakes import bench_module
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CATALOG = Catalog.load(DATA / "catalog.json")
@@ -46,6 +47,11 @@ def labelled(intent: str, slots: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _score(name: str) -> Tuple[float, float, int]:
+    if name.endswith("_conv.yaml"):
+        # turns of a conversation are read with the speaker's question before them, as bench/nlu.py does
+        intent_acc, slot_acc, _ = bench_module("nlu").score_turns(bench_module("nlu").load_turns(DATA / name),
+                                                                  CATALOG)
+        return intent_acc, slot_acc, 0
     cases = _cases(name)
     intent_ok = slots_ok = wrong_actions = 0
     for text, now, intent, slots in cases:
@@ -58,19 +64,19 @@ def _score(name: str) -> Tuple[float, float, int]:
 
 @pytest.mark.parametrize(("name", "intent_min", "slots_min"), [
     ("blind_a.yaml", 0.97, 0.95),
-    ("blind_a_conv.yaml", 0.97, 0.93),
+    ("blind_a_conv.yaml", 0.98, 0.98),
     ("blind_b.yaml", 0.97, 0.95),
-    ("blind_b_conv.yaml", 0.95, 0.93),
+    ("blind_b_conv.yaml", 0.98, 0.98),
     ("blind_d.yaml", 0.97, 0.95),
-    ("blind_d_conv.yaml", 0.95, 0.93),
+    ("blind_d_conv.yaml", 0.98, 0.97),
     ("blind_f.yaml", 0.98, 0.96),
-    ("blind_f_conv.yaml", 0.98, 0.96),
+    ("blind_f_conv.yaml", 0.99, 0.97),
     ("blind_h.yaml", 0.98, 0.96),
-    ("blind_h_conv.yaml", 0.97, 0.95),
+    ("blind_h_conv.yaml", 0.98, 0.96),
     ("blind_j.yaml", 0.98, 0.96),
-    ("blind_j_conv.yaml", 0.96, 0.93),
+    ("blind_j_conv.yaml", 0.97, 0.96),
     ("blind_l.yaml", 0.98, 0.96),
-    ("blind_l_conv.yaml", 0.92, 0.90),
+    ("blind_l_conv.yaml", 0.96, 0.94),
 ])
 def test_blind_sets_stay_at_their_figures(name: str, intent_min: float, slots_min: float) -> None:
     intent_acc, slot_acc, _ = _score(name)

@@ -1,0 +1,102 @@
+"""A fragment read as the answer to the speaker's open question ("几点？" → "九点啦").
+
+On its own "九点啦" is no request at all; said after "几点提醒您吃药？" it is the time of that reminder.
+The caller names what it is waiting for as ``intent/slot`` (``reminder.create/time``); the fragment is
+parsed inside the sentence the question came from (the carrier, ``data/zh/carriers.yaml``) and only
+the slots the senior actually spoke are kept: the carrier's own words (提醒我做事) and the days the
+time rules would fill in (a bare 九点 has no spoken date) are the dialog's to add, not the words'.
+
+A reading of its own wins whenever the utterance has one: a new request (明天有什么活动), a yes or no,
+a correction, an emergency. Only an utterance that means nothing alone, or a bare name or time that
+would otherwise be read as a question about it (书法班 → activity.query), becomes the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from functools import lru_cache
+from typing import Callable, Dict, Optional
+
+import yaml
+
+from intents.normalize import normalize
+from intents.schema import Catalog, IntentId, Parse
+from intents.templates import DATA_DIR
+from intents.timeparse import parse_time
+
+CARRIERS_FILE = DATA_DIR / "carriers.yaml"
+_NEUTRAL = {"content": "做事", "service": "体检"}
+"""What fills a carrier's other placeholders when the caller does not know them."""
+_FRAGMENT_READINGS = (IntentId.UNKNOWN, IntentId.ACTIVITY_QUERY)
+"""Readings a bare name or time gets alone that an answer replaces: 书法班 → a question about it."""
+_QUESTION = re.compile(r"吗|什么|几点|几号|哪|多少|有没有|有冇|点样|咩|乜|边个|边度|几时|呢")
+_TRAILING = re.compile(r"(?:的|那个|嗰个|那场|嗰场|嘅|那次|啦|喇|吧|啊|呀|咯|嘞|囉|罗)+$")
+_SPAN = re.compile(r"点.*[到至]")
+"""从八点到晚上八点: the bounds of an interval reminder, not one time."""
+_KEYS = {"time": ("time",), "date": ("date", "date_range", "part_of_day"), "content": ("content",),
+         "service": ("service",), "activity_id": ("activity_id", "category")}
+"""Which slots answer which question: 'which day?' is answered by 听日下昼 too."""
+_TIME_WORDS = {"date": "date", "date_range": "date_range", "time": "clock", "part_of_day": "part_of_day"}
+
+Parser = Callable[..., Parse]
+
+
+@lru_cache(maxsize=1)
+def _carriers() -> Dict[str, str]:
+    with open(CARRIERS_FILE, encoding="utf-8") as handle:
+        return {str(k): str(v) for k, v in (yaml.safe_load(handle) or {}).items()}
+
+
+def carrier(key: str) -> Optional[str]:
+    """The carrier sentence of a question, e.g. 'activity.book/activity_id' → '报名{answer}'; None if none."""
+    return _carriers().get(key)
+
+
+def expecting_key(value: str) -> str:
+    """Check an ``intent/slot`` name; ValueError with the known names when there is no such carrier."""
+    if value not in _carriers():
+        raise ValueError(f"no carrier for {value!r}; known: {', '.join(sorted(_carriers()))}")
+    return value
+
+
+def read_answer(text: str, alone: Parse, expecting: str, now: datetime, catalog: Optional[Catalog],
+                parse: Parser, fill: Optional[Dict[str, str]] = None) -> Optional[Parse]:
+    """The fragment as the answer to `expecting`, or None when it is not one (the reading alone stands).
+
+    alone: the utterance parsed without context. fill: the pending request's own words for the
+    carrier's other placeholders (content, service); neutral words otherwise.
+    """
+    template = carrier(expecting)
+    if template is None:
+        return None
+    intent_name, slot = expecting.split("/", 1)
+    intent = IntentId(intent_name)
+    if alone.intent not in _FRAGMENT_READINGS or alone.intent is intent:
+        return None
+    answer = normalize(text).core
+    if alone.intent is not IntentId.UNKNOWN and _QUESTION.search(answer):
+        return None  # '书法班几点开始' is a question, not the answer '书法班'
+    answer = _TRAILING.sub("", answer) or answer
+    words = dict(_NEUTRAL, **(fill or {}))
+    if intent is IntentId.REMINDER_CREATE and _SPAN.search(answer):
+        window = parse((carrier("reminder.create/window") or "").format(answer=answer, **words), now, catalog)
+        if window.slots.get("from") and window.slots.get("until"):
+            return Parse(text=alone.text, intent=intent,
+                         slots={"from": window.slots["from"], "until": window.slots["until"]}, confidence=0.9)
+    inside = parse(template.format(answer=answer, **words), now, catalog)
+    if inside.intent is not intent:
+        return None
+    own = parse(template.format(answer="", **words), now, catalog).slots
+    slots = {k: v for k, v in inside.slots.items() if v not in (None, "", []) and own.get(k) != v}
+    spoken = parse_time(answer, now)
+    for key, attr in _TIME_WORDS.items():
+        if key in slots and not getattr(spoken, attr):
+            slots.pop(key)  # filled in by the time rules, not said: 九点 has no date
+    if slot == "correct":
+        wanted = tuple(k for keys in _KEYS.values() for k in keys)
+    else:
+        wanted = _KEYS.get(slot, (slot,))
+    if not any(k in slots for k in wanted):
+        return None
+    return Parse(text=alone.text, intent=intent, slots=slots, confidence=min(inside.confidence, 0.9))
