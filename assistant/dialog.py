@@ -187,6 +187,29 @@ def ordinal(text: str) -> Optional[int]:
     return value - 1 if value else None
 
 
+_SWAP = re.compile(r"^(?:唔系|不是|不对|唔啱|错了|错咗)[，,]?(.{1,8}?)[，,]?(?:系|是)(.{2,})$")
+_MESSAGE_END = re.compile(r"[啊呀啦喇嘞咯吧。，,!！]+$")
+
+
+def _same_request(before: Ask, after: Ask) -> bool:
+    """The read-back after a correction asks about the very same thing as before it."""
+    before = before.inner if before.kind is RESUME and before.inner else before
+    def plain(slots: Dict[str, Any]) -> Dict[str, Any]:
+        return {k: v for k, v in slots.items() if k not in ("corrected", "confirmed")}
+    return before.intent is after.intent and plain(before.slots) == plain(after.slots)
+
+
+def _new_message(heard: str) -> str:
+    """The message a correction says instead ('唔系公园 系去咗街市' → '去咗街市'), as heard; '' if none."""
+    text = re.sub(r"\s+", "", heard)
+    swapped = _SWAP.match(text)
+    rest = swapped.group(2) if swapped else _CORRECTION_WORDS.sub("", text)
+    if rest == text:
+        return ""  # no correction word: not a new message
+    rest = _MESSAGE_END.sub("", rest)
+    return rest if len(rest) >= 2 else ""
+
+
 def _names_when(text: str) -> bool:
     """Whether a fragment says a day, a part of day or a clock time ('八点', '听日朝早')."""
     return spoken_clock(text) is not None or names_day(text) or spoken_part(text) is not None
@@ -384,7 +407,7 @@ class Dialog:
             # confirmable by the next 好; read the change back, or ask what to change.
             reply = self._correct(question, parse)
             if reply.text.endswith(question.text) and self._open is not None \
-                    and self._open.ask.kind is CONFIRM:
+                    and self._open.ask.kind is CONFIRM and _same_request(question.ask, self._open.ask):
                 # the change was not understood and the same words were read back: a yes now would do
                 # what the senior has just refused — ask what to change instead
                 question.correcting = True
@@ -562,6 +585,13 @@ class Dialog:
         if ask.kind in (MORE, SUGGEST):
             self._open = None
             return self._reparse(fragment)
+        if ask.intent is IntentId.MESSAGE_SEND:
+            content = _new_message(self._heard)
+            if content:
+                # '唔系 我话叫佢今晚买啲苹果返嚟': the message itself said again, as heard — read back
+                self._open = None
+                slots = {k: v for k, v in ask.slots.items() if k != "confirmed"}
+                return self._run(ask.intent, Parse(content, ask.intent, dict(slots, content=content), 1.0))
         found = {k: v for k, v in parse.slots.items() if v not in (None, "", [])}
         if not found:
             found = self._fragment_slots(ask, fragment)
@@ -684,7 +714,7 @@ class Dialog:
             if picked is not None:
                 return picked
         if intent is IntentId.UNKNOWN and ordinal(parse.text) is not None \
-                and not _ORDINAL.sub("", parse.text).strip("的嘅个啊呀吧咯。，, ") \
+                and not _ORDINAL.sub("", parse.text).strip("的嘅个啊呀吧咯啦喇嘞囉罗哦。，, ") \
                 and any(item.kind == "activity" for item in self._recent_list()):
             # A bare '第二个' right after a list of activities: that one, read back as a sign-up (a
             # question, never an action).

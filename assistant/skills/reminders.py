@@ -247,6 +247,13 @@ def _names(content: str, reminder_content: str) -> bool:
     return bool(thing and other) and (_subsequence(thing, other) or _subsequence(other, thing))
 
 
+def _shares_word(content: str, reminder_content: str) -> bool:
+    """'去复诊医生改了期' and '去医院复诊' share 复诊: two characters of the thing, side by side in both."""
+    thing, other = _VERB.sub("", content), _VERB.sub("", reminder_content)
+    pairs = {thing[i:i + 2] for i in range(len(thing) - 1)}
+    return any(other[i:i + 2] in pairs for i in range(len(other) - 1))
+
+
 def _matches(reminder: Reminder, slots: Dict[str, Any]) -> bool:
     content = str(slots.get("content") or "")
     at = slot_time(slots)
@@ -270,7 +277,15 @@ def cancel(parse: Parse, store: Store, clock: Clock) -> Answer:
     if slots.get("reminder_id"):
         items = [r for r in items if r.id == slots["reminder_id"]]
     elif slots.get("content") or slots.get("time"):
-        items = [r for r in items if _matches(r, slots)]
+        matched = [r for r in items if _matches(r, slots)]
+        if not matched and slots.get("content"):
+            # the content as said carries a remark (去复诊 医生改咗期): a reminder whose words it shares
+            # is the one meant when it is the only one — read back before anything is cancelled
+            at = slot_time(slots)
+            near = [r for r in items if _shares_word(str(slots["content"]), r.content)
+                    and (at is None or r.at == at)]
+            matched = near if len(near) == 1 else []
+        items = matched
     elif slots.get("candidates"):
         items = [r for r in items if r.id in slots["candidates"]] or items
     if not items:
