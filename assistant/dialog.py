@@ -723,6 +723,8 @@ class Dialog:
                 return picked
         if intent is IntentId.ACTIVITY_BOOK:
             parse = self._narrow(parse)
+        elif intent is IntentId.ACTIVITY_QUERY:
+            parse = self._as_listed(parse)
         parse, intent = self._in_context(parse, intent)
         if intent in SKILLS:
             return self._run(intent, parse)
@@ -797,16 +799,24 @@ class Dialog:
         return self._run(IntentId.BOOKING_CANCEL,
                          Parse(parse.text, IntentId.BOOKING_CANCEL, {"booking_id": booking_id}, 1.0))
 
-    def _narrow(self, parse: Parse) -> Parse:
-        """'今天的帮我报名' after hearing about 合唱团: the activities just spoken of come first.
-        A bare '帮我报名' right after hearing about exactly one activity means that one (it is read
-        back before anything is done); after several, '哪个活动？' is asked."""
+    def _as_listed(self, parse: Parse) -> Parse:
+        """A title named with no day right after a list that had it: that session, not the next one
+        ('15号下昼有冇象棋' … '象棋几点开始啊' asks about the 15th)."""
         if parse.slots.get("activity_id") and not names_day(parse.text):
             listed = self._listed_session(parse)
             if listed is not None:
                 slots = {k: v for k, v in parse.slots.items() if k not in ("date", "time", "part_of_day")}
                 return replace(parse, slots=dict(slots, activity_id=listed.id,
                                                  date=listed.start.date().isoformat()))
+        return parse
+
+    def _narrow(self, parse: Parse) -> Parse:
+        """'今天的帮我报名' after hearing about 合唱团: the activities just spoken of come first.
+        A bare '帮我报名' right after hearing about exactly one activity means that one (it is read
+        back before anything is done); after several, '哪个活动？' is asked."""
+        listed = self._as_listed(parse)
+        if listed is not parse:
+            return listed
         if parse.slots.get("activity_id") or parse.slots.get("category"):
             return parse
         if not any(parse.slots.get(k) for k in ("date", "time", "part_of_day")):

@@ -302,12 +302,33 @@ def _parse(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
         source = heard if len(heard) == len(canon) else canon
     slots = _slots(intent, model.specs[intent].slots, canon, now, a.spec, a.entities, found, a.spans, a.index,
                    source)
+    _fill_missing(intent, slots, a)
+    _LOGGER.debug("%r → %s via %s", canon, intent.value, source_kind)
+    return Parse(text=canon, intent=intent, slots=slots, confidence=round(confidence, 3))
+
+
+def _fill_missing(intent: IntentId, slots: Dict[str, Any], a: Analysis) -> None:
+    """The service or the content that the slot rules missed, from the words around the time words."""
+    if intent is IntentId.SERVICE_BOOK and "service" not in slots:
+        service = _service_across_time(a)
+        if service:
+            slots["service"] = service
     if intent in _CONTENT_FALLBACK and "content" not in slots:
         content = _content_fallback(intent, a)
         if content:
             slots["content"] = content
-    _LOGGER.debug("%r → %s via %s", canon, intent.value, source_kind)
-    return Parse(text=canon, intent=intent, slots=slots, confidence=round(confidence, 3))
+
+
+def _service_across_time(a: Analysis) -> Optional[str]:
+    """The service word split by the time words said inside it: 订听日晏昼嘅饭 is 订饭 for tomorrow noon."""
+    skip = set()
+    for start, end in a.spec.spans:
+        skip.update(range(start, end))
+        if a.canon[end:end + 1] == "的":
+            skip.add(end)
+    rest = "".join(ch for i, ch in enumerate(a.canon) if i not in skip)
+    found = [e.value for e in a.index.find(rest, ()) if e.kind == "service"]
+    return found[0] if found else None
 
 
 def _decide(a: Analysis) -> Tuple[Optional[IntentId], Optional[Template], Any, float, str]:

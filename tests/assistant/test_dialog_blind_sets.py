@@ -27,7 +27,9 @@ def _runner() -> Any:
 @pytest.mark.parametrize(("name", "share"), [
     ("dialog_c.yaml", 0.97), ("dialog_e.yaml", 0.96), ("dialog_g.yaml", 0.97), ("dialog_i.yaml", 0.95),
     ("dialog_k.yaml", 0.95), ("dialog_m.yaml", 0.97), ("dialog_n.yaml", 0.96),
-    ("dialog_o.yaml", 0.94),
+    ("dialog_o.yaml", 0.95),
+    ("dialog_q.yaml", 0.96),
+    ("dialog_r.yaml", 0.95),
 ])
 def test_blind_dialog_set_has_no_unsafe_turn_and_keeps_its_figure(name: str, share: float) -> None:
     runner = _runner()
@@ -38,5 +40,5 @@ def test_blind_dialog_set_has_no_unsafe_turn_and_keeps_its_figure(name: str, sha
 
 def test_every_blind_dialog_set_is_guarded() -> None:
     guarded = {"dialog_c.yaml", "dialog_e.yaml", "dialog_g.yaml", "dialog_i.yaml", "dialog_k.yaml",
-               "dialog_m.yaml", "dialog_n.yaml", "dialog_o.yaml"}
+               "dialog_m.yaml", "dialog_n.yaml", "dialog_o.yaml", "dialog_q.yaml", "dialog_r.yaml"}
     assert {p.name for p in DATA.glob("dialog_*.yaml")} == guarded

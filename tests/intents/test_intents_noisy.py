@@ -102,10 +102,13 @@ def test_noisy_variants_of_the_emergency_sets_keep_their_safety() -> None:
     assert len(found) >= 0.98 * len(pos)
 
 
-@pytest.mark.parametrize("name", ["blind_a.yaml", "blind_b.yaml", "blind_d.yaml", "blind_f.yaml",
-                                  "blind_h.yaml", "blind_j.yaml", "blind_l.yaml"])
-def test_noisy_variants_of_the_blind_sets_stay_at_their_figures(name: str) -> None:
+@pytest.mark.parametrize(("name", "intent_min", "slots_min"), [
+    ("blind_a.yaml", 0.96, 0.90), ("blind_b.yaml", 0.96, 0.90), ("blind_d.yaml", 0.96, 0.90),
+    ("blind_f.yaml", 0.96, 0.90), ("blind_h.yaml", 0.96, 0.90), ("blind_j.yaml", 0.96, 0.90),
+    ("blind_l.yaml", 0.96, 0.90), ("blind_p.yaml", 0.94, 0.91)])
+def test_noisy_variants_of_the_blind_sets_stay_at_their_figures(name: str, intent_min: float,
+                                                                 slots_min: float) -> None:
     bench = _bench()
     cases = bench.noisy_of(bench.load_blind(ROOT / "tests" / "data" / name))
     intent, slots, _ = bench.score(bench.ours, cases, CATALOG)
-    assert intent >= 0.96 and slots >= 0.90, (intent, slots)
+    assert intent >= intent_min and slots >= slots_min, (intent, slots)
