@@ -304,7 +304,7 @@ class Dialog:
         if question is not None and question.ask.kind is SLOT and not self._expired(question):
             # '九点啦' after '几点提醒您吃药？': the fragment read as the answer to the question asked
             ask = question.ask
-            words = (("content", str(ask.slots.get("content") or "")),
+            words = (("content", str(ask.slots.get("content") or "")), ("to", str(ask.slots.get("to") or "")),
                      ("service", name("service.names", str(ask.slots.get("service") or ""))))
             answered = read_answer(text, parse, f"{ask.intent.value}/{ask.slot}", now, catalog, self._parser,
                                    {k: v for k, v in words if v})
@@ -512,7 +512,7 @@ class Dialog:
             return {}
         service = name("service.names", str(pending.slots.get("service") or ""))
         answer = re.sub(r"(?:的|那个|嗰个|那场|嗰场|嘅|那次)+$", "", answer.strip("。！!，, ")) or answer
-        text = template.format(answer=answer, service=service,
+        text = template.format(answer=answer, service=service, to=pending.slots.get("to") or "女儿",
                                content=pending.slots.get("content") or "做事")
         parse = self._parser(text, self._clock.now(), self._catalog())
         if parse.intent is not pending.intent:

@@ -26,7 +26,7 @@ from intents.templates import DATA_DIR
 from intents.timeparse import parse_time
 
 CARRIERS_FILE = DATA_DIR / "carriers.yaml"
-_NEUTRAL = {"content": "做事", "service": "体检"}
+_NEUTRAL = {"content": "做事", "service": "体检", "to": "女儿"}
 """What fills a carrier's other placeholders when the caller does not know them."""
 _FRAGMENT_READINGS = (IntentId.UNKNOWN, IntentId.ACTIVITY_QUERY)
 """Readings a bare name or time gets alone that an answer replaces: 书法班 → a question about it."""
@@ -34,8 +34,8 @@ _QUESTION = re.compile(r"吗|什么|几点|几号|哪|多少|有没有|有冇|�
 _TRAILING = re.compile(r"(?:的|那个|嗰个|那场|嗰场|嘅|那次|啦|喇|吧|啊|呀|咯|嘞|囉|罗)+$")
 _SPAN = re.compile(r"点.*[到至]")
 """从八点到晚上八点: the bounds of an interval reminder, not one time."""
-_KEYS = {"time": ("time",), "date": ("date", "date_range", "part_of_day"), "content": ("content",),
-         "service": ("service",), "activity_id": ("activity_id", "category")}
+_KEYS = {"repeat": ("repeat",), "time": ("time",), "date": ("date", "date_range", "part_of_day"),
+         "content": ("content",), "service": ("service",), "activity_id": ("activity_id", "category")}
 """Which slots answer which question: 'which day?' is answered by 听日下昼 too."""
 _TIME_WORDS = {"date": "date", "date_range": "date_range", "time": "clock", "part_of_day": "part_of_day"}
 

@@ -76,6 +76,10 @@ _CORRECTION = re.compile(
 _CORRECT_CONTENT_MAX = 6
 _LEADING_NO = re.compile(r"^(?:不用|不要|不需要|算了|没事|不了|先不|暂时不)")
 """An answer that starts with a no and goes on about something else (唔使，我瞓阵就好)."""
+_YES_START = re.compile(r"^\s*(?:(?:呃|那个|就是|啊|哦|嗯|噢|喔)\s*)*"
+                        r"(?:嗯|是|对|好|得|要|可以|行|没错|没有错|冇错|当然|啱|ok|okay)", re.IGNORECASE)
+_YES_SOUNDS = {spelled(word) for word in "是系对好得要嗯行"}
+"""A yes word as a recogniser may write it (德 for 得, 袭 for 系): by its folded sound."""
 _LEADING_YES = re.compile(r"^\s*(?:系|是|对|好|得|要|冇错|没错)(?:啊|呀|啦|喇|嘅|的|呢)?[\s,，。.!！]+\S")
 _LEADING_THANKS = re.compile(r"^\s*(?:多谢|谢谢|唔该)(?:晒|你|你啊|晒你)?[\s,，。.!！]+\S")
 """An answer said first, then a remark (系啊，那天我孙子生日 / 多谢你，我会着多件衫): the answer counts,
@@ -303,6 +307,8 @@ def _parse(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
     slots = _slots(intent, model.specs[intent].slots, canon, now, a.spec, a.entities, found, a.spans, a.index,
                    source)
     _fill_missing(intent, slots, a)
+    if intent is IntentId.REMINDER_CREATE and slots.get("content"):
+        slots["content"] = _cut_at_pause(text, canon, str(slots["content"]))
     _LOGGER.debug("%r → %s via %s", canon, intent.value, source_kind)
     return Parse(text=canon, intent=intent, slots=slots, confidence=round(confidence, 3))
 
@@ -438,6 +444,9 @@ def _supported(intent: IntentId, a: Analysis, learned: bool = False) -> bool:
     evidence = _RISKY.get(intent)
     if evidence is not None and evidence.search(a.heard) is None:
         return False
+    if learned and intent is IntentId.DIALOG_YES and not (
+            _YES_START.match(a.heard) or _YES_START.match(a.canon) or spelled(a.canon[:1]) in _YES_SOUNDS):
+        return False  # a yes confirms what was read back: only when the words start with one (今天是我生日)
     if intent in (IntentId.ACTIVITY_BOOK, IntentId.SERVICE_BOOK) and _NOT_WANTED.search(a.heard):
         return False  # 唔好 我唔想报: a refusal, never a booking
     if intent is IntentId.BOOKING_CANCEL and _KEEP.search(a.heard):
@@ -816,6 +825,27 @@ def _content_slot(intent: IntentId, found: Any, spans: List[Tuple[int, int]], so
     if content and intent is IntentId.REMINDER_CREATE:
         content = _trimmed(intent, _without_narration(content))
     return content
+
+
+def _cut_at_pause(text: str, canon: str, content: str) -> str:
+    """A reminder's content ends at the senior's pause when the recogniser wrote pauses as spaces between
+    phrases (凌晨五点提醒我煲粥 个孙朝早要返学 → 煲粥): what follows the pause is the reason, not the thing.
+    Word-by-word spacing (提醒 我 吃药) is not a pause: then every phrase is short."""
+    chunks = text.split()
+    if len(chunks) < 2 or sum(len(chunk) >= 3 for chunk in chunks) < len(chunks) - 1:
+        return content
+    start = canon.find(content)
+    if start < 0:
+        return content
+    for k in range(1, len(chunks)):
+        end = len(normalize("".join(chunks[:k])).core)
+        if start + 2 <= end <= start + len(content) - 3 and _STORY_START.match(content, end - start):
+            return content[:end - start]
+    return content
+
+
+_STORY_START = re.compile(r"我|个|医生|他|她|佢|因为|怕|惊|老伴|阿|孙|女儿|儿子|成日|平时|不然|唔系|不是")
+"""How the story after a pause starts (个孙朝早要返学, 医生话…); not 要去医院排队挂号: what it is for."""
 
 
 _NARRATION = re.compile(r"(?<![给同跟和对叫])(?:我|个孙|个女|个仔|医生|他|她)[^说讲]{0,4}?(?:说|讲|紧|怕|惊)")

@@ -80,3 +80,24 @@ def test_cli_expecting_flag() -> None:
     bad = subprocess.run([sys.executable, "-m", "intents", "parse", "--expecting", "weather/city", "好"],
                          capture_output=True, cwd=ROOT, timeout=60, check=False)
     assert bad.returncode == 2 and b"no carrier" in bad.stderr
+
+
+@pytest.mark.parametrize(("text", "content"), [
+    ("凌晨五点提醒我煲粥 个孙朝早要返学", "煲粥"),                    # the story after the pause
+    ("每日朝早八点提醒我食降压药 医生话唔食唔得", "吃降压药"),
+    ("听日凌晨五点提醒我起身 要去医院排队挂号", "起床要去医院排队挂号"),  # what it is for stays
+    ("提醒 我 明天 八点 吃 降压药", "吃降压药"),                       # word-by-word spacing is no pause
+])
+def test_a_reminder_ends_at_the_pause_before_a_story(text: str, content: str) -> None:
+    got = parse(text, EVENING, CATALOG)
+    assert got.intent is IntentId.REMINDER_CREATE and got.slots["content"] == content
+
+
+@pytest.mark.parametrize("text", ["今天是我生日", "我个孙今日考试", "琴日落雨"])
+def test_the_scorer_never_hears_a_yes_without_a_yes_word(text: str) -> None:
+    assert parse(text, EVENING, CATALOG).intent is not IntentId.DIALOG_YES
+
+
+@pytest.mark.parametrize("text", ["系啊", "好 多谢", "嗯 得啦", "德"])
+def test_yes_words_still_say_yes(text: str) -> None:
+    assert parse(text, EVENING, CATALOG).intent is IntentId.DIALOG_YES
