@@ -477,7 +477,11 @@ class Dialog:
         filled = {k: v for k, v in parse.slots.items() if v not in (None, "", [])}
         if pending.slot == "anchor" and meal_of(parse.text):  # '晚饭' answering '是哪顿饭？'
             filled = {"anchor": meal_of(parse.text)}
-        if pending.slot == "content" and intent not in _NEW_REQUESTS and not _QUESTION.search(parse.text):
+        if pending.slot == "content" and intent is pending.intent and parse.slots.get("content"):
+            # '咁帮我留言俾阿仔 叫佢返嚟食晚饭' answering '您想跟儿子说什么？': the request said again
+            # whole — its content, not every word of it
+            filled = {k: v for k, v in parse.slots.items() if v not in (None, "", [])}
+        elif pending.slot == "content" and intent not in _NEW_REQUESTS and not _QUESTION.search(parse.text):
             # '给孙子打电话' / '去体检' answering '要提醒您什么？' is what to be reminded of, whatever
             # intent the words alone would have; a question ('现在几点') is a new request.
             filled = {"content": parse.text.strip("。！!，, ")}

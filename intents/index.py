@@ -59,9 +59,13 @@ class Vocabulary:
         """Entity words (titles, categories, services) that count double in the segmentation: 有没有呵唱
         is 有没有 + 合唱, not the template run 有没有和 + 唱."""
         self._words: Dict[Tuple[str, ...], str] = {}
+        self._same: Set[str] = set()
+        """Every known word, also those that sound like an earlier one (吃完饭 / 吃晚饭): heard as
+        said, a known word is never turned into its homophone."""
         for word in words:
             if len(word) >= 2:
                 self._words.setdefault(keys(word), word)
+                self._same.add(word)
         self.max_len = max((len(k) for k in self._words), default=2)
 
     def repair(self, text: str, locked: FrozenSet[int] = frozenset()) -> str:
@@ -81,6 +85,8 @@ class Vocabulary:
             best[pos], choice[pos] = best[pos + 1], None
             for length in range(2, min(self.max_len, size - pos) + 1):
                 word = self._words.get(text_keys[pos:pos + length])
+                if word is not None and text[pos:pos + length] in self._same:
+                    word = text[pos:pos + length]
                 if word is None or not self._allowed(text[pos:pos + length], word):
                     continue
                 changed = sum(a != b for a, b in zip(text[pos:pos + length], word, strict=True))

@@ -634,6 +634,8 @@ _SELF_CORRECTION = re.compile(r".*(?:不是|不对|错了)")
 _CLAUSE_END = re.compile(r"(?<=.)(?:啊|呀|啦|喔|嘛)(?=.{2,}).*$")
 """熄火啊，我煲紧汤: the content ends at a sentence particle with more talk after it."""
 _TOLD = re.compile(r".*(?:叫我|要我|让我|说我要|我要)")
+_DISCOURSE = re.compile(r"^(?:我)?(?:同|跟|和)(?:你|您)(?:说|讲)")
+"""我同你讲…: how a story starts, never what to be reminded of."""
 _CANCEL_WORD = re.compile(r".*(?:取消|删除|删了|删掉|删|关掉|关了|去掉|不要|不用|别|那个|个)")
 _NEGATED_REMIND = re.compile(r"(?:不用|不要|别|不需要)(?:再)?" + _REMIND)
 _LEAD_TRIM = re.compile(r"^(?:嗯|呃|啊|那个|就是|把|将|你|的|要|去要|该|得|说|一下|下|我|就|帮我|麻烦你|请"
@@ -675,7 +677,7 @@ def _content_fallback(intent: IntentId, a: Analysis) -> Optional[str]:
     if intent is IntentId.REMINDER_CREATE:
         piece = _without_narration(piece)
     piece = _trimmed(intent, piece)
-    if not piece or len(piece) > 20:
+    if not piece or len(piece) > 20 or (intent is not IntentId.MESSAGE_SEND and _DISCOURSE.match(piece)):
         return None
     return piece
 
@@ -798,7 +800,7 @@ def _slots(intent: IntentId, allowed: Tuple[str, ...], canon: str, now: datetime
         slots["repeat"] = spec.repeat
     if "anchor" in allowed:
         _routine_slots(spec, slots)
-    for ent in entities:
+    for ent in _after_self_correction(canon, entities):
         if ent.kind == "activity" and "activity_id" in allowed and "activity_id" not in slots:
             act = index.session(ent.value, now, spec.date or (day if spec.clock else None), clock,
                                 spec.part_of_day, spec.date_range)
@@ -819,11 +821,29 @@ def _slots(intent: IntentId, allowed: Tuple[str, ...], canon: str, now: datetime
     return slots
 
 
+_TAKEN_BACK = re.compile(r"不是|不对|讲错|说错|错了")
+
+
+def _after_self_correction(canon: str, entities: List[Entity]) -> List[Entity]:
+    """报太极拳 唔系唔系 八段锦啊: a title taken back in the same breath is not the one meant — the
+    activities after the last correction word replace those before it."""
+    acts = [e for e in entities if e.kind == "activity"]
+    if len(acts) < 2:
+        return entities
+    marks = [m.end() for m in _TAKEN_BACK.finditer(canon)]
+    cut = next((m for m in reversed(marks) if acts[0].span[1] <= m <= acts[-1].span[0]), None)
+    if cut is None:
+        return entities
+    return [e for e in entities if e.kind != "activity" or e.span[0] >= cut]
+
+
 def _content_slot(intent: IntentId, found: Any, spans: List[Tuple[int, int]], source: str) -> Optional[str]:
     """A template's content; a reminder's without the remark after it (去复诊我成日不记得 → 去复诊)."""
     content = _content(found, spans, source, verbatim=intent is IntentId.MESSAGE_SEND)
     if content and intent is IntentId.REMINDER_CREATE:
         content = _trimmed(intent, _without_narration(content))
+        if _DISCOURSE.match(content):
+            return None  # 我同你讲…: the story's opening, not the thing (the fallback looks again)
     return content
 
 

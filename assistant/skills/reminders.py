@@ -278,6 +278,11 @@ def cancel(parse: Parse, store: Store, clock: Clock) -> Answer:
         items = [r for r in items if r.id == slots["reminder_id"]]
     elif slots.get("content") or slots.get("time"):
         matched = [r for r in items if _matches(r, slots)]
+        at = slot_time(slots)
+        if not matched and at is not None and at.hour % 12:
+            # 九点嗰个 said at 10:00 reads as 21:00; the 09:00 reminder is the one meant if no 21:00 one
+            other = at.replace(hour=(at.hour + 12) % 24)
+            matched = [r for r in items if _matches(r, dict(slots, time=other.strftime("%H:%M")))]
         if not matched and slots.get("content"):
             # the content as said carries a remark (去复诊 医生改咗期): a reminder whose words it shares
             # is the one meant when it is the only one — read back before anything is cancelled
