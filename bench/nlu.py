@@ -91,6 +91,8 @@ def noisy_of(cases: List[Case]) -> List[Case]:
 _ASKS = ((re.compile(r"几点|什么时间|几时|钟数"), "time"),
          (re.compile(r"哪天|哪一天|什么时候|边日|几号|哪日|(?:早上|上午|中午|下午|晚上).{0,3}还是"), "date"),
          (re.compile(r"只是今天|还是每天|每天都|每日都"), "repeat"),
+         (re.compile(r"哪一?餐|哪一?顿|早饭、午饭"), "anchor"),
+         (re.compile(r"给谁|同谁|跟谁|边个留言|留言给谁"), "to"),
          (re.compile(r"提醒您?什么|提醒你乜|做什么|什么事|说什么|讲什么|讲乜|讲咩|说的话"), "content"),
          (re.compile(r"什么服务|哪种服务|哪项服务|预约什么"), "service"),
          (re.compile(r"哪个|哪一个|边个|哪一场|哪项|哪一项|哪一次"), "activity_id"))
@@ -104,7 +106,7 @@ _NAMED = ((re.compile(r"说什么|讲什么|讲乜|讲咩|说的话|留言"), "m
           (re.compile(r"提醒"), "reminder.create"),
           (re.compile(r"取消"), "booking.cancel"),
           (re.compile(r"报名|报边个|报哪"), "activity.book"),
-          (re.compile(r"体检|送餐|送饭|饭|用车|车|理发|剪头发|保洁|打扫|预约"), "service.book"))
+          (re.compile(r"体检|送餐|送饭|订饭|哪天的饭|用车|车|理发|剪头发|保洁|打扫|预约"), "service.book"))
 """The request a question names itself ('哪天去体检？' is about a service whatever came before)."""
 
 
@@ -117,7 +119,7 @@ def expecting_of(question: str, pending: Optional[str]) -> Optional[str]:
         return None
     last = re.split(r"[，,]", asked[-1].strip().rstrip("？? "))[-1]
     named = next((intent for pattern, intent in _NAMED if pattern.search(asked[-1])), None)
-    if named is not None and (pending is None or not pending.startswith(named.split(".")[0])):
+    if named is not None:
         pending = named
     if pending is None:
         return None

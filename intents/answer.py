@@ -34,8 +34,9 @@ _QUESTION = re.compile(r"吗|什么|几点|几号|哪|多少|有没有|有冇|�
 _TRAILING = re.compile(r"(?:的|那个|嗰个|那场|嗰场|嘅|那次|啦|喇|吧|啊|呀|咯|嘞|囉|罗)+$")
 _SPAN = re.compile(r"点.*[到至]")
 """从八点到晚上八点: the bounds of an interval reminder, not one time."""
-_KEYS = {"repeat": ("repeat",), "time": ("time",), "date": ("date", "date_range", "part_of_day"),
-         "content": ("content",), "service": ("service",), "activity_id": ("activity_id", "category")}
+_KEYS = {"anchor": ("anchor",), "to": ("to",), "repeat": ("repeat",), "time": ("time",),
+         "date": ("date", "date_range", "part_of_day"), "content": ("content",), "service": ("service",),
+         "activity_id": ("activity_id", "category")}
 """Which slots answer which question: 'which day?' is answered by 听日下昼 too."""
 _TIME_WORDS = {"date": "date", "date_range": "date_range", "time": "clock", "part_of_day": "part_of_day"}
 
@@ -72,8 +73,9 @@ def read_answer(text: str, alone: Parse, expecting: str, now: datetime, catalog:
         return None
     intent_name, slot = expecting.split("/", 1)
     intent = IntentId(intent_name)
-    if alone.intent not in _FRAGMENT_READINGS or alone.intent is intent:
-        return None
+    readings = _FRAGMENT_READINGS + ((IntentId.SERVICE_BOOK,) if slot == "anchor" else ())
+    if alone.intent not in readings or alone.intent is intent:
+        return None  # ('晚饭' answering 是哪顿饭？ is the meal, not a meal service)
     answer = normalize(text).core
     if alone.intent is not IntentId.UNKNOWN and _QUESTION.search(answer):
         return None  # '书法班几点开始' is a question, not the answer '书法班'
@@ -93,6 +95,8 @@ def read_answer(text: str, alone: Parse, expecting: str, now: datetime, catalog:
     for key, attr in _TIME_WORDS.items():
         if key in slots and not getattr(spoken, attr):
             slots.pop(key)  # filled in by the time rules, not said: 九点 has no date
+    if slot == "anchor":
+        slots = {k: v for k, v in slots.items() if k == "anchor"}  # the meal; 饭后 was said before
     if slot == "correct":
         wanted = tuple(k for keys in _KEYS.values() for k in keys)
     else:

@@ -307,8 +307,8 @@ def _parse(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
     slots = _slots(intent, model.specs[intent].slots, canon, now, a.spec, a.entities, found, a.spans, a.index,
                    source)
     _fill_missing(intent, slots, a)
-    if intent is IntentId.REMINDER_CREATE and slots.get("content"):
-        slots["content"] = _cut_at_pause(text, canon, str(slots["content"]))
+    if intent in (IntentId.REMINDER_CREATE, IntentId.REMINDER_CANCEL) and slots.get("content"):
+        slots["content"] = _trimmed(intent, _cut_at_pause(text, canon, str(slots["content"])))
     _LOGGER.debug("%r → %s via %s", canon, intent.value, source_kind)
     return Parse(text=canon, intent=intent, slots=slots, confidence=round(confidence, 3))
 
@@ -640,7 +640,7 @@ _CANCEL_WORD = re.compile(r".*(?:取消|删除|删了|删掉|删|关掉|关了|�
 _NEGATED_REMIND = re.compile(r"(?:不用|不要|别|不需要)(?:再)?" + _REMIND)
 _LEAD_TRIM = re.compile(r"^(?:嗯|呃|啊|那个|就是|把|将|你|的|要|去要|该|得|说|一下|下|我|就|帮我|麻烦你|请"
                         r"|给我)+")
-_MESSAGE_LEAD = re.compile(r"^(?:嗯|呃|啊|那个|就是|说|讲)+")
+_MESSAGE_LEAD = re.compile(r"^(?:嗯|呃|啊|那个|就是|说|讲|话(?=..))+")
 _TAIL_TRIM = re.compile(r"(?:的|了|啊|呀|吧|啦|喔|咯|嘛|呢|哦|好不好|可以吗|好吗|行吗|得不得|谢谢|唔该|由|从"
                         r"|我怕不记得|我怕忘了|我不记得|我惊不记得|我会忘|我成日不记得"
                         r"|你?(?:到时|到时候)?(?:帮我|同我|给我)?(?:记住|记得|提醒我|提醒下我|提醒一下我|叫我)?"
@@ -840,6 +840,8 @@ def _after_self_correction(canon: str, entities: List[Entity]) -> List[Entity]:
 def _content_slot(intent: IntentId, found: Any, spans: List[Tuple[int, int]], source: str) -> Optional[str]:
     """A template's content; a reminder's without the remark after it (去复诊我成日不记得 → 去复诊)."""
     content = _content(found, spans, source, verbatim=intent is IntentId.MESSAGE_SEND)
+    if content and intent is IntentId.MESSAGE_SEND:
+        content = _MESSAGE_LEAD.sub("", content) or content  # 留言畀个孙 话阿爷好挂住佢: 话 is "saying"
     if content and intent is IntentId.REMINDER_CREATE:
         content = _trimmed(intent, _without_narration(content))
         if _DISCOURSE.match(content):

@@ -381,6 +381,13 @@ def parse_time(text: str, now: datetime) -> TimeSpec:
     )
     if spec.part_of_day is None and "今晚" in text:
         spec = replace(spec, part_of_day="evening")
+    if spec.bare_hour and spec.clock is not None and spec.part_of_day is not None:
+        # 今晚十点 / 明早八点: the part of day came with the day word, after the clock was read
+        hour = spec.clock.hour
+        if spec.part_of_day in ("afternoon", "evening") and 1 <= hour <= 11:
+            spec = replace(spec, clock=time(hour + 12, spec.clock.minute), bare_hour=False)
+        elif spec.part_of_day in ("morning", "early_morning"):
+            spec = replace(spec, bare_hour=False)
     return spec
 
 
