@@ -26,6 +26,9 @@ class ActorKind(str, Enum):
     FAMILY = "family"
     STAFF = "staff"
     DEVICE = "device"
+    VOLUNTEER = "volunteer"
+    """A login whose first role is neither family nor staff (volunteer; teacher / young later): no
+    household scope at all, only its community's open help requests (community.domain.help_requests)."""
 
 
 @dataclass(frozen=True)
@@ -41,10 +44,30 @@ class Actor:
     household_ids: FrozenSet[str] = field(default_factory=frozenset)
     """Family: linked households; device: its household; staff: empty (whole community)."""
     csrf_token: str = ""
+    roles: FrozenSet[str] = field(default_factory=frozenset)
+    """Every role the login holds (users.role and user_roles; docs/server.md, "Roles"); empty for devices."""
+    home_community: str = ""
+    """users.community_id: a staff member's or a volunteer's community ('' for family-only logins)."""
 
     @property
     def is_staff(self) -> bool:
         return self.kind is ActorKind.STAFF
+
+    @property
+    def is_family(self) -> bool:
+        return self.kind is ActorKind.FAMILY
+
+    @property
+    def is_volunteer(self) -> bool:
+        """Holds the volunteer role and belongs to a community (the one whose requests it sees)."""
+        return "volunteer" in self.roles and bool(self.home_community)
+
+    @property
+    def volunteer_community(self) -> str:
+        """The volunteer's community id; Forbidden for anyone else."""
+        if not self.is_volunteer:
+            raise Forbidden("只有志愿者可以这样做")
+        return self.home_community
 
     @property
     def staff_community(self) -> str:

@@ -33,9 +33,11 @@ from .web import family as web_family
 from .web import pages as web_pages
 from .web import staff as web_staff
 from .web import staff_attendance as web_staff_attendance
+from .web import staff_help as web_staff_help
 from .web import staff_homes as web_staff_homes
 from .web import staff_household as web_staff_household
 from .web import staff_series as web_staff_series
+from .web import volunteer as web_volunteer
 from .web.render import render_error
 
 _LOGGER = logging.getLogger(__name__)
@@ -155,6 +157,8 @@ def create_app(
         web_staff_series,
         web_staff_attendance,
         web_staff_household,
+        web_staff_help,
+        web_volunteer,
         web_api_docs,
     ):
         app.include_router(module.router)

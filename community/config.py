@@ -19,6 +19,7 @@ ENV_DATA_DIR = "COMMUNITY_DATA_DIR"
 ENV_COOKIE_SECURE = "COMMUNITY_COOKIE_SECURE"
 ENV_MAX_BODY = "COMMUNITY_MAX_BODY_BYTES"
 ENV_ESCALATE_AFTER = "COMMUNITY_ESCALATE_AFTER_MINUTES"
+ENV_HELP_ESCALATE_AFTER = "COMMUNITY_HELP_ESCALATE_AFTER_MINUTES"
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,12 @@ class Settings:
     care_alert_days: int = 3
     """Missed reminders this recent (days, by their due time) can raise escalations; older unhandled
     ones leave the banners (the reminder history keeps them)."""
+    help_escalate_after_minutes: int = 240
+    """An open help request (志愿帮扶) no volunteer accepted this long shows on the staff dashboard as
+    needing a volunteer (computed on read, community.domain.help_requests); env
+    COMMUNITY_HELP_ESCALATE_AFTER_MINUTES."""
+    help_points: int = 10
+    """Points a volunteer earns for a help request the elder thanked for or staff confirmed."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -95,13 +102,15 @@ class Settings:
         settings = Settings(data_dir=folder, database_url=url)
         if env.get(ENV_COOKIE_SECURE, "").lower() in ("1", "true", "yes"):
             settings = replace(settings, cookie_secure=True)
-        if env.get(ENV_ESCALATE_AFTER):
-            try:
-                settings = replace(settings, escalate_after_minutes=int(env[ENV_ESCALATE_AFTER]))
-            except ValueError as exc:
-                raise ConfigError(
-                    f"{ENV_ESCALATE_AFTER}: expected an integer, got {env[ENV_ESCALATE_AFTER]!r}"
-                ) from exc
+        for name, field in (
+            (ENV_ESCALATE_AFTER, "escalate_after_minutes"),
+            (ENV_HELP_ESCALATE_AFTER, "help_escalate_after_minutes"),
+        ):
+            if env.get(name):
+                try:
+                    settings = replace(settings, **{field: int(env[name])})
+                except ValueError as exc:
+                    raise ConfigError(f"{name}: expected an integer, got {env[name]!r}") from exc
         if env.get(ENV_MAX_BODY):
             try:
                 settings = replace(settings, max_body_bytes=int(env[ENV_MAX_BODY]))
@@ -127,6 +136,8 @@ class Settings:
             "escalate_after_minutes",
             "speaker_silent_hours",
             "care_alert_days",
+            "help_escalate_after_minutes",
+            "help_points",
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name}: expected a positive integer, got {getattr(self, name)}")

@@ -59,10 +59,21 @@ def _enum(enum_cls: Type[Enum]) -> sa.Enum:
 
 
 class Role(str, Enum):
-    """Kind of web user."""
+    """A role a web login holds (docs/server.md, "Roles"); `users.role` is the login's first one (where
+    it lands), `user_roles` holds any further ones: one login may hold several."""
 
     FAMILY = "family"
     STAFF = "staff"
+    VOLUNTEER = "volunteer"
+    """志愿者 (elders too): sees open help requests of their community, accepts and finishes them."""
+    TEACHER = "teacher"
+    """老年文艺者, an elder who teaches a skill (allowed name; no pages yet)."""
+    YOUNG = "young"
+    """青年参与者 (allowed name; no pages yet)."""
+
+
+ROLE_NAMES = tuple(r.value for r in Role)
+"""Every allowed role name (the check constraint of user_roles)."""
 
 
 class Dialect(str, Enum):
@@ -161,6 +172,7 @@ class Entity(str, Enum):
     ANNOUNCEMENT = "announcement"
     MESSAGE = "message"
     SERVICE_REQUEST = "service_request"
+    HELP_REQUEST = "help_request"
     POINTS = "points"
     HOUSEHOLD = "household"
     ALERT = "alert"
@@ -212,8 +224,33 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(sa.String(200))
     role: Mapped[Role] = mapped_column(_enum(Role))
     community_id: Mapped[Optional[str]] = _fk("communities.id", nullable=True)
-    """Set for staff only; family users reach communities through their households."""
+    """Set for staff and volunteers; family users reach communities through their households."""
     created_at: Mapped[datetime]
+    household_id: Mapped[Optional[str]] = mapped_column(
+        sa.String(36),
+        # use_alter: households.deleted_by points back at users, so the two tables form a cycle
+        sa.ForeignKey(
+            "households.id", ondelete="SET NULL", use_alter=True, name="fk_users_household_id_households"
+        ),
+        nullable=True,
+        index=True,
+    )
+    """A volunteer who is the elder of this household (elders volunteer too); gives no family scope."""
+
+
+class UserRole(Base):
+    """A further role of a login (its first one is users.role): one login may hold several."""
+
+    __tablename__ = "user_roles"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "role IN (" + ", ".join(f"'{name}'" for name in ROLE_NAMES) + ")", name="ck_user_role_name"
+        ),
+    )
+    user_id: Mapped[str] = mapped_column(
+        sa.String(36), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[Role] = mapped_column(_enum(Role), primary_key=True)
 
 
 class FamilyLink(Base):
@@ -485,6 +522,68 @@ class PointsEntry(Base):
         sa.String(36), sa.ForeignKey("activities.id", ondelete="SET NULL"), nullable=True
     )
     """Points for attending this activity (at most one entry per activity and household)."""
+
+
+class HelpStatus(str, Enum):
+    """A help request's life: open → accepted → done → thanked, or cancelled."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DONE = "done"
+    THANKED = "thanked"
+    CANCELLED = "cancelled"
+
+
+class HelpRequest(Base):
+    """志愿帮扶: an elder asks for a helping hand (by voice, or staff on the elder's behalf)."""
+
+    __tablename__ = "help_requests"
+    id: Mapped[str] = _id_column()
+    community_id: Mapped[str] = _fk("communities.id")
+    household_id: Mapped[str] = _fk("households.id")
+    what: Mapped[str] = mapped_column(sa.String(200))
+    """What is needed, as the elder said it ('帮我换个灯泡')."""
+    wanted_at: Mapped[Optional[datetime]]
+    """When the elder would like it, if they said."""
+    status: Mapped[HelpStatus] = mapped_column(_enum(HelpStatus), default=HelpStatus.OPEN, index=True)
+    origin: Mapped[Origin] = mapped_column(_enum(Origin))
+    created_by: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
+    """The staff member who made it for the elder (None: the speaker)."""
+    volunteer_id: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
+    """Who accepted it."""
+    visit_at: Mapped[Optional[datetime]]
+    """When the volunteer said they would come."""
+    accepted_at: Mapped[Optional[datetime]]
+    done_at: Mapped[Optional[datetime]]
+    thanked_at: Mapped[Optional[datetime]]
+    """The elder's thanks, by the speaker's clock."""
+    confirmed_by: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
+    """The staff member who confirmed it was done (instead of, or before, the elder's thanks)."""
+    cancelled_at: Mapped[Optional[datetime]]
+    created_at: Mapped[datetime]
+    """When the elder asked, by the speaker's own clock (server time for staff-made ones)."""
+    received_at: Mapped[datetime]
+    """When the server received it (escalation counts from here)."""
+    updated_at: Mapped[datetime]
+
+
+class VolunteerPoints(Base):
+    """Points of one person (a login), append-only; a correction is an entry of its own."""
+
+    __tablename__ = "volunteer_points"
+    __table_args__ = (sa.UniqueConstraint("help_request_id", name="uq_volunteer_points_help"),)
+    id: Mapped[str] = _id_column()
+    community_id: Mapped[str] = _fk("communities.id")
+    user_id: Mapped[str] = _fk("users.id")
+    delta: Mapped[int]
+    reason: Mapped[str] = mapped_column(sa.String(100))
+    confirmed_by: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
+    """The staff member who gave or confirmed it (None: the elder's thanks on the speaker)."""
+    help_request_id: Mapped[Optional[str]] = mapped_column(
+        sa.String(36), sa.ForeignKey("help_requests.id", ondelete="SET NULL"), nullable=True
+    )
+    """Points for this help (at most one entry per request: unique)."""
+    at: Mapped[datetime]
 
 
 class AnnouncementDelivery(Base):

@@ -14,7 +14,7 @@ from .actors import Actor, ActorKind
 from .clock import SystemClock, to_local
 from .config import Settings
 from .db import Database
-from .domain import accounts, announcements, messages, points, reminders, series
+from .domain import accounts, announcements, help_requests, messages, points, reminders, series, volunteers
 from .domain.announcements import AnnouncementInput
 from .domain.households import HouseholdInput, create_household
 from .domain.reminders import ReminderInput
@@ -24,6 +24,8 @@ from .models import ActivityCategory, AnnouncementTarget, Community, Dialect, Re
 _LOGGER = logging.getLogger(__name__)
 DEMO_COMMUNITY = "幸福里社区"
 DEMO_PASSWORD = "yuechao-demo"
+DEMO_VOLUNTEER_PHONE = "13800000001"
+"""The demo volunteer 小李 logs in with this phone number."""
 _HOMES = [
     ("王秀英", "王阿姨", Dialect.CANTONESE, "1号楼"),
     ("李建国", "李伯伯", Dialect.MANDARIN, "1号楼"),
@@ -60,6 +62,7 @@ def seed_demo(database: Database, settings: Settings, days: int = 30) -> List[Di
         {"role": "staff", "username": "staff", "password": DEMO_PASSWORD, "url": "/login"},
         {"role": "family", "username": "daughter", "password": DEMO_PASSWORD, "elder": "王阿姨, 李伯伯"},
         {"role": "family", "username": "son", "password": DEMO_PASSWORD, "elder": "陈奶奶"},
+        {"role": "volunteer", "username": DEMO_VOLUNTEER_PHONE, "password": DEMO_PASSWORD, "name": "小李"},
     ]
     clock = SystemClock()
     now = clock.now()
@@ -106,6 +109,8 @@ def seed_demo(database: Database, settings: Settings, days: int = 30) -> List[Di
         )
         for home in homes[:4]:
             points.add_points(session, actor, home.id, 10, "参加义剪服务", now)
+        volunteers.create_volunteer(session, actor, "小李", DEMO_VOLUNTEER_PHONE, DEMO_PASSWORD)
+        help_requests.create_help(session, actor, homes[1].id, "帮我换个厨房的灯泡", None, now)
     return logins
 
 

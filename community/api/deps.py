@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from ..actors import Actor, community_zone
+from ..actors import Actor, ActorKind, community_zone
 from ..config import Settings
 from ..db import Database
 from ..domain.accounts import actor_from_session
 from ..domain.devices import device_actor
-from ..errors import CsrfFailed, NotAuthenticated
+from ..errors import CsrfFailed, Forbidden, NotAuthenticated
 from ..security import Throttle, same_secret
 
 _LOGGER = logging.getLogger(__name__)
@@ -71,7 +71,14 @@ def actor(request: Request, at: datetime = Depends(now)) -> Actor:
     pool (PostgreSQL) or hold a lock (SQLite) while every thread waits for it.
     """
     with request.app.state.database.reader() as session:
-        return _lookup(request, session, at)
+        who = _lookup(request, session, at)
+    if who.kind is ActorKind.VOLUNTEER and request.url.path not in VOLUNTEER_API:
+        raise Forbidden("志愿者请使用志愿者页面", "the JSON API is for family, staff and speakers")
+    return who
+
+
+VOLUNTEER_API = ("/api/v1/me", "/api/v1/auth/logout")
+"""The only API paths a volunteer-only login may call (its pages are /volunteer, docs/server.md)."""
 
 
 def _lookup(request: Request, session: Session, at: datetime) -> Actor:

@@ -56,6 +56,7 @@ PAYLOAD_FIELDS: Dict[str, Any] = {
     "emergency_id": _ID,
     "announcement_id": _ID,
     "due_at": _TIME,
+    "wanted_at": _TIME,
     "at": _TIME,
     "date": {"type": "string", "format": "date", "description": "Local date, 2000–2100"},
     "time": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
@@ -160,7 +161,7 @@ def _scope(database: Database, actor: Actor) -> DeviceScope:
 
 
 def _apply_ops(
-    database: Database, actor: Actor, ops: List[Any], now: datetime
+    database: Database, actor: Actor, ops: List[Any], now: datetime, help_points: int = 10
 ) -> Tuple[List[Dict[str, Any]], List[EmergencyNotice], DeviceScope]:
     """Apply the ops in order, each on its own (thread pool): one result per element of ops."""
     scope = _scope(database, actor)
@@ -172,7 +173,7 @@ def _apply_ops(
         except BadOp as bad:
             results.append(bad.result)
             continue
-        result, notice = apply_op(database, actor, scope, op, now)
+        result, notice = apply_op(database, actor, scope, op, now, help_points)
         results.append(result)
         if notice is not None:
             notices.append(notice)
@@ -327,7 +328,9 @@ async def sync(body: SyncIn, request: Request, who: Actor = Depends(deps.device)
     seen = hub.generation(community_id)
     shared_reads = _shared_reads(request)
     if body.ops or cursor.seq < 0:
-        results, notices, scope = await run_in_threadpool(_apply_ops, database, who, body.ops, clock.now())
+        results, notices, scope = await run_in_threadpool(
+            _apply_ops, database, who, body.ops, clock.now(), request.app.state.settings.help_points
+        )
         for notice in notices:  # before the read: a failed read must not cost an emergency its notice
             await run_in_threadpool(notify_all, notice)
         page = await run_in_threadpool(_read, database, scope, cursor, clock.now(), body.limit)

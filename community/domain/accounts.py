@@ -17,7 +17,7 @@ from ..clock import SystemClock
 from ..config import check_timezone
 from ..db import Database
 from ..errors import ConfigError, Conflict, InvalidInput, NotAuthenticated, NotFound
-from ..models import Community, FamilyLink, Household, KnownBrowser, Role, User, WebSession
+from ..models import Community, FamilyLink, Household, KnownBrowser, Role, User, UserRole, WebSession
 from ..security import Throttle, check_new_password, hash_password, new_token, token_hash, verify_password
 
 _LOGGER = logging.getLogger(__name__)
@@ -123,8 +123,31 @@ def link_family(session: Session, user_id: str, household_id: str, relation: str
     session.flush()
 
 
+def roles_of(session: Session, user: User) -> frozenset[str]:
+    """Every role the login holds: its first (users.role) and its further ones (user_roles)."""
+    further = session.scalars(select(UserRole.role).where(UserRole.user_id == user.id))
+    return frozenset({user.role.value, *(r.value for r in further)})
+
+
+def grant_role(session: Session, user_id: str, role: Role, community_id: Optional[str] = None) -> None:
+    """Give a login one more role (nothing when it holds it); a volunteer role needs the community whose
+    help requests the login will see (kept in users.community_id)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("找不到这个账号", f"user {user_id!r} not found")
+    if role is Role.VOLUNTEER and not (user.community_id or community_id):
+        raise InvalidInput("志愿者需要属于一个社区", "community_id: a volunteer needs a community")
+    if role is Role.VOLUNTEER and not user.community_id:
+        user.community_id = community_id
+    if role is not user.role and session.get(UserRole, (user.id, role)) is None:
+        session.add(UserRole(user_id=user.id, role=role))
+    session.flush()
+
+
 def actor_for_user(session: Session, user: User, csrf_token: str = "") -> Actor:
-    """Build the request actor for a user, with their scope."""
+    """Build the request actor for a user, with their scope (scoped by the login's first role; further
+    roles such as volunteer add their own pages, never another household's data)."""
+    roles = roles_of(session, user)
     if user.role is Role.STAFF:
         return Actor(
             ActorKind.STAFF,
@@ -132,6 +155,18 @@ def actor_for_user(session: Session, user: User, csrf_token: str = "") -> Actor:
             user.display_name,
             frozenset({user.community_id or ""}),
             csrf_token=csrf_token,
+            roles=roles,
+            home_community=user.community_id or "",
+        )
+    if user.role is not Role.FAMILY:
+        return Actor(
+            ActorKind.VOLUNTEER,
+            user.id,
+            user.display_name,
+            frozenset({user.community_id}) if user.community_id else frozenset(),
+            csrf_token=csrf_token,
+            roles=roles,
+            home_community=user.community_id or "",
         )
     rows = session.execute(
         select(Household.id, Household.community_id)
@@ -145,6 +180,8 @@ def actor_for_user(session: Session, user: User, csrf_token: str = "") -> Actor:
         frozenset(r[1] for r in rows),
         frozenset(r[0] for r in rows),
         csrf_token=csrf_token,
+        roles=roles,
+        home_community=user.community_id or "",
     )
 
 

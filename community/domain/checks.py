@@ -49,6 +49,9 @@ LABELS = {
     "name": "名称",
     "code": "配对码",
     "note": "备注",
+    "what": "需要帮什么",
+    "visit_at": "上门时间",
+    "phone": "手机号",
 }
 """The form label of each API field: messages name a field as the page shows it."""
 _CHOICES = {

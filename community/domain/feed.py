@@ -34,6 +34,8 @@ from ..models import (
     EmergencyAlert,
     Entity,
     FamilyLink,
+    HelpRequest,
+    HelpStatus,
     Household,
     Message,
     MessageDirection,
@@ -181,6 +183,7 @@ def is_empty(changes: Dict[str, Any]) -> bool:
                 "announcements",
                 "messages",
                 "alerts",
+                "help",
             )
         )
     )
@@ -198,6 +201,7 @@ def blank() -> Dict[str, Any]:
         "points": None,
         "routine": None,
         "alerts": [],
+        "help": [],
     }
 
 
@@ -236,6 +240,9 @@ def _materialise(
     ids = _ids(latest, Entity.ALERT)
     if ids:
         changes["alerts"] = _alerts(session, scope, EmergencyAlert.id.in_(ids), cap=None)
+    ids = _ids(latest, Entity.HELP_REQUEST)
+    if ids:
+        changes["help"] = help_items(session, scope, HelpRequest.id.in_(ids))
     return changes
 
 
@@ -263,6 +270,9 @@ def snapshot(session: Session, scope: DeviceScope, now: datetime) -> Dict[str, A
     recent = datetime.fromtimestamp(now.timestamp() - ALERT_SNAPSHOT_SECONDS, timezone.utc)
     changes["alerts"] = _alerts(
         session, scope, (EmergencyAlert.acknowledged_at >= recent) | (EmergencyAlert.cancelled_at >= recent)
+    )
+    changes["help"] = help_items(
+        session, scope, HelpRequest.status.in_([HelpStatus.OPEN, HelpStatus.ACCEPTED, HelpStatus.DONE])
     )
     return changes
 
@@ -392,6 +402,30 @@ def _alerts(
             }
         )
     return result
+
+
+def help_items(session: Session, scope: DeviceScope, condition: Any) -> List[Dict[str, Any]]:
+    """This household's help requests (志愿帮扶) as the speaker reads them: `kind` is "help.<status>"
+    ("help.accepted": a volunteer took it; `volunteer` is their display name and `visit_at` when they
+    will come, local), oldest first."""
+    rows = session.execute(
+        select(HelpRequest, User.display_name)
+        .outerjoin(User, User.id == HelpRequest.volunteer_id)
+        .where(HelpRequest.household_id == scope.household_id, condition)
+        .order_by(HelpRequest.received_at, HelpRequest.id)
+    ).all()
+    return [
+        {
+            "id": item.id,
+            "kind": f"help.{item.status.value}",
+            "status": item.status.value,
+            "what": item.what,
+            "volunteer": name or "",
+            "visit_at": _local(item.visit_at, scope.zone) if item.visit_at else None,
+            "at": _local(item.updated_at, scope.zone),
+        }
+        for item, name in rows
+    ]
 
 
 def _services(session: Session, scope: DeviceScope, condition: Any) -> List[Dict[str, str]]:

@@ -38,7 +38,7 @@ from ..models import (
     ServiceKind,
 )
 from ..notify import EmergencyNotice
-from . import bookings, deliveries, messages, reminders, service_requests
+from . import bookings, deliveries, help_requests, messages, reminders, service_requests
 from .checks import object_id
 from .feed import DeviceScope
 
@@ -76,6 +76,8 @@ class _Ctx:
     scope: DeviceScope
     now: datetime
     op_id: str
+    help_points: int = 10
+    """Settings.help_points: what a volunteer earns for help the elder thanked for."""
 
 
 Handler = Callable[[Session, _Ctx, Mapping[str, Any]], Tuple[Dict[str, Any], Optional[EmergencyNotice]]]
@@ -164,7 +166,7 @@ def _utf8(text: str) -> bool:
 
 
 def apply_op(
-    database: Database, actor: Actor, scope: DeviceScope, op: DeviceOpIn, now: datetime
+    database: Database, actor: Actor, scope: DeviceScope, op: DeviceOpIn, now: datetime, help_points: int = 10
 ) -> Tuple[Dict[str, Any], Optional[EmergencyNotice]]:
     """Apply one op in its own transaction (or return its first result).
 
@@ -176,7 +178,7 @@ def apply_op(
         first = _first_result(database, op.op_id, scope.device_id)
         if first is not None:
             return first, None
-        result, notice = _attempt(database, actor, scope, op, now)
+        result, notice = _attempt(database, actor, scope, op, now, help_points)
         if result.get("retry"):
             return result, None
         return _store(database, scope, op, result, now), notice
@@ -203,10 +205,10 @@ def _temporary(op: DeviceOpIn, code: str, message: str) -> Dict[str, Any]:
 
 
 def _attempt(
-    database: Database, actor: Actor, scope: DeviceScope, op: DeviceOpIn, now: datetime
+    database: Database, actor: Actor, scope: DeviceScope, op: DeviceOpIn, now: datetime, help_points: int
 ) -> Tuple[Dict[str, Any], Optional[EmergencyNotice]]:
     """Run the op's handler in a transaction and commit it with its device_ops row."""
-    ctx = _Ctx(actor, scope, now, op.op_id)
+    ctx = _Ctx(actor, scope, now, op.op_id, help_points)
     session = database.writer()
     try:
         try:
@@ -570,6 +572,32 @@ def _announcement_report(played: bool) -> Handler:
     return handle
 
 
+def _help_request(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) -> Tuple[Dict[str, Any], None]:
+    """'我想找个人帮我换个灯泡': an open help request of this household (志愿帮扶), `text` as the elder said
+    it, `wanted_at` when given, `at` the speaker's time it was said (the request's created_at)."""
+    request_id = _uuid(payload, "request_id")
+    wanted = _device_time(payload, "wanted_at", ctx) if payload.get("wanted_at") is not None else None
+    said = _clamped(_device_time_or_none(payload, "at", ctx) or ctx.now, ctx)
+    item = help_requests.create_help(
+        session, ctx.actor, None, _text(payload, "text"), wanted, ctx.now, request_id, said
+    )
+    return {"request_id": item.id, "help": item.status.value}, None
+
+
+def _help_thanked(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) -> Tuple[Dict[str, Any], None]:
+    """'谢谢小李': the elder thanks for an accepted or finished request; the volunteer gets the points
+    once. Thanked before → applied, unchanged; open or cancelled → conflict; another household's →
+    not_found."""
+    request_id = _uuid(payload, "request_id")
+    at = _clamped(_device_time_or_none(payload, "at", ctx) or ctx.now, ctx)
+    points = ctx.help_points
+    item, already = help_requests.thank(session, ctx.actor, request_id, at, ctx.now, points)
+    result: Dict[str, Any] = {"request_id": item.id, "help": item.status.value}
+    if already:
+        result["already"] = True
+    return result, None
+
+
 _HANDLERS: Dict[str, Handler] = {
     "booking.create": _booking_create,
     "booking.cancel": _booking_cancel,
@@ -586,5 +614,7 @@ _HANDLERS: Dict[str, Handler] = {
     "emergency.cancel": _emergency_cancel,
     "announcement.received": _announcement_report(False),
     "announcement.played": _announcement_report(True),
+    "help.request": _help_request,
+    "help.thanked": _help_thanked,
 }
 OP_TYPES = tuple(_HANDLERS)

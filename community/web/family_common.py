@@ -38,6 +38,8 @@ def duration_text(minutes: int) -> str:
 def family_actor(who: Actor = Depends(page_actor)) -> Actor:
     if who.is_staff:
         raise Forbidden("这是家属页面；工作人员请使用管理页面")
+    if not who.is_family:  # a volunteer-only login sees no household (docs/server.md, "Roles")
+        raise Forbidden("这是家属页面；志愿者请使用志愿者页面")
     return who
 
 

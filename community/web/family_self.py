@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..actors import Actor, get_household
 from ..api import deps
 from ..api.routing import ReleasingRoute
-from ..domain import family_account, presence, reminders, service_requests
+from ..domain import family_account, help_requests, presence, reminders, service_requests
 from ..domain.households import list_households
 from ..domain.reminders import OccurrenceState
 from ..errors import CommunityError, Forbidden
@@ -38,6 +38,7 @@ def _services_page(
 ) -> Response:
     household = get_household(session, who, household_id)
     items = [r for r in service_requests.list_requests(session, who) if r.household_id == household.id]
+    helps = [r for r, _ in help_requests.list_help(session, who, household.id)]
     return family_page(
         request,
         session,
@@ -46,6 +47,9 @@ def _services_page(
         "family/services.html",
         {
             "requests": items,
+            "helps": helps,
+            "help_names": help_requests.volunteer_names(session, helps),
+            "help_shown": help_requests.SHOWN,
             "tab": "services",
             "error": error,
             "notice": request.query_params.get("done", ""),

@@ -47,9 +47,16 @@ def home(request: Request) -> Response:
     return redirect("/login" if not request.cookies.get(deps.SESSION_COOKIE) else "/home")
 
 
+def landing(who: Actor) -> str:
+    """Where a login lands: by its first role (a volunteer-only login on its /volunteer page)."""
+    if who.is_staff:
+        return "/staff"
+    return "/family" if who.is_family else "/volunteer"
+
+
 @router.get("/home")
 def home_for(who: Actor = Depends(page_actor)) -> Response:
-    return redirect("/staff" if who.is_staff else "/family")
+    return redirect(landing(who))
 
 
 @router.get("/login")
@@ -82,7 +89,7 @@ def login_post(
         )
     except CommunityError as exc:
         return _login_page(request, exc.message, exc.status, username)
-    response = redirect("/staff" if result.actor.is_staff else "/family")
+    response = redirect(landing(result.actor))
     set_session_cookie(request, response, result.token, settings)
     set_browser_cookie(request, response, result.browser, settings)
     return response

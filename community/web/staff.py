@@ -14,13 +14,23 @@ from ..actors import Actor, community_zone
 from ..api import deps
 from ..api.routing import ReleasingRoute
 from ..clock import to_local
-from ..domain import activities, announcements, checks, deliveries, escalation, messages, series
+from ..domain import (
+    activities,
+    announcements,
+    checks,
+    deliveries,
+    escalation,
+    help_requests,
+    messages,
+    series,
+)
 from ..domain.activities import ActivityInput
 from ..domain.announcements import AnnouncementInput
 from ..domain.households import list_households
 from ..errors import CommunityError, Conflict, Forbidden, InvalidInput, NotFound
 from ..models import Activity, ActivityCategory, AnnouncementTarget
 from . import staff_live
+from .family_common import duration_text
 from .render import check_csrf, form_int, form_local_datetime, page_actor, posted_form, redirect, render
 
 _LOGGER = logging.getLogger(__name__)
@@ -60,6 +70,12 @@ def dashboard(
     ]
     soon = activities.list_activities(session, who, start=at, end=at + timedelta(days=7))
     board = staff_live.staff_live(session, who, at, request.app.state.settings)
+    settings = request.app.state.settings
+    helps = [
+        (r, h)
+        for r, h in help_requests.list_help(session, who)
+        if r.status.value in ("open", "accepted", "done")
+    ]
     return page(
         request,
         session,
@@ -67,6 +83,11 @@ def dashboard(
         "staff/dashboard.html",
         {
             "cancelled": cancelled,
+            "helps": helps,
+            "help_late": [(r, h) for r, h in helps if help_requests.needs_volunteer(r, at, settings)],
+            "help_names": help_requests.volunteer_names(session, [r for r, _ in helps]),
+            "help_shown": help_requests.SHOWN,
+            "help_wait": duration_text(settings.help_escalate_after_minutes),
             "soon": soon,
             "tab": "home",
             **staff_live.live_context(board, at),

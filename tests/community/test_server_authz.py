@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import datetime
 from typing import Dict, List, Tuple
 
@@ -190,3 +192,104 @@ def test_pages_are_scoped_too(world: World) -> None:
     )
     assert staff2.get(f"/staff/activities/{activity['id']}").status_code == 404
     assert world.client().get("/staff", follow_redirects=False).headers["location"] == "/login"
+
+
+# ---------------------------------------------------------------------- every route × every role (issue 16)
+ROLES = ("anonymous", "family", "staff", "volunteer", "device")
+PAGE_OWNERS = {"/family": "family", "/staff": "staff", "/volunteer": "volunteer"}
+"""Page areas and the one role that may open them (staff see all help requests and every volunteer's
+ledger on their own /staff pages; docs/server.md, "Roles")."""
+PUBLIC_API = ("/api/v1/auth/login", "/api/v1/devices/pair", "/api/v1/openapi.json")
+VOLUNTEER_API = ("/api/v1/me", "/api/v1/auth/logout")
+
+
+def _routes(app) -> List[Tuple[str, str]]:
+    """(method, path template) of every route the app serves, whatever FastAPI's router layout."""
+    found = set()
+
+    def walk(routes) -> None:
+        for route in routes:
+            if hasattr(route, "effective_route_contexts"):  # FastAPI ≥ 0.16x: included routers
+                for context in route.effective_route_contexts():
+                    for method in context.methods or ():
+                        found.add((method, context.path))
+            elif hasattr(route, "methods") and getattr(route, "path", None):
+                for method in route.methods or ():
+                    found.add((method, route.path))
+            elif hasattr(route, "routes") and not getattr(route, "path", "").startswith("/static"):
+                walk(route.routes)
+
+    walk(app.routes)
+    return sorted((m, p) for m, p in found if m not in ("HEAD", "OPTIONS"))
+
+
+def _filled(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", lambda _m: str(uuid.uuid4()), path)
+
+
+def _area(path: str) -> str:
+    for prefix, owner in PAGE_OWNERS.items():
+        if path == prefix or path.startswith(prefix + "/"):
+            return owner
+    return "api" if path.startswith("/api/v1/") else "public"
+
+
+def _expected(role: str, area: str, path: str) -> str:
+    """'login' (sent to log in / 401), 'forbidden' (403), or 'allowed' (anything but 401/403/5xx)."""
+    if area in ("family", "staff", "volunteer"):
+        if role in ("anonymous", "device"):
+            return "login"
+        return "allowed" if role == area else "forbidden"
+    if area == "api":
+        if path in PUBLIC_API:
+            return "open"
+        if path.startswith("/api/v1/device/"):  # a paired speaker's bearer token only
+            return "open" if role == "device" else "login"
+        if role == "anonymous":
+            return "login"
+        if role == "volunteer" and path not in VOLUNTEER_API:
+            return "forbidden"
+    return "open"
+
+
+def test_every_route_for_every_role(world: World) -> None:
+    """Each route the app serves, old and new, tried by each role: a volunteer opens none of the family or
+    staff pages and no JSON API beyond who it is; family and staff open no volunteer page; nobody gets a
+    5xx; a logged-out caller (or a speaker, which has no web session) is sent to log in."""
+    from test_volunteers import make_volunteer
+
+    make_volunteer(world, "volunteer", "小李", "13800138000")
+    logins = {"anonymous": None, "family": "fam_a", "staff": "staff1", "volunteer": "volunteer"}
+    clients = {role: world.client(user) for role, user in logins.items()}
+    clients["device"] = world.device("a")
+    routes = _routes(world.app)
+    assert ("GET", "/volunteer") in routes and ("POST", "/staff/volunteers/{user_id}/adjust") in routes
+    checked = 0
+    for method, template in routes:
+        if template in ("/api/v1/device/sync",) and method == "POST":
+            continue  # a long poll for the speaker; tested in tests/sync and test_volunteers
+        area = _area(template)
+        for role in ROLES:
+            client = clients[role]
+            if template.endswith("/logout") and role != "device":  # ends the session: a login of its own
+                client = world.client(logins[role])
+            path = _filled(template)
+            csrf = client.headers.get("X-CSRF-Token", "")
+            if method == "GET":
+                response = client.get(path, follow_redirects=False)
+            elif area == "api":
+                response = client.request(method, path, json={}, follow_redirects=False)
+            else:
+                response = client.request(method, path, data={"csrf_token": csrf}, follow_redirects=False)
+            expected = _expected(role, area, template)
+            status = response.status_code
+            where = (role, method, template, status, response.text[:200])
+            assert status < 500, where
+            if expected == "login":
+                assert status == 401 or (status == 303 and response.headers["location"] == "/login"), where
+            elif expected == "forbidden":
+                assert status == 403, where
+            elif expected == "allowed":
+                assert status not in (401, 403), where
+            checked += 1
+    assert checked >= 5 * 100, checked

@@ -41,6 +41,7 @@ def test_seed_demo_prints_logins_and_makes_a_month_of_activities(tmp_path: Path)
         ("staff", "staff"),
         ("family", "daughter"),
         ("family", "son"),
+        ("volunteer", "13800000001"),
     ]
     database = Database(f"sqlite:///{tmp_path / 'community.db'}")
     with database.reader() as session:
