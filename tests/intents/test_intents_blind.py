@@ -79,6 +79,8 @@ def _score(name: str) -> Tuple[float, float, int]:
     ("blind_l_conv.yaml", 0.96, 0.94),
     ("blind_p.yaml", 0.98, 0.97),
     ("blind_p_conv.yaml", 0.97, 0.96),
+    ("blind_s.yaml", 0.98, 0.97),
+    ("blind_s_conv.yaml", 0.96, 0.95),
 ])
 def test_blind_sets_stay_at_their_figures(name: str, intent_min: float, slots_min: float) -> None:
     intent_acc, slot_acc, _ = _score(name)
