@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from intents.answer import carrier, read_answer
+from intents.pinyin import keys
 from intents.schema import Activity, Catalog, IntentId, Parse
 
 from .clock import Clock
@@ -191,6 +192,17 @@ _SWAP = re.compile(r"^(?:唔系|不是|不对|唔啱|错了|错咗)[，,]?(.{1,8
 _MESSAGE_END = re.compile(r"[啊呀啦喇嘞咯吧。，,!！]+$")
 
 
+_SOUND_GUESSED = ("activity.book", "booking.cancel", "reminder.cancel", "service.book")
+"""Requests whose words are guessed by their sound too (抱名 → 报名): a misheard action word is asked
+about. Not everyday words' look-alikes: 几分 sounds like 积分, 几好 like 几号."""
+_WHAT_ABOUT = re.compile(r"(?:呢|嘞|咧)[？?。]?$")
+
+
+def _title_of(text: str) -> bool:
+    """Whether the question named an activity by its words (书法班), so the same words can be asked again."""
+    return bool(re.search(r"班|课|团|会|拳|舞|棋|锦|讲座", text))
+
+
 def _same_request(before: Ask, after: Ask) -> bool:
     """The read-back after a correction asks about the very same thing as before it."""
     before = before.inner if before.kind is RESUME and before.inner else before
@@ -252,6 +264,8 @@ class Dialog:
         self._context = _Context()
         self._alert: Optional[_Alert] = None
         self._last_text = ""
+        self._asked: Optional[Tuple[Parse, float]] = None
+        """The last question about activities and when: '后日呢' asks it again for another day."""
         self._voice = (int(store.get_setting("voice.rate", settings.voice.rate)),
                        float(store.get_setting("voice.volume", settings.voice.volume)))
         """(rate, volume) as persisted; cached so a reply costs no store read."""
@@ -732,7 +746,8 @@ class Dialog:
         parse, intent = self._in_context(parse, intent)
         if intent in SKILLS:
             return self._run(intent, parse)
-        return self._not_understood(parse)
+        again = self._what_about(parse) if intent is IntentId.UNKNOWN else None
+        return again if again is not None else self._not_understood(parse)
 
     def _in_context(self, parse: Parse, intent: IntentId) -> Tuple[Parse, IntentId]:
         """What the moment adds to a request: the reminder that is ringing, the activity just heard of."""
@@ -878,7 +893,28 @@ class Dialog:
             self._open = None
             return self.reply(phrase("activity.fetching"))
         answer = SKILLS[intent](replace(parse, intent=intent), self._store, self._clock)
+        if intent is IntentId.ACTIVITY_QUERY:
+            self._asked = (parse, self._clock.monotonic())
         return self._from_answer(answer)
+
+    def _what_about(self, parse: Parse) -> Optional[Reply]:
+        """'后日呢' right after a question about activities: the same question for that day."""
+        asked = self._asked
+        if asked is None or self._clock.monotonic() - asked[1] > NOTICE_SECONDS \
+                or not _WHAT_ABOUT.search(parse.text):
+            return None
+        now, catalog = self._clock.now(), self._catalog()
+        day = read_answer(parse.text, parse, "activity.query/date", now, catalog, self._parser)
+        if day is None:
+            return None
+        dropped = ("date", "date_range", "part_of_day", "time", "activity_id", "offset")
+        slots = {k: v for k, v in asked[0].slots.items() if k not in dropped}
+        if asked[0].slots.get("activity_id") and "category" not in slots:
+            act = self._store.activity(str(asked[0].slots["activity_id"]))
+            slots["category"] = act.category if act else None
+        slots.update(day.slots)
+        text = asked[0].text if _title_of(asked[0].text) else parse.text
+        return self._run(IntentId.ACTIVITY_QUERY, Parse(text, IntentId.ACTIVITY_QUERY, slots, day.confidence))
 
     def _not_understood(self, parse: Parse) -> Reply:
         """One short sentence with the closest suggestion ('我没听懂，您是想报名活动吗？')."""
@@ -904,10 +940,16 @@ class Dialog:
 
     @staticmethod
     def _guess(text: str) -> Optional[IntentId]:
+        """The request the words come closest to: a suggestion word said, else one that sounds like
+        what was heard (帮我抱名啦 → 报名: asked about, never acted on)."""
         best: Optional[Tuple[int, IntentId]] = None
+        heard = keys(text)
         for intent_id, words in table("suggest").items():
             for word in words or ():
-                if word in text and (best is None or len(word) > best[0]):
+                said = keys(word)
+                near = len(word) >= 2 and intent_id in _SOUND_GUESSED and any(
+                    heard[i:i + len(said)] == said for i in range(len(heard) - len(said) + 1))
+                if (word in text or near) and (best is None or len(word) > best[0]):
                     best = (len(word), IntentId(intent_id))
         return best[1] if best else None
 

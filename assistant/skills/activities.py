@@ -141,6 +141,9 @@ def query(parse: Parse, store: Store, clock: Clock) -> Answer:
     found, label = _matching(store, parse.slots, now)
     named = store.activity(str(parse.slots["activity_id"])) if parse.slots.get("activity_id") else None
     what = named.title if named is not None else parse.slots.get("category") or ""
+    missing = _title_missing(parse, store, found, label, now) if named is None and found else None
+    if missing is not None:
+        return missing
     if not found:
         text = phrase("activity.none_named" if named else "activity.none", when=label, what=what)
         later = _next_like(store, dict(parse.slots, said=parse.text), named, now) if (named or what) else None
@@ -167,6 +170,20 @@ def query(parse: Parse, store: Store, clock: Clock) -> Answer:
         short = [_item(a, now, one_day=True) for a in found]
     return page(items, offset, IntentId.ACTIVITY_QUERY, dict(parse.slots), head,
                 [activity_ref(a, now) for a in found], short)
+
+
+def _title_missing(parse: Parse, store: Store, found: List[Activity], label: str,
+                   now: datetime) -> Optional[Answer]:
+    """'听日有冇书法班' with none tomorrow (the NLU gives its category): say so, and when the next one
+    is — not the rest of its kind, which never names what was asked about."""
+    title = _title_said(store, parse.text) if parse.slots.get("category") else ""
+    if not title or any(a.title == title for a in found):
+        return None
+    text = phrase("activity.none_named", when=label, what=title)
+    later = _next_like(store, dict(parse.slots, said=parse.text), None, now)
+    if later is None:
+        return Answer(text)
+    return Answer(text + phrase("activity.next", item=_item(later, now)), listed=(activity_ref(later, now),))
 
 
 def _next_like(store: Store, slots: Dict[str, Any], named: Optional[Activity],
