@@ -24,6 +24,7 @@ from .events import (
     BookingChanged,
     BookingResolved,
     Event,
+    HelpAccepted,
     MessageArrived,
     ReminderAdded,
     SyncFinished,
@@ -101,6 +102,18 @@ class AlertChange:
 
 
 @dataclass(frozen=True)
+class HelpChange:
+    """A help request (志愿帮扶) as the server holds it: who took it and when they will come."""
+
+    request_id: str
+    status: str
+    """open / accepted / done / thanked / cancelled."""
+    what: str = ""
+    volunteer: str = ""
+    visit_at: Optional[datetime] = None
+
+
+@dataclass(frozen=True)
 class ServerChanges:
     """Everything one sync answer carries; empty fields mean 'nothing new'."""
 
@@ -126,6 +139,8 @@ class ServerChanges:
     routine: Optional[Dict[str, str]] = None
     """The household routine the family set (anchor → HH:MM; {}: the defaults; None: unchanged)."""
     alerts: Tuple[AlertChange, ...] = ()
+    help: Tuple[HelpChange, ...] = ()
+    """Help requests whose status changed; an accepted one is told to the senior."""
     acknowledged: Tuple[Tuple[str, Mapping[str, Any]], ...] = ()
     """(op_id, the server's result) for outbox ops the server has applied."""
 
@@ -164,6 +179,7 @@ def apply_changes(store: Store, changes: ServerChanges, at: datetime,
             for anchor, hhmm in changes.routine.items():
                 s.add(RoutineRow(anchor=str(anchor), time=str(hhmm), updated_at=at))
         events.extend(_alerts(s, changes.alerts, at))
+        events.extend(_help(s, changes.help))
         if changes.points is not None:
             s.execute(sqlite_insert(PointsRow).values(id=1, balance=changes.points, updated_at=at)
                       .on_conflict_do_update(index_elements=["id"], set_={"balance": changes.points,
@@ -178,7 +194,8 @@ def apply_changes(store: Store, changes: ServerChanges, at: datetime,
             s.execute(sqlite_insert(SettingRow).values(key=CURSOR_KEY, value=text)
                       .on_conflict_do_update(index_elements=["key"], set_={"value": text}))
     kinds = {BookingResolved: "bookings", ReminderAdded: "reminders", AnnouncementArrived: "announcements",
-             MessageArrived: "messages", BookingChanged: "bookings", AlertHandled: "alerts"}
+             MessageArrived: "messages", BookingChanged: "bookings", AlertHandled: "alerts",
+             HelpAccepted: "help"}
     changed = ["activities"] if changes.activities is not None else []
     changed += ["routine"] if changes.routine is not None else []
     changed += sorted({kinds[type(e)] for e in events})
@@ -265,6 +282,23 @@ def _alerts(s: Session, items: Tuple[AlertChange, ...], at: datetime) -> List[Ev
         row.status, row.by, row.role, row.at = item.status, item.by, item.role, item.at
         if item.status == "handled":
             events.append(AlertHandled(item.alert_id, item.by, item.role))
+    return events
+
+
+def _help(s: Session, items: Tuple[HelpChange, ...]) -> List[Event]:
+    """Kept by request id (the last status seen, as a setting): who is coming is told once."""
+    events: List[Event] = []
+    for item in items:
+        key, value = f"help.{item.request_id}", json.dumps(item.status)
+        row = s.get(SettingRow, key)
+        if row is not None and row.value == value:
+            continue
+        if row is None:
+            s.add(SettingRow(key=key, value=value))
+        else:
+            row.value = value
+        if item.status == "accepted" and item.volunteer:
+            events.append(HelpAccepted(item.request_id, item.volunteer, item.what, item.visit_at))
     return events
 
 

@@ -137,6 +137,18 @@ class AlertHandled(_EventDict):
 
 
 @dataclass(frozen=True)
+class HelpAccepted(_EventDict):
+    """A volunteer took the senior's help request on the web (sync → news; said at a quiet moment)."""
+
+    request_id: str
+    volunteer: str = ""
+    """The volunteer's name as the senior will know them: 小李."""
+    what: str = ""
+    """What the senior asked for, as they said it: 换灯泡."""
+    visit_at: Optional[datetime] = None
+
+
+@dataclass(frozen=True)
 class SyncFinished(_EventDict):
     """One sync round trip ended."""
 
@@ -158,7 +170,7 @@ class ClockMoved(_EventDict):
 
 
 Event = Union[UtteranceHeard, ReminderDue, AnnouncementArrived, MessageArrived, BookingResolved,
-              ReminderAdded, BookingChanged, AlertHandled, SyncFinished, ClockMoved]
+              ReminderAdded, BookingChanged, AlertHandled, HelpAccepted, SyncFinished, ClockMoved]
 
 EVENT_TYPES: Tuple[Type[Any], ...] = typing.get_args(Event)
 _BY_NAME = {cls.__name__: cls for cls in EVENT_TYPES}

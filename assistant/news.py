@@ -4,6 +4,7 @@ kept back during quiet hours and worded when finally said (so '明天' is still 
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from typing import Callable, List, Optional, Set, Tuple
 
@@ -15,6 +16,7 @@ from .events import (
     AnnouncementArrived,
     BookingChanged,
     BookingResolved,
+    HelpAccepted,
     MessageArrived,
     ReminderAdded,
     ReminderDue,
@@ -30,6 +32,10 @@ _LOGGER = logging.getLogger(__name__)
 
 Render = Callable[[datetime], str]
 """Words for a piece of news, given the time it is said."""
+
+
+_ASKING = re.compile(r"^(?:帮我|帮手|帮|我想|我要|想|要|找个?人|搵个?人|有冇人|谁能|谁可以)+")
+"""How a help request starts (我想找个人帮我换灯泡): what the volunteer comes to do is the rest."""
 
 
 class News:
@@ -149,6 +155,18 @@ class News:
                 return ""
             return phrase(f"booking.family_{'booked' if status == 'confirmed' else 'cancelled'}",
                           by=who, moment=say.moment(act.start, at), title=act.title)
+
+        return [r for r in self._tell(now, render) if r.text]
+
+    def help_accepted(self, event: HelpAccepted, now: datetime) -> List[Reply]:
+        """'志愿者小李明天上午十点来帮您换灯泡', at the next quiet moment."""
+        what = _ASKING.sub("", event.what) or "您"
+
+        def render(at: datetime) -> str:
+            if event.visit_at is not None and event.visit_at < at:
+                return ""  # already come: no longer news
+            when = say.moment(event.visit_at, at) if event.visit_at is not None else ""
+            return phrase("help.accepted", volunteer=event.volunteer, when=when, what=what)
 
         return [r for r in self._tell(now, render) if r.text]
 

@@ -23,6 +23,7 @@ from .events import (
     BookingResolved,
     ClockMoved,
     Event,
+    HelpAccepted,
     MessageArrived,
     ReminderAdded,
     ReminderDue,
@@ -366,6 +367,9 @@ class Assistant(Link):
         self._dialog.alert_handled(event.alert_id)
         return self._news.alert_handled(event, self._now())
 
+    def _on_help_accepted(self, event: HelpAccepted) -> List[Reply]:
+        return self._news.help_accepted(event, self._now())
+
     def _on_sync_finished(self, event: SyncFinished) -> List[Reply]:
         if "activities" in event.changed:
             self._catalog_changed()
@@ -390,5 +394,6 @@ _HANDLERS: Dict[type, Callable[[Assistant, Any], List[Reply]]] = {
     ReminderAdded: Assistant._on_reminder_added,
     BookingChanged: Assistant._on_booking_changed,
     AlertHandled: Assistant._on_alert_handled,
+    HelpAccepted: Assistant._on_help_accepted,
     SyncFinished: Assistant._on_sync_finished,
 }

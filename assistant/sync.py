@@ -38,7 +38,15 @@ from zoneinfo import ZoneInfo
 
 from intents.schema import Activity
 
-from .changes import CURSOR_KEY, AlertChange, BookingChange, ReminderChange, ServerChanges, apply_changes
+from .changes import (
+    CURSOR_KEY,
+    AlertChange,
+    BookingChange,
+    HelpChange,
+    ReminderChange,
+    ServerChanges,
+    apply_changes,
+)
 from .clock import Clock
 from .events import AnnouncementArrived, Event, SyncFinished
 from .outbox import RetryPlan, is_temporary, note_retry
@@ -257,6 +265,12 @@ def server_changes(
                         datetime.fromisoformat(a["at"]) if a.get("at") else None)
             for a in feed.get("alerts", [])
         ),
+        help=tuple(
+            HelpChange(str(h["id"]), str(h["status"]), str(h.get("what") or ""),
+                       str(h.get("volunteer") or ""),
+                       datetime.fromisoformat(h["visit_at"]) if h.get("visit_at") else None)
+            for h in feed.get("help", [])
+        ),
         acknowledged=tuple(acked),
     )
 
@@ -283,7 +297,7 @@ def _server_time(answer: Mapping[str, Any]) -> Optional[datetime]:
 def _kinds(changes: ServerChanges) -> Tuple[str, ...]:
     names = []
     for name in ("activities", "bookings", "services", "reminders", "deleted_reminders", "announcements",
-                 "messages", "points", "routine", "alerts"):
+                 "messages", "points", "routine", "alerts", "help"):
         value = getattr(changes, name)
         if value not in (None, (), {}):
             names.append(name)

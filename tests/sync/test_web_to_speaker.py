@@ -12,7 +12,7 @@ import re
 from datetime import time, timedelta
 
 import httpx
-from sync_world import PASSWORD, World, wait_for
+from sync_world import PASSWORD, World, local_now, wait_for
 
 
 def _first_sync(spk) -> None:  # type: ignore[no-untyped-def]
@@ -143,3 +143,39 @@ def test_a_family_message_read_out_by_the_speaker_shows_as_heard_on_the_family_p
     again = "".join(r.text for r in spk.assistant.handle_text("有冇留言啊"))
     assert "带孙子回来吃饭" in again
     assert [op.type for op in spk.assistant.store.outbox()].count("message.heard") == 1
+
+
+def test_a_volunteer_taking_a_help_request_on_the_web_is_told_to_the_senior(world: World, speaker) -> None:
+    """Issue 16: staff take a request down for the elder, a volunteer accepts it on their phone page,
+    and the speaker tells the senior who is coming and when — once."""
+    spk = speaker(world)
+    _first_sync(spk)
+    staff, csrf = _web(world, "staff1")
+    made = staff.post("/staff/volunteers", data={"csrf_token": csrf, "name": "小李", "phone": "13800138000",
+                                                 "password": "help-me-123"})
+    assert made.status_code == 200, made.text[:300]
+    taken = staff.post("/staff/help", data={"csrf_token": csrf, "household_id": world.ids["home"],
+                                            "what": "我想找个人帮我换灯泡"})
+    assert taken.status_code == 200, taken.text[:300]
+    request_id = world.scalar("SELECT id FROM help_requests")
+
+    volunteer = httpx.Client(base_url=world.server.url, timeout=10, trust_env=False, follow_redirects=True)
+    login = volunteer.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)[1]  # type: ignore[index]
+    assert volunteer.post("/login", data={"username": "13800138000", "password": "help-me-123",
+                                          "csrf_token": token}).status_code == 200
+    page = volunteer.get("/volunteer")
+    assert "换灯泡" in page.text
+    csrf_v = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]  # type: ignore[index]
+    visit = (local_now() + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+    spk.sink.take()
+    accepted = volunteer.post(f"/volunteer/help/{request_id}/accept",
+                              data={"csrf_token": csrf_v, "visit_at": visit.strftime("%Y-%m-%dT%H:%M")})
+    assert accepted.status_code == 200, accepted.text[:300]
+    said = spk.said("志愿者", timeout=15)
+    assert said == "志愿者小李明天上午十点来帮您换灯泡。"
+    spk.sink.take()
+    finished = volunteer.post(f"/volunteer/help/{request_id}/done", data={"csrf_token": csrf_v})
+    assert finished.status_code == 200
+    wait_for(lambda: spk.assistant.store.get_setting(f"help.{request_id}") == "done", 15, "the done status")
+    assert not [t for t in spk.sink.texts() if "志愿者" in t]  # told once, not again on the next change
