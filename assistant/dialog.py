@@ -25,6 +25,7 @@ from .phrases import say as phrase
 from .records import OccurrenceStatus
 from .scheduler import acknowledge_open
 from .skills import CONFIRM, MORE, SKILLS, SLOT, Answer, Ask
+from .skills.activities import title_said
 from .skills.answer import CHOOSE, HELP, RESUME, SUGGEST, Item, in_part_of_day
 from .skills.reminders import meal_of
 from .skills.timesense import names_day, settle_answer, settle_request, spoken_clock, spoken_part
@@ -196,11 +197,6 @@ _SOUND_GUESSED = ("activity.book", "booking.cancel", "reminder.cancel", "service
 """Requests whose words are guessed by their sound too (抱名 → 报名): a misheard action word is asked
 about. Not everyday words' look-alikes: 几分 sounds like 积分, 几好 like 几号."""
 _WHAT_ABOUT = re.compile(r"(?:呢|嘞|咧)[？?。]?$")
-
-
-def _title_of(text: str) -> bool:
-    """Whether the question named an activity by its words (书法班), so the same words can be asked again."""
-    return bool(re.search(r"班|课|团|会|拳|舞|棋|锦|讲座", text))
 
 
 def _same_request(before: Ask, after: Ask) -> bool:
@@ -913,7 +909,7 @@ class Dialog:
             act = self._store.activity(str(asked[0].slots["activity_id"]))
             slots["category"] = act.category if act else None
         slots.update(day.slots)
-        text = asked[0].text if _title_of(asked[0].text) else parse.text
+        text = asked[0].text if title_said(self._store, asked[0].text) else parse.text
         return self._run(IntentId.ACTIVITY_QUERY, Parse(text, IntentId.ACTIVITY_QUERY, slots, day.confidence))
 
     def _not_understood(self, parse: Parse) -> Reply:

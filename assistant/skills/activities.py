@@ -176,7 +176,7 @@ def _title_missing(parse: Parse, store: Store, found: List[Activity], label: str
                    now: datetime) -> Optional[Answer]:
     """'听日有冇书法班' with none tomorrow (the NLU gives its category): say so, and when the next one
     is — not the rest of its kind, which never names what was asked about."""
-    title = _title_said(store, parse.text) if parse.slots.get("category") else ""
+    title = title_said(store, parse.text) if parse.slots.get("category") else ""
     if not title or any(a.title == title for a in found):
         return None
     text = phrase("activity.none_named", when=label, what=title)
@@ -191,7 +191,7 @@ def _next_like(store: Store, slots: Dict[str, Any], named: Optional[Activity],
     """'下周三有书法课吗' with none that day: the soonest session of that title (or category) after it."""
     _, end, _ = _window(slots, now)
     since = max(end, now)
-    title = named.title if named is not None else _title_said(store, str(slots.get("said") or ""))
+    title = named.title if named is not None else title_said(store, str(slots.get("said") or ""))
     for act in store.activities(since=since, until=since + timedelta(days=DEFAULT_DAYS * 2)):
         if (title and act.title == title) or (not title and act.category == slots.get("category")):
             return act
@@ -201,7 +201,7 @@ def _next_like(store: Store, slots: Dict[str, Any], named: Optional[Activity],
 _TITLE_TAIL = re.compile(r"(团|班|课堂|课|会|队)$")
 
 
-def _title_said(store: Store, text: str) -> str:
+def title_said(store: Store, text: str) -> str:
     """The catalog title the senior's words name (合唱 → 合唱团), even when the NLU gave only its category
     because the title has no session on the day asked about ('今晚有冇合唱团' → the next 合唱团, not the
     next of its category)."""
