@@ -52,7 +52,7 @@ ACK_WORDS = ("知道了", "知道", "好的", "好", "吃了", "吃过了", "收
 """Said after a reminder; counted as dialog.yes even if the parser did not map them."""
 _SLOT_KEYS = {"activity_id": ("activity_id", "category", "date", "time", "part_of_day"),
               "content": ("content",), "service": ("service",), "date": ("date", "date_range"),
-              "time": ("time",), "anchor": ("anchor",)}
+              "time": ("time", "date", "part_of_day", "anchor", "offset_min"), "anchor": ("anchor",)}
 SELF_CHECK = re.compile(r"(设备|机器|音箱|小巢)?自检|检查一下?(设备|机器|音箱)")
 """'设备自检': a volunteer asks the speaker to check itself; not an NLU intent (it is for helpers,
 not part of the seniors' contract), so it is matched here before parsing."""

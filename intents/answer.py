@@ -34,7 +34,8 @@ _QUESTION = re.compile(r"吗|什么|几点|几号|哪|多少|有没有|有冇|�
 _TRAILING = re.compile(r"(?:的|那个|嗰个|那场|嗰场|嘅|那次|啦|喇|吧|啊|呀|咯|嘞|囉|罗)+$")
 _SPAN = re.compile(r"点.*[到至]")
 """从八点到晚上八点: the bounds of an interval reminder, not one time."""
-_KEYS = {"anchor": ("anchor",), "to": ("to",), "repeat": ("repeat",), "time": ("time",),
+_KEYS = {"anchor": ("anchor",), "to": ("to",), "repeat": ("repeat", "date"),
+         "time": ("time", "part_of_day", "anchor", "offset_min", "date"),
          "date": ("date", "date_range", "part_of_day"), "content": ("content",), "service": ("service",),
          "activity_id": ("activity_id", "category")}
 """Which slots answer which question: 'which day?' is answered by 听日下昼 too."""
@@ -73,8 +74,14 @@ def read_answer(text: str, alone: Parse, expecting: str, now: datetime, catalog:
         return None
     intent_name, slot = expecting.split("/", 1)
     intent = IntentId(intent_name)
-    readings = _FRAGMENT_READINGS + ((IntentId.SERVICE_BOOK,) if slot == "anchor" else ())
-    if alone.intent not in readings or alone.intent is intent:
+    readings = _FRAGMENT_READINGS + ((IntentId.SERVICE_BOOK,) if slot == "anchor" else ()) + (
+        (IntentId.REMINDER_ACK,) if slot == "content" else ())  # 食药 answering 提醒您做什么？
+    wanted = tuple(k for keys in _KEYS.values() for k in keys) if slot == "correct" else _KEYS.get(slot, (slot,))
+    if alone.intent is intent and any(alone.slots.get(k) for k in wanted):
+        return None  # the request said again, with the answer in it
+    if alone.intent is IntentId.REMINDER_ACK and re.search(r"了|过|完|咗", text):
+        return None  # 食咗药 is taken, not a new thing to be reminded of
+    if alone.intent not in readings and alone.intent is not intent:
         return None  # ('晚饭' answering 是哪顿饭？ is the meal, not a meal service)
     answer = normalize(text).core
     if alone.intent is not IntentId.UNKNOWN and _QUESTION.search(answer):
@@ -97,10 +104,6 @@ def read_answer(text: str, alone: Parse, expecting: str, now: datetime, catalog:
             slots.pop(key)  # filled in by the time rules, not said: 九点 has no date
     if slot == "anchor":
         slots = {k: v for k, v in slots.items() if k == "anchor"}  # the meal; 饭后 was said before
-    if slot == "correct":
-        wanted = tuple(k for keys in _KEYS.values() for k in keys)
-    else:
-        wanted = _KEYS.get(slot, (slot,))
     if not any(k in slots for k in wanted):
         return None
     return Parse(text=alone.text, intent=intent, slots=slots, confidence=min(inside.confidence, 0.9))

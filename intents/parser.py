@@ -309,6 +309,8 @@ def _parse(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
     _fill_missing(intent, slots, a)
     if intent in (IntentId.REMINDER_CREATE, IntentId.REMINDER_CANCEL) and slots.get("content"):
         slots["content"] = _trimmed(intent, _cut_at_pause(text, canon, str(slots["content"])))
+        if intent is IntentId.REMINDER_CREATE and len(_without_time_words(slots["content"])) >= 2:
+            slots["content"] = _without_time_words(slots["content"])  # 叫他八点吃药: the time is a slot
     _LOGGER.debug("%r → %s via %s", canon, intent.value, source_kind)
     return Parse(text=canon, intent=intent, slots=slots, confidence=round(confidence, 3))
 
@@ -633,7 +635,10 @@ _REMEMBER = re.compile(r"帮我记住|(?<![不忘])记得|(?<![不忘])记住|�
 _SELF_CORRECTION = re.compile(r".*(?:不是|不对|错了)")
 _CLAUSE_END = re.compile(r"(?<=.)(?:啊|呀|啦|喔|嘛)(?=.{2,}).*$")
 """熄火啊，我煲紧汤: the content ends at a sentence particle with more talk after it."""
-_TOLD = re.compile(r".*(?:叫我|要我|让我|说我要|我要)")
+_TOLD = re.compile(r".*(?:叫我|要我|让我|说我要|我要|(?:叫|要|让)(?=他|她|老伴))")
+_TOLD_ME = re.compile(r".*(?:叫我|要我|让我)")
+_OTHER_ONLY = re.compile(r"^叫(?:他|她|老伴|爷爷|奶奶|阿爷|阿嫲|阿婆|孙子|孙女|外孙|爸爸|妈妈|儿子|女儿)们?$")
+"""医生说要他每天吃药，帮我提醒他 (read as 提醒我叫他): whom to tell, with what to tell said before."""
 _DISCOURSE = re.compile(r"^(?:我)?(?:同|跟|和)(?:你|您)(?:说|讲)")
 """我同你讲…: how a story starts, never what to be reminded of."""
 _CANCEL_WORD = re.compile(r".*(?:取消|删除|删了|删掉|删|关掉|关了|去掉|不要|不用|别|那个|个)")
@@ -669,9 +674,12 @@ def _content_fallback(intent: IntentId, a: Analysis) -> Optional[str]:
             # A reminder ends at a particle with talk after it; a message is the senior's own words, all
             # of them (我今晚唔去佢度食饭啦 要去饮喜酒: the reason is part of what the daughter must hear).
             piece = _trimmed(intent, after if intent is IntentId.MESSAGE_SEND else _CLAUSE_END.sub("", after))
-            if not piece:  # …医生叫我每天吃药，你到时提醒我啦: the content came first
-                piece = _SELF_CORRECTION.sub("", heard[:found.start()])
-                piece = _TOLD.sub("", piece)
+            who = piece if _OTHER_ONLY.match(piece) else ""
+            if not piece or who:  # …医生叫我每天吃药，你到时提醒我啦: the content came first
+                piece = _trimmed(intent, _TOLD.sub("", _SELF_CORRECTION.sub("", heard[:found.start()])))
+                piece = "叫" + piece if who and piece.startswith(who[1:]) else who + piece
+                if _OTHER_ONLY.match(piece):
+                    return None
     if intent is not IntentId.MESSAGE_SEND:
         piece = _without_time_words(piece)
     if intent is IntentId.REMINDER_CREATE:
@@ -844,7 +852,10 @@ def _content_slot(intent: IntentId, found: Any, spans: List[Tuple[int, int]], so
         content = _MESSAGE_LEAD.sub("", content) or content  # 留言畀个孙 话阿爷好挂住佢: 话 is "saying"
     if content and intent is IntentId.REMINDER_CREATE:
         content = _trimmed(intent, _without_narration(content))
-        if _DISCOURSE.match(content):
+        told = _TOLD_ME.match(content)
+        if told is not None and 2 < told.end() < len(content):
+            content = content[told.end():]  # 医生叫我每天吃药 (…你到时提醒我): what the doctor said to do
+        if _DISCOURSE.match(content) or _OTHER_ONLY.match(content):
             return None  # 我同你讲…: the story's opening, not the thing (the fallback looks again)
     return content
 
