@@ -76,7 +76,8 @@ def read_answer(text: str, alone: Parse, expecting: str, now: datetime, catalog:
     intent = IntentId(intent_name)
     readings = _FRAGMENT_READINGS + ((IntentId.SERVICE_BOOK,) if slot == "anchor" else ()) + (
         (IntentId.REMINDER_ACK,) if slot == "content" else ())  # 食药 answering 提醒您做什么？
-    wanted = tuple(k for keys in _KEYS.values() for k in keys) if slot == "correct" else _KEYS.get(slot, (slot,))
+    every = tuple(k for keys in _KEYS.values() for k in keys)
+    wanted = every if slot == "correct" else _KEYS.get(slot, (slot,))
     if alone.intent is intent and any(alone.slots.get(k) for k in wanted):
         return None  # the request said again, with the answer in it
     if alone.intent is IntentId.REMINDER_ACK and re.search(r"了|过|完|咗", text):
