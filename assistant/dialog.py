@@ -196,6 +196,7 @@ _MESSAGE_END = re.compile(r"[啊呀啦喇嘞咯吧。，,!！]+$")
 _SOUND_GUESSED = ("activity.book", "booking.cancel", "reminder.cancel", "service.book")
 """Requests whose words are guessed by their sound too (抱名 → 报名): a misheard action word is asked
 about. Not everyday words' look-alikes: 几分 sounds like 积分, 几好 like 几号."""
+_THAT_ONE = re.compile(r"(?:嗰|那)(?:个|场|次|堂)(?:啊|呀|啦|喇|吧)?[？?。]?$")
 _WHAT_ABOUT = re.compile(r"(?:呢|嘞|咧)[？?。]?$")
 
 
@@ -261,6 +262,8 @@ class Dialog:
         self._alert: Optional[_Alert] = None
         self._last_text = ""
         self._asked: Optional[Tuple[Parse, float]] = None
+        self._spoken_of: Optional[Tuple[str, float]] = None
+        """The title of the activity last asked about or read back, and when ('下个礼拜日嗰场呢')."""
         """The last question about activities and when: '后日呢' asks it again for another day."""
         self._voice = (int(store.get_setting("voice.rate", settings.voice.rate)),
                        float(store.get_setting("voice.volume", settings.voice.volume)))
@@ -735,6 +738,14 @@ class Dialog:
             picked = self._by_position(parse, IntentId.ACTIVITY_BOOK)
             if picked is not None:
                 return picked
+        if intent is IntentId.UNKNOWN and _THAT_ONE.search(parse.text) \
+                and any(item.kind == "activity" for item in self._recent_list()):
+            # '九点嗰个' / '礼拜六那场' right after a list of activities: the one it fits, read back
+            fits = self._fits_list(parse.text)
+            if len(fits) == 1:
+                slots = {"activity_id": fits[0].id, "date": fits[0].start.date().isoformat()}
+                chosen = Parse(parse.text, IntentId.ACTIVITY_BOOK, slots, 1.0)
+                return self._run(IntentId.ACTIVITY_BOOK, chosen)
         if intent is IntentId.ACTIVITY_BOOK:
             parse = self._narrow(parse)
         elif intent is IntentId.ACTIVITY_QUERY:
@@ -868,6 +879,19 @@ class Dialog:
             return replace(parse, slots=dict(slots, candidates=[act.id for act in fits]))
         return replace(parse, slots=dict(parse.slots, candidates=ids))
 
+    def _fits_list(self, text: str) -> List[Activity]:
+        """The activities of the list said last that '九点嗰个' / '夜晚那场' / '礼拜六嗰个' fits."""
+        ask = Ask(SLOT, IntentId.ACTIVITY_BOOK, {}, "activity_id")
+        said = self._carrier_slots(ask, _THAT_ONE.sub("", text))
+        clock, part, day = spoken_clock(text), said.get("part_of_day"), said.get("date")
+        if clock is None and part is None and not (day and names_day(text)):
+            return []
+        spoken = (self._store.activity(i.id) for i in self._recent_list() if i.kind == "activity")
+        return [act for act in dict.fromkeys(a for a in spoken if a is not None)
+                if (clock is None or (act.start.hour % 12 == clock[0] % 12 and act.start.minute == clock[1]))
+                and in_part_of_day(act.start, part)
+                and (not day or not names_day(text) or act.start.date().isoformat() == day)]
+
     def _listed_session(self, parse: Parse) -> Optional[Activity]:
         """'八段锦啦 九点嗰个' right after hearing next Monday's list: the session of that title in the list
         (the one the words fit), not the next session of the title, when no day was said."""
@@ -891,15 +915,20 @@ class Dialog:
         answer = SKILLS[intent](replace(parse, intent=intent), self._store, self._clock)
         if intent is IntentId.ACTIVITY_QUERY:
             self._asked = (parse, self._clock.monotonic())
+        if intent in (IntentId.ACTIVITY_QUERY, IntentId.ACTIVITY_BOOK) and parse.slots.get("activity_id"):
+            act = self._store.activity(str(parse.slots["activity_id"]))
+            if act is not None:
+                self._spoken_of = (act.title, self._clock.monotonic())
         return self._from_answer(answer)
 
     def _what_about(self, parse: Parse) -> Optional[Reply]:
         """'后日呢' right after a question about activities: the same question for that day."""
         asked = self._asked
-        if asked is None or self._clock.monotonic() - asked[1] > NOTICE_SECONDS \
-                or not _WHAT_ABOUT.search(parse.text):
+        if not _WHAT_ABOUT.search(parse.text):
             return None
         now, catalog = self._clock.now(), self._catalog()
+        if asked is None or self._clock.monotonic() - asked[1] > NOTICE_SECONDS:
+            return self._other_session(parse, now, catalog)
         day = read_answer(parse.text, parse, "activity.query/date", now, catalog, self._parser)
         if day is None:
             return None
@@ -911,6 +940,19 @@ class Dialog:
         slots.update(day.slots)
         text = asked[0].text if title_said(self._store, asked[0].text) else parse.text
         return self._run(IntentId.ACTIVITY_QUERY, Parse(text, IntentId.ACTIVITY_QUERY, slots, day.confidence))
+
+    def _other_session(self, parse: Parse, now: datetime, catalog: Any) -> Optional[Reply]:
+        """'下个礼拜日嗰场呢' after a sign-up to 茶话会 was read back or declined: that title on that day."""
+        spoken = self._spoken_of
+        if spoken is None or self._clock.monotonic() - spoken[1] > NOTICE_SECONDS:
+            return None
+        if not names_day(parse.text):
+            return None
+        text = _WHAT_ABOUT.sub("", parse.text) + spoken[0] + "有没有"
+        other = self._parser(text, now, catalog)
+        if other.intent is not IntentId.ACTIVITY_QUERY:
+            return None
+        return self._run(IntentId.ACTIVITY_QUERY, other)
 
     def _not_understood(self, parse: Parse) -> Reply:
         """One short sentence with the closest suggestion ('我没听懂，您是想报名活动吗？')."""

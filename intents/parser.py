@@ -256,7 +256,8 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None, expecting
     """
     if now.tzinfo is not None:
         now = now.replace(tzinfo=None)
-    alone = _parse(text, now, catalog)
+    held = _WAIT_THEN_CORRECT.match(text)
+    alone = _parse(text[held.end():] if held else text, now, catalog)
     if expecting is None:
         return alone
     answered = read_answer(text, alone, expecting, now, catalog, _parse, fill)
@@ -311,8 +312,21 @@ def _parse(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
         slots["content"] = _trimmed(intent, _cut_at_pause(text, canon, str(slots["content"])))
         if intent is IntentId.REMINDER_CREATE and len(_without_time_words(slots["content"])) >= 2:
             slots["content"] = _without_time_words(slots["content"])  # 叫他八点吃药: the time is a slot
+    intent = _settled(intent, slots, a)
     _LOGGER.debug("%r → %s via %s", canon, intent.value, source_kind)
     return Parse(text=canon, intent=intent, slots=slots, confidence=round(confidence, 3))
+
+
+def _settled(intent: IntentId, slots: Dict[str, Any], a: Analysis) -> IntentId:
+    """Last touches: no content that is no content; a repeat asked of a family member's words."""
+    if str(slots.get("content", "")) in _NO_CONTENT:
+        slots.pop("content")  # 取消个提醒 / 我想同阿仔讲几句: no content said yet
+    if intent is IntentId.DIALOG_REPEAT and any(e.kind == "to" for e in a.entities):
+        return IntentId.MESSAGE_QUERY  # 我个女讲了什么，再说一次: her message again
+    return intent
+
+
+_NO_CONTENT = frozenset(("个", "的", "那", "这", "几句", "两句", "几句话", "两句话", "一下", "说话"))
 
 
 def _fill_missing(intent: IntentId, slots: Dict[str, Any], a: Analysis) -> None:
@@ -465,6 +479,9 @@ def _supported(intent: IntentId, a: Analysis, learned: bool = False) -> bool:
 
 
 _NEW_VALUE = re.compile(r"(?:是|报|改成|换成|改到|改为|要|我说|我讲)")
+_WAIT_THEN_CORRECT = re.compile(r"^\s*(?:等等|等一下|等一等|等阵|咪住|且慢)[\s,，。啊呀]*"
+                                r"(?=唔系|不是|不对|错了|我话|我说)")
+"""等等 唔系 八点半先啱: the wait is the senior catching the mistake; the correction is what they say."""
 _SAID_VALUE = re.compile(r"^(?:我说|我讲|我是说)(?P<value>.{1,10})$")
 _SAID_NOT = re.compile(r"^(?:我是说|我说的是|我说|我讲)(?P<value>.+?)(?:啊|呀|嘛)?(?:不是|而不是)")
 _SAID_AFTER = re.compile(r"(?:不对|不是|错了|太[早晚晏迟夜]了?)(?:那|这)?.{0,4}?(?:我是说|我说的是|我说|我讲)"
@@ -498,9 +515,11 @@ def _correction(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
     swapped = _swapped_content(rest, now, a)
     if swapped:
         return {"content": swapped}  # 唔系煤气 系锁门 / 唔系公园 系去咗街市买菜
-    marks = list(_NEW_VALUE.finditer(rest))
+    marks = [m for m in _NEW_VALUE.finditer(rest)
+             if not (m.group() == "是" and rest[m.start() - 1:m.start()] == "不")]
     for mark in reversed(marks):
-        slots = _value_slots(rest[mark.end():], now, a)
+        # 我想报合唱团，不是剪纸: the value ends where the refused one is named again
+        slots = _value_slots(re.split(r"而?不是", rest[mark.end():])[0], now, a)
         if slots and set(slots) != {"content"}:
             return slots  # 不对，是早上7点半，要空肚去: the time, not 空肚去
     groups = _time_groups(rest)
@@ -629,7 +648,8 @@ _COMMAND = {
     IntentId.REMINDER_CANCEL: re.compile(r"(?:的|个)?(?:提醒|闹钟)"),
     IntentId.MESSAGE_SEND: re.compile(r"(?:跟|给|同|和|对|告诉|转告|说给)(?P<to>[^说讲]{1,4}?)"
                                       r"(?:说|讲|听|知|留言|带句话|带个话)"
-                                      r"|(?:留言|留个言|带句话|带个话)(?:给|跟)?(?:[^说讲]{1,4}?)(?:说|讲)"),
+                                      r"|(?:留言|留个言|带句话|带个话|回一句|回句话|回句|回个话)(?:给|跟)?(?:[^说讲]{0,4}?)"
+                                      r"(?:说|讲)"),
 }
 _REMEMBER = re.compile(r"帮我记住|(?<![不忘])记得|(?<![不忘])记住|别忘了|不要忘了")
 _SELF_CORRECTION = re.compile(r".*(?:不是|不对|错了)")
@@ -637,7 +657,8 @@ _CLAUSE_END = re.compile(r"(?<=.)(?:啊|呀|啦|喔|嘛)(?=.{2,}).*$")
 """熄火啊，我煲紧汤: the content ends at a sentence particle with more talk after it."""
 _TOLD = re.compile(r".*(?:叫我|要我|让我|说我要|我要|(?:叫|要|让)(?=他|她|老伴))")
 _TOLD_ME = re.compile(r".*(?:叫我|要我|让我)")
-_OTHER_ONLY = re.compile(r"^叫(?:他|她|老伴|爷爷|奶奶|阿爷|阿嫲|阿婆|孙子|孙女|外孙|爸爸|妈妈|儿子|女儿)们?$")
+_OTHER_ONLY = re.compile(r"^叫(?:他|她|老伴|爷爷|奶奶|阿爷|阿嫲|阿婆|孙子|孙女|外孙|爸爸|妈妈|儿子|女儿)"
+                         r"们?$")
 """医生说要他每天吃药，帮我提醒他 (read as 提醒我叫他): whom to tell, with what to tell said before."""
 _DISCOURSE = re.compile(r"^(?:我)?(?:同|跟|和)(?:你|您)(?:说|讲)")
 """我同你讲…: how a story starts, never what to be reminded of."""
@@ -669,6 +690,9 @@ def _content_fallback(intent: IntentId, a: Analysis) -> Optional[str]:
         if intent is IntentId.REMINDER_CANCEL:
             piece = _CANCEL_WORD.sub("", heard[:found.start()])
             piece = re.sub(r"[那这的德得地个]+$", "", _without_time_words(piece))
+            if not piece:  # 取消提醒我交水费那个: what follows 提醒我
+                piece = re.sub(r"^(?:我|一下)+|(?:那个|这个|的|个)+$", "", heard[found.end():])
+                piece = re.sub(r"(?:取消|关掉|关了|不要|不用|删掉|删了|删|去掉)+(?:了|掉)?$", "", piece)
         else:
             after = heard[found.end():]
             # A reminder ends at a particle with talk after it; a message is the senior's own words, all
@@ -877,7 +901,8 @@ def _cut_at_pause(text: str, canon: str, content: str) -> str:
     return content
 
 
-_STORY_START = re.compile(r"我|个|医生|他|她|佢|因为|怕|惊|老伴|阿|孙|女儿|儿子|成日|平时|不然|唔系|不是")
+_STORY_START = re.compile(r"我|个|晚上|早上|下午|中午|上午|今晚|昨晚|医生|他|她|佢|因为|怕|惊"
+                          r"|老伴|阿|孙|女儿|儿子|成日|平时|不然|唔系|不是")
 """How the story after a pause starts (个孙朝早要返学, 医生话…); not 要去医院排队挂号: what it is for."""
 
 

@@ -407,7 +407,8 @@ def resolve(spec: TimeSpec, now: datetime, future: bool) -> Tuple[Optional[date]
     """
     today = now.date()
     day, clock = spec.date, spec.clock
-    if spec.repeat:
+    if spec.repeat and (future or day is None):
+        # (报名听日太极拳，我日日都去: a booking keeps its day; the habit is the story.)
         # A repeat with a clock time starts on its first occurrence; without one (逢礼拜三提醒我拿药)
         # there is no first occurrence yet: the dialog asks for the time.
         clock = _resolve_clock(spec, today, now)
