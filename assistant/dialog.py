@@ -726,6 +726,11 @@ class Dialog:
         if intent in (IntentId.UNKNOWN, IntentId.DIALOG_NO) and _DROP.search(parse.text) \
                 and ordinal(parse.text) is not None:
             intent = IntentId.BOOKING_CANCEL  # '第二个唔要' after a list: cancel that item
+        if intent in (IntentId.UNKNOWN, IntentId.DIALOG_NO) and _DROP.search(parse.text):
+            at = self._reminder_at(parse.text)  # '下昼四点嗰个唔要啦' right after the reminders were listed
+            if at is not None:
+                return self._run(IntentId.REMINDER_CANCEL,
+                                 Parse(parse.text, IntentId.REMINDER_CANCEL, {"reminder_id": at}, 1.0))
         if intent in (IntentId.BOOKING_CANCEL, IntentId.REMINDER_CANCEL, IntentId.ACTIVITY_BOOK):
             picked = self._by_position(parse, intent)
             if picked is not None:
@@ -878,6 +883,15 @@ class Dialog:
         if fits and not said_day:  # '朝早嗰个' with two in the morning of the list: which of those two
             return replace(parse, slots=dict(slots, candidates=[act.id for act in fits]))
         return replace(parse, slots=dict(parse.slots, candidates=ids))
+
+    def _reminder_at(self, text: str) -> Optional[str]:
+        """The one reminder of the list said last that is at the clock time said, if exactly one."""
+        clock = spoken_clock(text)
+        if clock is None:
+            return None
+        found = [r for r in (self._store.reminder(i.id) for i in self._recent_list() if i.kind == "reminder")
+                 if r is not None and r.at.hour % 12 == clock[0] % 12 and r.at.minute == clock[1]]
+        return found[0].id if len(found) == 1 else None
 
     def _fits_list(self, text: str) -> List[Activity]:
         """The activities of the list said last that '九点嗰个' / '夜晚那场' / '礼拜六嗰个' fits."""

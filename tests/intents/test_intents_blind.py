@@ -81,6 +81,9 @@ def _score(name: str) -> Tuple[float, float, int]:
     ("blind_p_conv.yaml", 0.97, 0.96),
     ("blind_s.yaml", 0.98, 0.97),
     ("blind_s_conv.yaml", 0.96, 0.95),
+    ("blind_u.yaml", 0.98, 0.97),
+    ("blind_u_conv.yaml", 0.95, 0.93),
+    ("blind_w.yaml", 0.97, 0.95),
 ])
 def test_blind_sets_stay_at_their_figures(name: str, intent_min: float, slots_min: float) -> None:
     intent_acc, slot_acc, _ = _score(name)
@@ -102,6 +105,17 @@ def test_no_false_alarm_in_sentences_that_only_mention_danger() -> None:
     alarms = [text for text, now, _, _ in cases
               if parse(text, now, CATALOG).intent is IntentId.EMERGENCY_HELP]
     assert alarms == []
+
+
+def test_the_blind_emergency_set_keeps_its_recall_and_raises_no_false_alarm() -> None:
+    """Set W (149 emergencies in seniors' own words, 289 sentences that only mention danger): folded in
+    after its one-shot score (docs/nlu.md), kept at what it reaches now."""
+    cases = _cases("blind_w.yaml")
+    got = [(parse(text, now, CATALOG).intent is IntentId.EMERGENCY_HELP, intent == "emergency.help")
+           for text, now, intent, _ in cases]
+    assert [text for (alarm, real), (text, *_) in zip(got, cases, strict=True) if alarm and not real] == []
+    real = [alarm for alarm, is_real in got if is_real]
+    assert len(real) >= 140 and sum(real) / len(real) >= 0.97
 
 
 def test_real_emergencies_are_found_with_their_severity() -> None:
