@@ -70,7 +70,7 @@ _NEW_REQUESTS = (IntentId.TIME_QUERY, IntentId.ACTIVITY_QUERY, IntentId.BOOKING_
                  IntentId.POINTS_QUERY, IntentId.BOOKING_CANCEL, IntentId.REMINDER_CANCEL, IntentId.DIALOG_NO,
                  IntentId.DIALOG_YES, IntentId.DIALOG_CORRECT, IntentId.DIALOG_STOP)
 """Said instead of a reminder's or message's content, these are not the content but a new request."""
-_QUESTION = re.compile(r"吗$|什么|几点|几号|哪|多少|有没有|点样|咩")
+_QUESTION = re.compile(r"吗$|什么|几点|几号|礼拜几|星期几|哪|多少|有没有|点样|咩|乜")
 _DROP = re.compile(r"唔要|不要|取消|删|唔去|不去|退|算了|唔使")
 _FIX_TIME = (IntentId.REMINDER_CREATE, IntentId.SERVICE_BOOK, IntentId.ACTIVITY_BOOK, IntentId.ACTIVITY_QUERY,
              IntentId.BOOKING_CANCEL)
@@ -464,7 +464,8 @@ class Dialog:
             if expired and ask.kind in (CONFIRM, RESUME):
                 return self._offer(question)  # never act on a yes to a question that expired
             return self._proceed(ask, parse)
-        if intent is IntentId.UNKNOWN and ask.kind is CONFIRM and _names_when(parse.text):
+        if intent is IntentId.UNKNOWN and ask.kind is CONFIRM and _names_when(parse.text) \
+                and not _QUESTION.search(parse.text):
             return self._correct(question, parse)  # '八点' after '…明天上午的用车，对吗？'
         leftover = _ORDINAL.sub("", parse.text).strip("的嘅啊呀吧咯。，, ")
         bare_position = ordinal(parse.text) is not None and not leftover
@@ -726,6 +727,7 @@ class Dialog:
         if intent in (IntentId.UNKNOWN, IntentId.DIALOG_NO) and _DROP.search(parse.text) \
                 and ordinal(parse.text) is not None:
             intent = IntentId.BOOKING_CANCEL  # '第二个唔要' after a list: cancel that item
+        parse, intent = self._reminder_meant(parse, intent)
         if intent in (IntentId.UNKNOWN, IntentId.DIALOG_NO) and _DROP.search(parse.text):
             at = self._reminder_at(parse.text)  # '下昼四点嗰个唔要啦' right after the reminders were listed
             if at is not None:
@@ -883,6 +885,21 @@ class Dialog:
         if fits and not said_day:  # '朝早嗰个' with two in the morning of the list: which of those two
             return replace(parse, slots=dict(slots, candidates=[act.id for act in fits]))
         return replace(parse, slots=dict(parse.slots, candidates=ids))
+
+    def _reminder_meant(self, parse: Parse, intent: IntentId) -> Tuple[Parse, IntentId]:
+        """'取消交水电费嗰个' right after the reminders were listed: a reminder, found by its words."""
+        listed = self._recent_list()
+        dropped = intent is IntentId.UNKNOWN and _DROP.search(parse.text) is not None
+        cancel = intent is IntentId.BOOKING_CANCEL or dropped
+        if not cancel or not listed or any(i.kind != "reminder" for i in listed) \
+                or any(parse.slots.get(k) for k in ("activity_id", "category", "service")):
+            return parse, intent
+        words = re.sub(r"(?:嗰|那|这|呢)个|的|嘅|提醒", "", parse.text)
+        words = _DROP.sub("", words).strip("啊呀啦喇吧。，, ")
+        if len(words) < 2:
+            return parse, intent
+        meant = IntentId.REMINDER_CANCEL
+        return replace(parse, intent=meant, slots={"content": words}), meant
 
     def _reminder_at(self, text: str) -> Optional[str]:
         """The one reminder of the list said last that is at the clock time said, if exactly one."""

@@ -100,6 +100,15 @@ def assess(text: str) -> Assessment:
     return found
 
 
+def vetoed(text: str) -> Optional[str]:
+    """The name of a veto whose words are in text (the past, TV, negation, a request …), else None:
+    what keeps a learned guess of danger (``intents/parser.py``) from even asking."""
+    for veto in _rules().vetoes:
+        if veto.pattern.search(text) and not (veto.unless is not None and veto.unless.search(text)):
+            return veto.name
+    return None
+
+
 def _sounding(text: str, heard: Tuple[str, ...], words: Tuple[Tuple[str, Tuple[str, ...]], ...]
               ) -> List[Tuple[str, int]]:
     """(word, start) for each word whose sound is in text without being written there, with at least

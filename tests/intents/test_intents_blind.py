@@ -15,10 +15,11 @@ from typing import Any, Dict, List, Tuple
 import pytest
 import yaml
 
-from intents import Catalog, IntentId, parse
-from intents.emergency import assess
+from intents import Catalog, IntentId, classifier, parse
+from intents.emergency import assess, vetoed
 from intents.lexical import fold
 from intents.normalize import clean, normalize
+from intents.parser import LEARNED_DANGER_HEARD
 from tests.fakes import bench_module
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -84,6 +85,9 @@ def _score(name: str) -> Tuple[float, float, int]:
     ("blind_u.yaml", 0.98, 0.97),
     ("blind_u_conv.yaml", 0.95, 0.93),
     ("blind_w.yaml", 0.97, 0.95),
+    ("blind_x.yaml", 0.98, 0.97),
+    ("blind_x_conv.yaml", 0.94, 0.94),
+    ("blind_z.yaml", 0.97, 0.94),
 ])
 def test_blind_sets_stay_at_their_figures(name: str, intent_min: float, slots_min: float) -> None:
     intent_acc, slot_acc, _ = _score(name)
@@ -107,15 +111,17 @@ def test_no_false_alarm_in_sentences_that_only_mention_danger() -> None:
     assert alarms == []
 
 
-def test_the_blind_emergency_set_keeps_its_recall_and_raises_no_false_alarm() -> None:
-    """Set W (149 emergencies in seniors' own words, 289 sentences that only mention danger): folded in
-    after its one-shot score (docs/nlu.md), kept at what it reaches now."""
-    cases = _cases("blind_w.yaml")
+@pytest.mark.parametrize(("name", "recall"), [("blind_w.yaml", 0.97), ("blind_z.yaml", 0.95)])
+def test_the_blind_emergency_sets_keep_their_recall_and_raise_no_false_alarm(name: str,
+                                                                               recall: float) -> None:
+    """Sets W and Z (149 and 141 emergencies in seniors' own words, 289 and 284 sentences that only
+    mention danger): folded in after their one-shot scores (docs/nlu.md), kept at what they reach now."""
+    cases = _cases(name)
     got = [(parse(text, now, CATALOG).intent is IntentId.EMERGENCY_HELP, intent == "emergency.help")
            for text, now, intent, _ in cases]
     assert [text for (alarm, real), (text, *_) in zip(got, cases, strict=True) if alarm and not real] == []
     real = [alarm for alarm, is_real in got if is_real]
-    assert len(real) >= 140 and sum(real) / len(real) >= 0.97
+    assert len(real) >= 140 and sum(real) / len(real) >= recall
 
 
 def test_real_emergencies_are_found_with_their_severity() -> None:
@@ -152,6 +158,9 @@ def test_no_repair_creates_an_alarm_or_an_action_the_heard_words_do_not_support(
         got = parse(text, now, CATALOG)
         heard = normalize(text).folded
         if got.intent is IntentId.EMERGENCY_HELP:
-            assert assess(heard).severity is not None, text
+            # the rules on the words as heard, or the scorer's guess on them (a question, never an alert)
+            learned = got.slots.get("severity") == "check" and vetoed(heard) is None \
+                and classifier.model().score(heard).prob("emergency.help") >= LEARNED_DANGER_HEARD
+            assert assess(heard).severity is not None or learned, text
         if got.intent.value in ACTIONS:
             assert action_words.search(heard), text
