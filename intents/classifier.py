@@ -103,6 +103,8 @@ class Model:
             for cls, weight in row:
                 self._matrix[self._row[feat], cls] = weight
         self._bias = np.asarray(self.bias, dtype=np.float64)
+        self._recent: Dict[str, "Scores"] = {}
+        """The last few skeletons scored: a parse asks twice (the danger net, then the intent)."""
 
     @staticmethod
     def load(path: Path = MODEL_FILE) -> "Model":
@@ -125,6 +127,16 @@ class Model:
 
     def score(self, skeleton: str) -> Scores:
         """Calibrated softmax over the classes for one skeleton."""
+        known = self._recent.get(skeleton)
+        if known is not None:
+            return known
+        scores = self._score(skeleton)
+        if len(self._recent) >= 64:
+            self._recent.clear()
+        self._recent[skeleton] = scores
+        return scores
+
+    def _score(self, skeleton: str) -> Scores:
         _, logits = self.logits(skeleton)
         top = max(logits)
         exps = [math.exp((v - top) / self.temperature) for v in logits]
