@@ -262,9 +262,9 @@ class Dialog:
         self._alert: Optional[_Alert] = None
         self._last_text = ""
         self._asked: Optional[Tuple[Parse, float]] = None
+        """The last question about activities and when: '后日呢' asks it again for another day."""
         self._spoken_of: Optional[Tuple[str, float]] = None
         """The title of the activity last asked about or read back, and when ('下个礼拜日嗰场呢')."""
-        """The last question about activities and when: '后日呢' asks it again for another day."""
         self._voice = (int(store.get_setting("voice.rate", settings.voice.rate)),
                        float(store.get_setting("voice.volume", settings.voice.volume)))
         """(rate, volume) as persisted; cached so a reply costs no store read."""
