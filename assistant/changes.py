@@ -289,9 +289,12 @@ def _help(s: Session, items: Tuple[HelpChange, ...]) -> List[Event]:
     """Kept by request id (the last status seen, as a setting): who is coming is told once."""
     events: List[Event] = []
     for item in items:
-        key, value = f"help.{item.request_id}", json.dumps(item.status)
+        key = f"help.{item.request_id}"
+        visit = item.visit_at.isoformat() if item.visit_at else None
+        value = json.dumps({"status": item.status, "what": item.what, "volunteer": item.volunteer,
+                            "visit_at": visit}, ensure_ascii=False)
         row = s.get(SettingRow, key)
-        if row is not None and row.value == value:
+        if row is not None and _help_status(row.value) == item.status:
             continue
         if row is None:
             s.add(SettingRow(key=key, value=value))
@@ -300,6 +303,12 @@ def _help(s: Session, items: Tuple[HelpChange, ...]) -> List[Event]:
         if item.status == "accepted" and item.volunteer:
             events.append(HelpAccepted(item.request_id, item.volunteer, item.what, item.visit_at))
     return events
+
+
+def _help_status(stored: str) -> str:
+    """The status kept for a help request: a JSON object, or (older speakers) a bare JSON string."""
+    value = json.loads(stored)
+    return str(value.get("status") if isinstance(value, dict) else value)
 
 
 def _statuses(s: Session, table: Any, items: Tuple[Tuple[str, str, str], ...], kind: str,

@@ -190,6 +190,8 @@ def ordinal(text: str) -> Optional[int]:
 
 
 _SWAP = re.compile(r"^(?:唔系|不是|不对|唔啱|错了|错咗)[，,]?(.{1,8}?)[，,]?(?:系|是)(.{2,})$")
+_CANCEL_IT = re.compile(r"取消|退(?:掉|咗|了|返)")
+"""A cancel word in a take-back with no call for help to take back: a sign-up is meant."""
 _MESSAGE_END = re.compile(r"[啊呀啦喇嘞咯吧。，,!！]+$")
 
 
@@ -355,6 +357,10 @@ class Dialog:
                 parse = replace(parse, slots=fixed)
         if intent is IntentId.EMERGENCY_HELP:
             return replies + [self._danger(parse)]
+        if intent is IntentId.EMERGENCY_CANCEL and self._nothing_to_take_back() \
+                and _CANCEL_IT.search(parse.text):
+            # 我记错咗，听日要饮喜酒，取消返佢: no call for help to take back, so a sign-up to cancel
+            intent, parse = IntentId.BOOKING_CANCEL, replace(parse, intent=IntentId.BOOKING_CANCEL, slots={})
         if intent is IntentId.EMERGENCY_CANCEL:
             return replies + [self._take_back(parse)]
         reply = self._converse(parse, intent)
@@ -431,6 +437,13 @@ class Dialog:
 
         if ask.kind is CHOOSE:
             return self._choose(question, parse, intent)
+        if ask.kind is CONFIRM and ask.intent is IntentId.ACTIVITY_BOOK \
+                and intent is IntentId.ACTIVITY_QUERY and not parse.slots and ask.slots.get("activity_id"):
+            where = self._store.activity(str(ask.slots["activity_id"]))
+            if where is not None and where.place:
+                # '喺边度上课㗎' about the sign-up read back: where it is, and the question again
+                return self._again(question, phrase("activity.where", title=where.title, place=where.place)
+                                   + question.text)
         if intent is IntentId.DIALOG_NO and ask.kind in (CONFIRM, RESUME) \
                 and parse.text.strip("。！!，, 啊呀") in _WRONG:
             # '不对' to a read-back: something in it is wrong, not "don't do it" — ask what.
@@ -1105,6 +1118,12 @@ class Dialog:
         phone = self._settings.dialog.family_phone
         return phrase("emergency.family", phone=phone) if phone else ""
 
+    def _nothing_to_take_back(self) -> bool:
+        question = self._open
+        if question is not None and question.ask.kind is HELP:
+            return False
+        return self._alert is None or self._alert.cancelled
+
     def _take_back(self, parse: Parse) -> Reply:
         """'没事了，我按错了': within 10 minutes, a cancellation op for the alert."""
         question = self._open
@@ -1201,6 +1220,21 @@ class Dialog:
     def _help(self) -> Reply:
         return self.reply(phrase("dialog.help"), expects_answer=self._open is not None)
 
+    def _thanks(self) -> Reply:
+        """'谢谢小李' / '多谢个义工' about a volunteer who took the senior's help request: a help.thanked op
+        (the volunteer's points); any other thanks gets a polite answer."""
+        heard = self._heard
+        helped = [(rid, req) for rid, req in self._store.help_requests()
+                  if req.get("status") in ("accepted", "done") and req.get("volunteer")]
+        named = [(rid, req) for rid, req in helped if str(req["volunteer"]) in heard]
+        if not named and len(helped) == 1 and _VOLUNTEER.search(heard):
+            named = helped
+        if len(named) != 1:
+            return self._polite("dialog.thanks")
+        request_id, req = named[0]
+        self._store.thank_helper(request_id, self._clock.now())
+        return self.reply(phrase("help.thanked", volunteer=req["volunteer"]), remember=False)
+
     def _polite(self, key: str) -> Reply:
         return self.reply(phrase(key), expects_answer=self._open is not None, remember=False)
 
@@ -1223,7 +1257,7 @@ _CONTROL: Dict[IntentId, Callable[[Dialog], Reply]] = {
     IntentId.DIALOG_STOP: Dialog._stop,
     IntentId.DIALOG_HELP: Dialog._help,
     IntentId.DIALOG_WAIT: Dialog._wait,
-    IntentId.DIALOG_THANKS: lambda d: d._polite("dialog.thanks"),
+    IntentId.DIALOG_THANKS: Dialog._thanks,
     IntentId.DIALOG_GREETING: lambda d: d._polite("dialog.greeting"),
     IntentId.DIALOG_CORRECT: Dialog._correct_nothing,
 }
@@ -1232,6 +1266,8 @@ _AGAIN = re.compile(r"再(?:提醒|提|叫|喊|讲|说)|等(?:阵|一阵|一下|
 """'…之后再提我': the reminder that is ringing, again later."""
 _ABOUT_IT = re.compile(r"开始|结束|散场|上课|在哪|喺边|边度|哪里|几点(?:钟)?(?:搞|有|去)")
 """A question that, right after one activity was spoken of, is about that activity."""
+_VOLUNTEER = re.compile(r"志愿者|义工|后生仔|年轻人|帮手")
+"""A thanks naming the helper by role, not by name ('多谢个义工')."""
 _PLEASE = re.compile(r"唔该|唔該|麻烦你|拜托")
 """Words that, said alone to a read-back, ask for it to be done."""
 _KEEP_QUESTION = (IntentId.DIALOG_REPEAT, IntentId.DIALOG_LOUDER, IntentId.DIALOG_QUIETER,

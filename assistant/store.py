@@ -529,6 +529,40 @@ class Store:
                                              "at": at.isoformat()}, at)
         return message_id
 
+    def add_help_request(self, text: str, wanted_at: Optional[datetime], at: datetime) -> str:
+        """志愿帮扶 asked by voice and confirmed: a help.request op, and the request kept (setting
+        help.<id>) so that who took it, and a thanks, can be matched to it later."""
+        request_id = _uuid()
+        payload: Dict[str, Any] = {"request_id": request_id, "text": text, "at": at.isoformat()}
+        if wanted_at is not None:
+            payload["wanted_at"] = wanted_at.isoformat()
+        state = json.dumps({"status": "open", "what": text}, ensure_ascii=False)
+        with self._tx() as s:
+            s.add(SettingRow(key=f"help.{request_id}", value=state))
+            self._add_op(s, "help.request", payload, at)
+        return request_id
+
+    def help_requests(self) -> List[Tuple[str, Dict[str, Any]]]:
+        """(request id, {status, what, volunteer, visit_at}) of the help requests this speaker knows."""
+        with self._tx() as s:
+            rows = s.scalars(select(SettingRow).where(SettingRow.key.like("help.%"))).all()
+            out = []
+            for row in rows:
+                value = json.loads(row.value)
+                out.append((row.key[len("help."):], value if isinstance(value, dict) else {"status": value}))
+            return out
+
+    def thank_helper(self, request_id: str, at: datetime) -> str:
+        """'谢谢小李': a help.thanked op (the volunteer's points) and the request marked thanked."""
+        with self._tx() as s:
+            row = s.get(SettingRow, f"help.{request_id}")
+            if row is not None:
+                value = json.loads(row.value)
+                value = value if isinstance(value, dict) else {"status": value}
+                value["status"] = "thanked"
+                row.value = json.dumps(value, ensure_ascii=False)
+            return self._add_op(s, "help.thanked", {"request_id": request_id, "at": at.isoformat()}, at)
+
     def set_points(self, balance: int, at: datetime) -> None:
         with self._tx() as s:
             s.execute(sqlite_insert(PointsRow).values(id=1, balance=balance, updated_at=at)

@@ -42,7 +42,7 @@ _LOGGER = logging.getLogger(__name__)
 DATA = ROOT / "tests" / "data"
 CATALOG = DATA / "catalog.json"
 ACTIONS = ("booked", "cancelled", "reminder", "reminder_cancelled", "service", "service_cancelled",
-           "message_sent")
+           "message_sent", "help_requested")
 
 
 class Link:
@@ -118,7 +118,8 @@ class Change:
                     or self.kinds() or self.voice != (0.0, 0.0))
 
     def kinds(self) -> Set[str]:
-        return {t for t, _ in self.ops if t in ("emergency", "emergency.cancel", "message.send")}
+        return {t for t, _ in self.ops
+                if t in ("emergency", "emergency.cancel", "message.send", "help.request", "help.thanked")}
 
 
 def diff(before: State, after: State, assistant: Assistant, seq: int) -> Change:
@@ -189,6 +190,8 @@ _CHECKS = {
     "service": _service_ok,
     "service_cancelled": lambda v, c: len(c.services_removed) == 1 and c.services_removed[0][0] == v,
     "message_sent": _message_ok,
+    "help_requested": lambda v, c: [_has(str(p.get("text", "")), v)
+                                    for t, p in c.ops if t == "help.request"] == [True],
     "emergency": lambda v, c: ("emergency" if v == "alert" else "emergency.cancel") in c.kinds(),
     "acknowledged": lambda v, c: any(_has(x, v) for x in c.acknowledged),
     "louder": lambda v, c: c.voice[1] > 0,
@@ -217,7 +220,8 @@ def unsafe(expected: Any, change: Change, said: str) -> Optional[str]:
     if kind == "emergency" and expected["emergency"] == "alert" and not alarm:
         return "missed emergency"
     did = (change.booked or change.cancelled or change.reminders_added or change.reminders_removed
-           or change.services_added or change.services_removed or "message.send" in change.kinds())
+           or change.services_added or change.services_removed
+           or {"message.send", "help.request"} & change.kinds())
     if did and not (kind in ACTIONS and effect_ok(expected, change)):
         return "wrong thing done"
     if "好的" in said and change.empty:

@@ -32,11 +32,14 @@ class _Veto:
     name: str
     pattern: Pattern[str]
     downgrade: bool
-    """True: high → check, check → none; False: no alarm at all."""
+    """True: high → check, check → none (or stays check when soft); False: no alarm at all."""
     calls: bool
     """Also applies to an explicit call for help."""
     unless: Optional[Pattern[str]] = None
     """Words that keep the danger present in spite of the veto."""
+    soft: bool = False
+    """effect: soften — high → check, a check stays a check (someone with the senior says they are
+    unwell: asked about, never an alarm at once)."""
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,9 @@ def _rules() -> _Rules:
     with open(DATA_FILE, encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
     vetoes = tuple(
-        _Veto(name, re.compile(str(row["pattern"])), row.get("effect") == "downgrade", bool(row.get("calls")),
-              re.compile(str(row["unless"])) if row.get("unless") else None)
+        _Veto(name, re.compile(str(row["pattern"])), row.get("effect") in ("downgrade", "soften"),
+              bool(row.get("calls")), re.compile(str(row["unless"])) if row.get("unless") else None,
+              row.get("effect") == "soften")
         for name, row in (data.get("vetoes") or {}).items())
     return _Rules(
         call=re.compile(str(data["call"])),
@@ -143,7 +147,7 @@ def _assess(text: str) -> Assessment:
             continue
         if call is not None or not veto.downgrade:
             return Assessment(None, f"{reason} vetoed by {veto.name}: {hit.group(0)}")
-        severity = CHECK if severity == HIGH else None
+        severity = CHECK if severity == HIGH or veto.soft else None
         if severity is None:
             return Assessment(None, f"{reason} vetoed by {veto.name}: {hit.group(0)}")
     if call is not None:

@@ -64,6 +64,12 @@ _RISKY = {
     IntentId.SERVICE_BOOK: re.compile(r"约|订|叫|派|送|要|想|安排|预|需要|做|来|上门|找|申请|帮|给|剪|搞|打扫"
                                       r"|检|车|理发|饭|餐"),
 }
+_HELPER = re.compile(r"人|志愿|义工|后生|年轻|帮手|谁|边个")
+_NOT_HELP = re.compile(r"报名|报个名|提醒|闹钟|取消|留言|积分|通知|活动|几点|用你|教我(?:点|怎)"
+                       r"|不用|不要|唔使|别"
+                       r"|救命|报警|120")
+_PHONE_CALL = re.compile(r"打(?:个|只|通)?电话|通电话|视频")
+_MESSAGE_WORD = re.compile(r"说|讲|留言|留个言|告诉|(?<!电)话|消息|带句|捎句|回复")
 _KEEP = re.compile(r"(?:不|别|不要|不用)(?:再)?取消")
 _DONE = re.compile(r"(?:报|参加|约|订|去|叫)了|报过|参加过|去过")
 _PAST_DAY = re.compile(r"上个?礼拜|上个?星期|上周|昨天|前天|上个月|去年|旧年|前几天|早几天|那时候|以前")
@@ -269,10 +275,44 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None, expecting
         rest = _parse(text[declined.end():], now, catalog)
         if rest.intent in _REQUESTS_AFTER_NO and rest.slots:
             alone = rest  # 唔使叫人 我想叫人送饭 听日中午十二点: no help needed, and a meal
+    if alone.intent is IntentId.UNKNOWN and not held:
+        alone = _request_after_story(text, now, catalog) or alone
     if expecting is None:
         return alone
     answered = read_answer(text, alone, expecting, now, catalog, _parse, fill)
     return answered if answered is not None else alone
+
+
+def _request_after_story(text: str, now: datetime, catalog: Optional[Catalog]) -> Optional[Parse]:
+    """上个月我喺浴室跌过一次，个女就买咗呢部机畀我。你帮我设个提醒啦，每晚九点提醒我锁门: a story the
+    whole reads as nothing, then a request after a pause. The longest run of the last sentences that is
+    a confident request wins; never an emergency or a bare answer (those are read on the whole)."""
+    pauses = _PUNCTUATION if _PUNCTUATION.search(text) else _PAUSE
+    chunks = [c for c in pauses.split(text) if c]
+    if sum(len(chunk) >= 3 for chunk in chunks) < len(chunks) - 1:
+        return None  # 区消 明天 的 茶 话会: a recogniser's word-by-word spacing, not the senior's pauses
+    bounds = [m.end() for m in pauses.finditer(text) if m.end() < len(text)]
+    for start in bounds:
+        tail = text[start:]
+        if len(tail) < 5:
+            break
+        if _TOLD_TAIL.match(tail):
+            continue  # 医生话…叫我唔好出街: what someone told the senior, not a request
+        found = _parse(tail, now, catalog)
+        if found.intent in _REQUESTS_AFTER_STORY and found.confidence >= _AFTER_STORY_CONFIDENCE:
+            return found
+    return None
+
+
+_PAUSE = re.compile(r"[。！!？?；;，,]+\s*|\s+")
+_PUNCTUATION = re.compile(r"[。！!？?；;，,]+\s*")
+_TOLD_TAIL = re.compile(r"^(?:佢|他|她|医生|个女|个仔)?(?:叫|要|让|话|说|讲|教|警告)(?:我|佢|他|她)")
+_AFTER_STORY_CONFIDENCE = 0.85
+_REQUESTS_AFTER_STORY = frozenset((
+    IntentId.ACTIVITY_QUERY, IntentId.ACTIVITY_BOOK, IntentId.BOOKING_CANCEL, IntentId.BOOKING_LIST,
+    IntentId.REMINDER_CREATE, IntentId.REMINDER_LIST, IntentId.REMINDER_CANCEL, IntentId.SERVICE_BOOK,
+    IntentId.MESSAGE_SEND, IntentId.MESSAGE_QUERY, IntentId.HELP_REQUEST,
+    IntentId.ANNOUNCEMENT_QUERY, IntentId.POINTS_QUERY))
 
 
 def _parse(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
@@ -334,6 +374,8 @@ def _parse(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
 
 def _settled(intent: IntentId, slots: Dict[str, Any], a: Analysis) -> IntentId:
     """Last touches: no content that is no content; a repeat asked of a family member's words."""
+    if intent is IntentId.HELP_REQUEST:
+        _help_content(slots)
     if str(slots.get("content", "")) in _NO_CONTENT:
         slots.pop("content")  # 取消个提醒 / 我想同阿仔讲几句: no content said yet
     if intent is IntentId.DIALOG_REPEAT and any(e.kind == "to" for e in a.entities):
@@ -341,6 +383,19 @@ def _settled(intent: IntentId, slots: Dict[str, Any], a: Analysis) -> IntentId:
     return intent
 
 
+def _help_content(slots: Dict[str, Any]) -> None:
+    """What the volunteer should do, without the asking words, the time words or a bare 帮下我."""
+    content = _HELP_LEAD.sub("", _without_time_words(str(slots.get("content", ""))))
+    content = _trimmed(IntentId.HELP_REQUEST, content)
+    if len(content) >= 2 and not _VAGUE_HELP.match(content):
+        slots["content"] = content
+    else:
+        slots.pop("content", None)
+
+
+_VAGUE_HELP = re.compile(r"^(?:整|搞|弄|修|帮|看|执|处理)(?:下|一下|吓|整|搞|好)?$")
+"""叫个人嚟整下: what to fix is not said in these words: the speaker asks."""
+_HELP_LEAD = re.compile(r"^(?:帮下我|帮一下我|帮我|帮一下|帮手|帮忙|帮下|帮|下|来|过来|我|一下)+")
 _NO_CONTENT = frozenset(("个", "的", "那", "这", "几句", "两句", "几句话", "两句话", "一下", "说话"))
 
 
@@ -492,6 +547,11 @@ def _supported(intent: IntentId, a: Analysis, learned: bool = False) -> bool:
         return False  # a yes confirms what was read back: only when the words start with one (今天是我生日)
     if intent in (IntentId.ACTIVITY_BOOK, IntentId.SERVICE_BOOK) and _NOT_WANTED.search(a.heard):
         return False  # 唔好 我唔想报: a refusal, never a booking
+    if intent is IntentId.HELP_REQUEST and (a.entities or _NOT_HELP.search(a.heard)
+                                            or not _HELPER.search(a.heard)):
+        return False  # 有冇人帮我报名 is a sign-up; 叫阿仔嚟帮手 a message; 唔使搵人 no request
+    if intent is IntentId.MESSAGE_SEND and _PHONE_CALL.search(a.heard) and not _MESSAGE_WORD.search(a.heard):
+        return False  # 帮我打电话给儿子: a call, which the speaker cannot make, not a message
     if intent is IntentId.BOOKING_CANCEL and _KEEP.search(a.heard):
         return False  # 算了，不取消了
     if learned and intent is IntentId.BOOKING_CANCEL and not a.entities:
@@ -542,16 +602,17 @@ def _correction(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
     if found is None or found.end() >= len(canon):
         return {}
     rest = canon[found.end():]
+    first = re.match(r"^(?P<value>.{2,10}?)而?不是", rest)
+    if first is not None and found.group(0).endswith("是"):
+        slots = _value_slots(first.group("value"), now, a)
+        if slots and set(slots) != {"content"}:
+            return slots  # 错咗，系书法班唔系剪纸班: what follows 是, up to the one refused
     swapped = _swapped_content(rest, now, a)
     if swapped:
         return {"content": swapped}  # 唔系煤气 系锁门 / 唔系公园 系去咗街市买菜
-    marks = [m for m in _NEW_VALUE.finditer(rest)
-             if not (m.group() == "是" and rest[m.start() - 1:m.start()] == "不")]
-    for mark in reversed(marks):
-        # 我想报合唱团，不是剪纸: the value ends where the refused one is named again
-        slots = _value_slots(re.split(r"而?不是", rest[mark.end():])[0], now, a)
-        if slots and set(slots) != {"content"}:
-            return slots  # 不对，是早上7点半，要空肚去: the time, not 空肚去
+    marked = _marked_value(rest, now, a)
+    if marked:
+        return marked
     groups = _time_groups(rest)
     ended = [start for start, end in groups if rest[end:end + 1] in _PARTICLE_END]
     refused_first = re.search(r"(?:不对|不是|错了)(?:啊|呀|了|啦|喔|的)?$", found.group(0)) is not None
@@ -573,9 +634,29 @@ def _correction(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
     return _correction_slots(canon, found.end(), now, a)
 
 
-_SWAP = re.compile(r"^(?P<old>[^是]{1,6})是(?P<new>.{2,})$")
+_WHEN_KEYS = frozenset(("date", "time", "part_of_day"))
+_SWAP = re.compile(r"^(?P<old>[^是]{1,6}?)(?:我是说|我说|我讲|是)(?P<new>.{2,})$")
 """不是X是Y: the thing read back (X), then what the senior meant (Y)."""
 _SWAP_MAX = 8
+
+
+def _marked_value(rest: str, now: datetime, a: Analysis) -> Dict[str, Any]:
+    """The value after the last 是 / 报 / 改成 of a correction that names one; the activity said before
+    a day goes with it (唔系，我想报太极拳，都系听日)."""
+    marks = [m for m in _NEW_VALUE.finditer(rest)
+             if not (m.group() == "是" and rest[m.start() - 1:m.start()] == "不")]
+    found: Dict[str, Any] = {}
+    for mark in reversed(marks):
+        # 我想报合唱团，不是剪纸: the value ends where the refused one is named again
+        slots = _value_slots(re.split(r"而?不是", rest[mark.end():])[0], now, a)
+        if not found:
+            if slots and set(slots) != {"content"}:
+                found = slots  # 不对，是早上7点半，要空肚去: the time, not 空肚去
+                if not set(slots) <= _WHEN_KEYS:
+                    return slots
+        elif set(slots) - _WHEN_KEYS - {"content"} and all(slots.get(k) == v for k, v in found.items()):
+            return slots
+    return found
 
 
 def _said(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
@@ -601,15 +682,21 @@ def _swapped_content(rest: str, now: datetime, a: Analysis) -> str:
     value = _without_narration(swapped.group("new"))
     again = value.find(value[0], 1)
     value = _trimmed(IntentId.REMINDER_CREATE, value[:again] if again >= 2 else value)
-    if value and len(value) <= _SWAP_MAX and not _entity_slots(value, now, a):
+    if not value or len(value) > _SWAP_MAX:
+        return ""
+    if not _entity_slots(value, now, a):
         return value
-    return ""
+    old = swapped.group("old")
+    if _entity_slots(old, now, a) or _entity_slots(value, now, a, ("activity", "category")):
+        return ""
+    return value  # 唔系食药，我话量血压: a reminder's words refused, so what follows is words too
 
 
-def _entity_slots(text: str, now: datetime, a: Analysis) -> bool:
+def _entity_slots(text: str, now: datetime, a: Analysis,
+                  kinds: Tuple[str, ...] = ("activity", "category", "service")) -> bool:
     """Whether a piece names an activity, category or service (then it is not free content)."""
     _, part = analyse(text, now, a.index.catalog)
-    return part is not None and any(e.kind in ("activity", "category", "service") for e in part.entities)
+    return part is not None and any(e.kind in kinds for e in part.entities)
 
 
 def _value_slots(text: str, now: datetime, a: Analysis) -> Dict[str, Any]:
@@ -676,7 +763,8 @@ _REMIND = (r"(?:记得|记住|到时|到时候)?(?:提醒|叫|喊|通知|闹)(?:
 _COMMAND = {
     IntentId.REMINDER_CREATE: re.compile(_REMIND),
     IntentId.REMINDER_CANCEL: re.compile(r"(?:的|个)?(?:提醒|闹钟)"),
-    IntentId.MESSAGE_SEND: re.compile(r"(?:跟|给|同|和|对|告诉|转告|说给)(?P<to>[^说讲]{1,4}?)"
+    IntentId.MESSAGE_SEND: re.compile(r"(?:跟|给|同|和|对|告诉|转告|说给|^回|(?<=帮我)回|回复)"
+                                      r"(?P<to>[^说讲]{1,4}?)"
                                       r"(?:说|讲|听|知|留言|带句话|带个话)"
                                       r"|(?:留言|留个言|带句话|带个话|回一句|回句话|回句|回个话)(?:给|跟)?(?:[^说讲]{0,4}?)"
                                       r"(?:说|讲)"),
@@ -695,7 +783,8 @@ _DISCOURSE = re.compile(r"^(?:我)?(?:同|跟|和)(?:你|您)(?:说|讲)")
 """我同你讲…: how a story starts, never what to be reminded of."""
 _CANCEL_WORD = re.compile(r".*(?:取消|删除|删了|删掉|删|关掉|关了|去掉|不要|不用|别|那个|个)")
 _NEGATED_REMIND = re.compile(r"(?:不用|不要|别|不需要)(?:再)?" + _REMIND)
-_LEAD_TRIM = re.compile(r"^(?:嗯|呃|啊|那个|就是|把|将|你|的|要|去要|该|得|说|一下|下|我|就|帮我|麻烦你|请"
+_LEAD_TRIM = re.compile(r"^(?:嗯|呃|啊|那个|就是|把|将|你|的|要|去要|该|得|说|一下|下|我|就|帮我|麻烦你|麻烦"
+                        r"|请"
                         r"|给我)+")
 _MESSAGE_LEAD = re.compile(r"^(?:嗯|呃|啊|那个|就是|说|讲|话(?=..))+")
 _TAIL_TRIM = re.compile(r"(?:的|了|啊|呀|吧|啦|喔|咯|嘛|呢|哦|好不好|可以吗|好吗|行吗|得不得|谢谢|唔该|由|从"
@@ -729,8 +818,11 @@ def _content_fallback(intent: IntentId, a: Analysis) -> Optional[str]:
         if intent is IntentId.REMINDER_CANCEL:
             piece = _CANCEL_WORD.sub("", heard[:found.start()])
             piece = re.sub(r"[那这的德得地个]+$", "", _without_time_words(piece))
+            after = heard[found.end():]
+            if not piece and re.match(r"(?:取消|删|关掉|关了|去掉|不要|不用)", after):
+                return None  # 五点嗰个提醒取消咗佢，啲花都死晒喇: the cancel, then a story
             if not piece:  # 取消提醒我交水费那个: what follows 提醒我
-                piece = re.sub(r"^(?:我|一下)+|(?:那个|这个|的|个)+$", "", heard[found.end():])
+                piece = re.sub(r"^(?:我|一下)+|(?:那个|这个|的|个)+$", "", after)
                 piece = re.sub(r"(?:取消|关掉|关了|不要|不用|删掉|删了|删|去掉)+(?:了|掉)?$", "", piece)
         else:
             after = heard[found.end():]
@@ -927,7 +1019,7 @@ def _cut_at_pause(text: str, canon: str, content: str) -> str:
     """A reminder's content ends at the senior's pause when the recogniser wrote pauses as spaces between
     phrases (凌晨五点提醒我煲粥 个孙朝早要返学 → 煲粥): what follows the pause is the reason, not the thing.
     Word-by-word spacing (提醒 我 吃药) is not a pause: then every phrase is short."""
-    chunks = text.split()
+    chunks = [c for c in re.split(r"[\s，,。！!？?；;]+", text) if c]
     if len(chunks) < 2 or sum(len(chunk) >= 3 for chunk in chunks) < len(chunks) - 1:
         return content
     start = canon.find(content)
@@ -941,7 +1033,7 @@ def _cut_at_pause(text: str, canon: str, content: str) -> str:
 
 
 _STORY_START = re.compile(r"我|个|晚上|早上|下午|中午|上午|今晚|昨晚|医生|他|她|佢|因为|怕|惊"
-                          r"|老伴|阿|孙|女儿|儿子|成日|平时|不然|唔系|不是")
+                          r"|老伴|阿|孙|女儿|儿子|成日|平时|不然|唔系|不是|新年|过年|同班|同埋|所以|差点|又|老是|总是")
 """How the story after a pause starts (个孙朝早要返学, 医生话…); not 要去医院排队挂号: what it is for."""
 
 

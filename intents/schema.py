@@ -29,6 +29,7 @@ class IntentId(str, Enum):
     MESSAGE_SEND = "message.send"
     MESSAGE_QUERY = "message.query"
     POINTS_QUERY = "points.query"
+    HELP_REQUEST = "help.request"
     TIME_QUERY = "time.query"
     EMERGENCY_HELP = "emergency.help"
     EMERGENCY_CANCEL = "emergency.cancel"

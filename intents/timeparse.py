@@ -228,6 +228,8 @@ def _h_window(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
             return
         _h_clock(inner, now, sub_out)
         clock = sub_out.get("clock")
+        if isinstance(clock, time) and sub_out.get("bare_hour") and side == "a" and 1 <= clock.hour < 7:
+            clock = time(clock.hour + 12, clock.minute)  # 由两点到五点 每半个钟: a span of waking hours
         if isinstance(clock, time) and sub_out.get("bare_hour") and side == "b" and bounds and \
                 bounds[0] is not None and clock <= bounds[0]:
             clock = time((clock.hour + 12) % 24, clock.minute)  # 从八点到六点: until 18:00

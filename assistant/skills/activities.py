@@ -265,6 +265,23 @@ def _offer_next(act: Activity, store: Store, now: datetime) -> Answer:
     return Answer(phrase("book.no_next", category=act.category))
 
 
+def _named_elsewhen(parse: Parse, store: Store, now: datetime) -> Optional[Answer]:
+    """'听日有冇剪纸班？我想报' with no 剪纸班 that day: say so and offer its next session (a read-back)."""
+    if "corrected" in parse.slots:
+        return None  # 唔系 夜晚嗰个跳舞: the correction names what is wanted instead
+    day = slot_date(parse.slots) if parse.slots.get("date") else None
+    title = title_said(store, parse.text)
+    if day is None or not title:
+        return None
+    later = [a for a in store.activities(since=now) if a.title == title and _obstacle(a, store, now) is None]
+    if not later:
+        return None
+    nxt = min(later, key=lambda a: a.start)
+    text = phrase("activity.none_named", when=say.day_name(day, now.date()), what=title) + phrase(
+        "book.offer_next", title=nxt.title, moment=say.moment(nxt.start, now), place=nxt.place or "社区")
+    return Answer(text, Ask(CONFIRM, IntentId.ACTIVITY_BOOK, {"activity_id": nxt.id}))
+
+
 def book(parse: Parse, store: Store, clock: Clock) -> Answer:
     """'报名明天的太极拳' → read back, confirm, then a pending booking (等社区确认)."""
     now = clock.now()
@@ -274,7 +291,7 @@ def book(parse: Parse, store: Store, clock: Clock) -> Answer:
         return Answer(phrase("book.ask_which"), Ask(SLOT, IntentId.ACTIVITY_BOOK, dict(slots), "activity_id"))
     found = _targets(parse, store, now)
     if not found:
-        return Answer(phrase("book.not_found"))
+        return _named_elsewhen(parse, store, now) or Answer(phrase("book.not_found"))
     if len(found) > 1:
         keep = {k: v for k, v in slots.items() if k in ("date", "part_of_day", "category")}
         if len(found) <= CHOICES:

@@ -28,7 +28,7 @@ _DAY_OFFSETS = (("大后天", 3), ("后天", 2), ("明天", 1), ("听日", 1), (
 _OTHER_DAY = re.compile(r"星期|礼拜|周[一二三四五六日天1-7]|[0-9一二三四五六七八九十]+[号日](?!本)|月")
 _NUM = "零〇一二两三四五六七八九十"
 _HOUR = re.compile(rf"(\d{{1,2}}|[{_NUM}]{{1,3}})\s*(?:点|點|时|時)(?:钟|鐘)?\s*"
-                   rf"(半|一刻|三刻|(\d{{1,2}}|[{_NUM}]{{1,3}})(?![点點时時\d{_NUM}])分?)?")
+                   rf"(半|[一1]刻|[三3]刻|(\d{{1,2}}|[{_NUM}]{{1,3}})(?![点點时時刻\d{_NUM}])分?)?")
 _COLON = re.compile(r"(\d{1,2})[:：](\d{2})")
 
 
@@ -106,7 +106,7 @@ def spoken_clock(text: str) -> Optional[Tuple[int, int]]:
     if hour is None or hour > 24:
         return None
     tail = found.group(2) or ""
-    minute = {"半": 30, "一刻": 15, "三刻": 45}.get(tail)
+    minute = {"半": 30, "一刻": 15, "1刻": 15, "三刻": 45, "3刻": 45}.get(tail)
     if minute is None:
         minute = _number(found.group(3)) if found.group(3) else 0
     if minute is None or minute > 59:

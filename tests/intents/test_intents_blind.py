@@ -88,6 +88,9 @@ def _score(name: str) -> Tuple[float, float, int]:
     ("blind_x.yaml", 0.98, 0.97),
     ("blind_x_conv.yaml", 0.94, 0.94),
     ("blind_z.yaml", 0.97, 0.94),
+    ("blind_aa.yaml", 0.99, 0.97),
+    ("blind_aa_conv.yaml", 0.95, 0.91),
+    ("blind_ac.yaml", 0.97, 0.95),
 ])
 def test_blind_sets_stay_at_their_figures(name: str, intent_min: float, slots_min: float) -> None:
     intent_acc, slot_acc, _ = _score(name)
@@ -97,7 +100,7 @@ def test_blind_sets_stay_at_their_figures(name: str, intent_min: float, slots_mi
 def test_blind_sets_cover_every_intent_of_contract_v2() -> None:
     names = ("blind_a.yaml", "blind_a_conv.yaml", "blind_b.yaml")
     seen = {intent for name in names for _, _, intent, _ in _cases(name)}
-    assert seen == {i.value for i in IntentId}
+    assert seen == {i.value for i in IntentId} - {"help.request"}  # issue 16's intent: blind set AD
 
 
 def test_no_false_alarm_in_sentences_that_only_mention_danger() -> None:
@@ -111,11 +114,13 @@ def test_no_false_alarm_in_sentences_that_only_mention_danger() -> None:
     assert alarms == []
 
 
-@pytest.mark.parametrize(("name", "recall"), [("blind_w.yaml", 0.97), ("blind_z.yaml", 0.95)])
+@pytest.mark.parametrize(("name", "recall"), [("blind_w.yaml", 0.97), ("blind_z.yaml", 0.95),
+                                             ("blind_ac.yaml", 0.99)])
 def test_the_blind_emergency_sets_keep_their_recall_and_raise_no_false_alarm(name: str,
                                                                                recall: float) -> None:
-    """Sets W and Z (149 and 141 emergencies in seniors' own words, 289 and 284 sentences that only
-    mention danger): folded in after their one-shot scores (docs/nlu.md), kept at what they reach now."""
+    """Sets W, Z and AC (149, 141 and 145 emergencies in seniors' own words, 289, 284 and 248 sentences
+    that only mention danger): folded in after their one-shot scores (docs/nlu.md), kept at what they
+    reach now."""
     cases = _cases(name)
     got = [(parse(text, now, CATALOG).intent is IntentId.EMERGENCY_HELP, intent == "emergency.help")
            for text, now, intent, _ in cases]

@@ -107,7 +107,8 @@ def test_noisy_variants_of_the_emergency_sets_keep_their_safety() -> None:
     ("blind_f.yaml", 0.96, 0.90), ("blind_h.yaml", 0.96, 0.90), ("blind_j.yaml", 0.96, 0.90),
     ("blind_l.yaml", 0.96, 0.90), ("blind_p.yaml", 0.96, 0.92),
     ("blind_s.yaml", 0.96, 0.91), ("blind_u.yaml", 0.95, 0.91), ("blind_w.yaml", 0.92, 0.90),
-    ("blind_x.yaml", 0.95, 0.90), ("blind_z.yaml", 0.95, 0.89)])
+    ("blind_x.yaml", 0.95, 0.90), ("blind_z.yaml", 0.95, 0.89), ("blind_aa.yaml", 0.95, 0.91),
+    ("blind_ac.yaml", 0.93, 0.87)])
 def test_noisy_variants_of_the_blind_sets_stay_at_their_figures(name: str, intent_min: float,
                                                                  slots_min: float) -> None:
     bench = _bench()

@@ -177,5 +177,65 @@ def test_a_volunteer_taking_a_help_request_on_the_web_is_told_to_the_senior(worl
     spk.sink.take()
     finished = volunteer.post(f"/volunteer/help/{request_id}/done", data={"csrf_token": csrf_v})
     assert finished.status_code == 200
-    wait_for(lambda: spk.assistant.store.get_setting(f"help.{request_id}") == "done", 15, "the done status")
+    wait_for(lambda: _help_status(spk, request_id) == "done", 15, "the done status")
     assert not [t for t in spk.sink.texts() if "志愿者" in t]  # told once, not again on the next change
+
+
+def _help_status(spk, request_id: str) -> str:  # type: ignore[no-untyped-def]
+    return str((spk.assistant.store.get_setting(f"help.{request_id}") or {}).get("status"))
+
+
+def _volunteer_login(world: World, phone: str, password: str) -> "tuple[httpx.Client, str]":
+    client = httpx.Client(base_url=world.server.url, timeout=10, trust_env=False, follow_redirects=True)
+    login = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)[1]  # type: ignore[index]
+    assert client.post("/login", data={"username": phone, "password": password,
+                                       "csrf_token": token}).status_code == 200
+    page = client.get("/volunteer")
+    return client, re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]  # type: ignore[index]
+
+
+def test_a_help_request_asked_by_voice_is_taken_told_and_thanked_by_voice(world: World, speaker) -> None:
+    """Issue 16 end to end: the senior asks for a hand by voice (read back, confirmed), a volunteer sees
+    it on the phone page and takes it, the senior hears who is coming, the volunteer marks it done, and
+    '谢谢小王' puts the points on the volunteer's ledger — once."""
+    spk = speaker(world)
+    _first_sync(spk)
+    staff, csrf = _web(world, "staff1")
+    made = staff.post("/staff/volunteers", data={"csrf_token": csrf, "name": "小王", "phone": "13800138001",
+                                                 "password": "help-me-123"})
+    assert made.status_code == 200, made.text[:300]
+
+    asked = spk.assistant.handle_text("我只脚唔好 想搵个人帮我换个灯泡")[0]
+    assert asked.text == "帮您请社区的志愿者来换个灯泡，对吗？" and asked.expects_answer
+    assert world.scalar("SELECT count(*) FROM help_requests") == 0  # nothing before the yes
+    sent = spk.assistant.handle_text("系啊")[0].text
+    assert sent == "好的，已经请社区的志愿者来换个灯泡。有人接了，我会告诉您。"
+    wait_for(lambda: world.scalar("SELECT count(*) FROM help_requests") == 1, 15, "the request on the server")
+    request_id = world.scalar("SELECT id FROM help_requests")
+    assert world.scalar("SELECT what FROM help_requests") == "换个灯泡"
+    assert world.scalar("SELECT status FROM help_requests") == "open"
+
+    volunteer, csrf_v = _volunteer_login(world, "13800138001", "help-me-123")
+    assert "换个灯泡" in volunteer.get("/volunteer").text
+    visit = (local_now() + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+    spk.sink.take()
+    accepted = volunteer.post(f"/volunteer/help/{request_id}/accept",
+                              data={"csrf_token": csrf_v, "visit_at": visit.strftime("%Y-%m-%dT%H:%M")})
+    assert accepted.status_code == 200, accepted.text[:300]
+    assert spk.said("志愿者", timeout=15) == "志愿者小王明天上午十点来帮您换个灯泡。"
+    done = volunteer.post(f"/volunteer/help/{request_id}/done", data={"csrf_token": csrf_v})
+    assert done.status_code == 200
+    wait_for(lambda: _help_status(spk, request_id) == "done", 15, "the done status on the speaker")
+    assert world.scalar("SELECT count(*) FROM volunteer_points") == 0  # done alone gives nothing yet
+
+    thanked = spk.assistant.handle_text("多谢小王啊")[0].text
+    assert thanked == "好的，我会把您的谢意转告小王。"
+    wait_for(lambda: world.scalar("SELECT status FROM help_requests") == "thanked", 15,
+             "the thanks on the server")
+    assert world.scalar("SELECT sum(delta) FROM volunteer_points") == 10
+    ledger = volunteer.get("/volunteer/points").text
+    assert "10" in ledger and "换个灯泡" in ledger
+    # a second thanks is only polite: no second op, no more points
+    assert spk.assistant.handle_text("多谢小王")[0].text != thanked
+    assert [op.type for op in spk.assistant.store.outbox()].count("help.thanked") == 1
