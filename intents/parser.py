@@ -68,6 +68,10 @@ _HELPER = re.compile(r"人|志愿|义工|后生|年轻|帮手|谁|边个")
 _NOT_HELP = re.compile(r"报名|报个名|提醒|闹钟|取消|留言|积分|通知|活动|几点|用你|教我(?:点|怎)"
                        r"|不用|不要|唔使|别"
                        r"|救命|报警|120")
+_ASKED_HELPER = re.compile(r"(?:有没有人|找个?人|请个?人|志愿者|义工|后生仔)(?:可以|能|得闲|有空)?"
+                           r"(?:来|过来)?(?:帮|陪)")
+_SOMEONE_ELSE_GREETED = re.compile(r"小朋友|乖孙|孙仔|宝宝|靓女|靓仔")
+_ACCOMPANY = re.compile(r"(?:志愿者|义工|后生仔|年轻人|找个?人|有没有人).{0,6}陪")
 _PHONE_CALL = re.compile(r"打(?:个|只|通)?电话|通电话|视频")
 _MESSAGE_WORD = re.compile(r"说|讲|留言|留个言|告诉|(?<!电)话|消息|带句|捎句|回复")
 _KEEP = re.compile(r"(?:不|别|不要|不用)(?:再)?取消")
@@ -362,7 +366,7 @@ def _parse(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
         source = heard if len(heard) == len(canon) else canon
     slots = _slots(intent, model.specs[intent].slots, canon, now, a.spec, a.entities, found, a.spans, a.index,
                    source)
-    _fill_missing(intent, slots, a)
+    _fill_missing(intent, slots, a, text)
     if intent in (IntentId.REMINDER_CREATE, IntentId.REMINDER_CANCEL) and slots.get("content"):
         slots["content"] = _trimmed(intent, _cut_at_pause(text, canon, str(slots["content"])))
         if intent is IntentId.REMINDER_CREATE and len(_without_time_words(slots["content"])) >= 2:
@@ -374,8 +378,6 @@ def _parse(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
 
 def _settled(intent: IntentId, slots: Dict[str, Any], a: Analysis) -> IntentId:
     """Last touches: no content that is no content; a repeat asked of a family member's words."""
-    if intent is IntentId.HELP_REQUEST:
-        _help_content(slots)
     if str(slots.get("content", "")) in _NO_CONTENT:
         slots.pop("content")  # 取消个提醒 / 我想同阿仔讲几句: no content said yet
     if intent is IntentId.DIALOG_REPEAT and any(e.kind == "to" for e in a.entities):
@@ -383,24 +385,50 @@ def _settled(intent: IntentId, slots: Dict[str, Any], a: Analysis) -> IntentId:
     return intent
 
 
-def _help_content(slots: Dict[str, Any]) -> None:
-    """What the volunteer should do, without the asking words, the time words or a bare 帮下我."""
-    content = _HELP_LEAD.sub("", _without_time_words(str(slots.get("content", ""))))
-    content = _trimmed(IntentId.HELP_REQUEST, content)
+def _help_content(slots: Dict[str, Any], text: str, a: Analysis) -> None:
+    """What the volunteer should do: the words after the asking ones (a template's, else the last
+    有冇人 / 搵个义工 … 帮我 heard), up to the senior's pause, without time words or a bare 帮下我."""
+    content = str(slots.get("content", ""))
+    if not content:
+        asked = _last(_HELP_ASK, a.heard)
+        content = a.heard[asked.end():] if asked is not None else ""
+    content = _help_until_pause(text, content)
+    content = _HELP_LEAD.sub("", _without_time_words(content))
+    content = _TAIL_TRIM.sub("", re.sub(r"^(?:嗯|呃|啊|那个|就是|一下)+", "", content))  # keeps 把 / 将
     if len(content) >= 2 and not _VAGUE_HELP.match(content):
         slots["content"] = content
     else:
         slots.pop("content", None)
 
 
+def _help_until_pause(text: str, content: str) -> str:
+    """The content up to the end of the phrase it starts in, when the recogniser wrote the senior's
+    pauses (有冇人得闲帮我搬袋米上楼 我拎唔郁 → 搬袋米上楼); word-by-word spacing is no pause."""
+    chunks = [c for c in _PAUSE.split(text) if c]
+    if len(chunks) < 2 or len(content) < 3 or sum(len(c) >= 3 for c in chunks) < len(chunks) - 1:
+        return content
+    for chunk in chunks:
+        heard = normalize(chunk).heard
+        start = heard.find(content[:2])
+        if start >= 0:
+            head = heard[start:]
+            return head if len(head) >= 2 and content.startswith(head) else content
+    return content
+
+
+_HELP_ASK = re.compile(r"(?:人|志愿者|义工|后生仔|年轻人|帮手)(?:可以|能|得闲|有空|可不可以|能不能|可唔可以)?"
+                       r"(?:来|过来)?(?:帮下我|帮一下我|帮我|帮手|帮忙|帮下)?(?=.{2,})")
 _VAGUE_HELP = re.compile(r"^(?:整|搞|弄|修|帮|看|执|处理)(?:下|一下|吓|整|搞|好)?$")
 """叫个人嚟整下: what to fix is not said in these words: the speaker asks."""
 _HELP_LEAD = re.compile(r"^(?:帮下我|帮一下我|帮我|帮一下|帮手|帮忙|帮下|帮|下|来|过来|我|一下)+")
 _NO_CONTENT = frozenset(("个", "的", "那", "这", "几句", "两句", "几句话", "两句话", "一下", "说话"))
 
 
-def _fill_missing(intent: IntentId, slots: Dict[str, Any], a: Analysis) -> None:
-    """The service or the content that the slot rules missed, from the words around the time words."""
+def _fill_missing(intent: IntentId, slots: Dict[str, Any], a: Analysis, text: str) -> None:
+    """The service or the content that the slot rules missed, from the words around the time words;
+    what a volunteer should do (text: as the recogniser wrote it, with the senior's pauses)."""
+    if intent is IntentId.HELP_REQUEST:
+        _help_content(slots, text, a)
     if intent is IntentId.SERVICE_BOOK and "service" not in slots:
         service = _service_across_time(a)
         if service:
@@ -547,9 +575,15 @@ def _supported(intent: IntentId, a: Analysis, learned: bool = False) -> bool:
         return False  # a yes confirms what was read back: only when the words start with one (今天是我生日)
     if intent in (IntentId.ACTIVITY_BOOK, IntentId.SERVICE_BOOK) and _NOT_WANTED.search(a.heard):
         return False  # 唔好 我唔想报: a refusal, never a booking
-    if intent is IntentId.HELP_REQUEST and (a.entities or _NOT_HELP.search(a.heard)
+    named = {e.kind for e in a.entities} - ({"service"} if _ACCOMPANY.search(a.heard) else set()) \
+        - ({"to"} if _ASKED_HELPER.search(a.heard) else set())  # 有冇义工陪我老伴去洗肾: 老伴 is in the task
+    if intent is IntentId.HELP_REQUEST and (named or _NOT_HELP.search(a.heard)
                                             or not _HELPER.search(a.heard)):
         return False  # 有冇人帮我报名 is a sign-up; 叫阿仔嚟帮手 a message; 唔使搵人 no request
+    if intent is IntentId.DIALOG_GREETING and _SOMEONE_ELSE_GREETED.search(a.heard):
+        return False  # 你好啊小朋友: said to a child in the room, not to the speaker
+    if intent is IntentId.SERVICE_BOOK and _ACCOMPANY.search(a.heard):
+        return False  # 我想找志愿者陪我去社区医院量血压: a volunteer's company, not a booked check-up
     if intent is IntentId.MESSAGE_SEND and _PHONE_CALL.search(a.heard) and not _MESSAGE_WORD.search(a.heard):
         return False  # 帮我打电话给儿子: a call, which the speaker cannot make, not a message
     if intent is IntentId.BOOKING_CANCEL and _KEEP.search(a.heard):

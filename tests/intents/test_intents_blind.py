@@ -91,6 +91,7 @@ def _score(name: str) -> Tuple[float, float, int]:
     ("blind_aa.yaml", 0.99, 0.97),
     ("blind_aa_conv.yaml", 0.95, 0.91),
     ("blind_ac.yaml", 0.97, 0.95),
+    ("blind_ad.yaml", 0.94, 0.87),
 ])
 def test_blind_sets_stay_at_their_figures(name: str, intent_min: float, slots_min: float) -> None:
     intent_acc, slot_acc, _ = _score(name)
@@ -101,6 +102,17 @@ def test_blind_sets_cover_every_intent_of_contract_v2() -> None:
     names = ("blind_a.yaml", "blind_a_conv.yaml", "blind_b.yaml")
     seen = {intent for name in names for _, _, intent, _ in _cases(name)}
     assert seen == {i.value for i in IntentId} - {"help.request"}  # issue 16's intent: blind set AD
+
+
+def test_help_requests_are_found_and_never_raise_an_alarm() -> None:
+    """Set AD (issue 16): 148 requests for a volunteer's hand among look-alikes (services, messages that
+    ask family, dangers, thanks); a request is never an emergency, and none is taken for another action."""
+    cases = _cases("blind_ad.yaml")
+    got = [(parse(text, now, CATALOG).intent.value, intent) for text, now, intent, _ in cases]
+    helps = [g for g, want in got if want == "help.request"]
+    assert len(helps) >= 140 and helps.count("help.request") / len(helps) >= 0.93
+    assert [g for g, want in got if g == "emergency.help" and want != "emergency.help"] == []
+    assert [g for g, want in got if g in ACTIONS and g != want] == []
 
 
 def test_no_false_alarm_in_sentences_that_only_mention_danger() -> None:
