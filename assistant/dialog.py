@@ -408,7 +408,7 @@ class Dialog:
                 return reply
             self._open = None  # not an answer: a new request in the middle
             reply = self._fresh(parse, intent)
-            return self._set_aside(question, reply)
+            return self._set_aside(question, reply, intent)
         return self._fresh(parse, intent)
 
     # ------------------------------------------------------------------ answering the open question
@@ -616,6 +616,12 @@ class Dialog:
         if ask.kind in (MORE, SUGGEST):
             self._open = None
             return self._reparse(fragment)
+        if ask.intent is IntentId.MESSAGE_SEND and set(parse.slots) == {"to"}:
+            # '不对，是给我儿子留': the same words, to someone else — read back again
+            self._open = None
+            slots = {k: v for k, v in ask.slots.items() if k != "confirmed"}
+            slots["to"] = parse.slots["to"]
+            return self._run(ask.intent, Parse(parse.text, ask.intent, slots, 1.0))
         if ask.intent is IntentId.MESSAGE_SEND:
             content = _new_message(self._heard)
             if content:
@@ -681,9 +687,11 @@ class Dialog:
         return self.reply(phrase("dialog.wait"), remember=False)
 
     # ------------------------------------------------------------------ offering a question again
-    def _set_aside(self, question: _Open, reply: Reply) -> Reply:
-        """A new request came in the middle of question: once it is served, offer question again."""
-        if question.ask.kind not in _OFFERED_AGAIN or question.offered:
+    def _set_aside(self, question: _Open, reply: Reply, intent: Optional[IntentId] = None) -> Reply:
+        """A new request came in the middle of question: once it is served, offer question again —
+        unless it was a request of the same kind, which takes its place ('下一场象棋…要报名吗？' →
+        '咁礼拜六嘅象棋帮我报')."""
+        if question.ask.kind not in _OFFERED_AGAIN or question.offered or intent is question.ask.intent:
             return reply
         if reply.stop_speaking or reply.urgent:
             return reply

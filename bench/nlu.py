@@ -98,7 +98,7 @@ _ASKS = ((re.compile(r"几点|什么时间|几时|钟数"), "time"),
          (re.compile(r"哪个|哪一个|边个|哪一场|哪项|哪一项|哪一次"), "activity_id"))
 """The speaker's question (a "# 小巢:" line of a conversation set) → the slot it waits for."""
 _PENDING = ("activity.book", "booking.cancel", "service.book", "reminder.create", "reminder.cancel",
-            "activity.query")
+            "activity.query", "help.request")
 _SLOT_FOR = {("reminder.create", "date"): "time", ("reminder.cancel", "activity_id"): "content",
              ("service.book", "time"): "date", ("reminder.cancel", "time"): "content"}
 _NAMED = ((re.compile(r"说什么|讲什么|讲乜|讲咩|说的话|留言"), "message.send"),
@@ -106,7 +106,8 @@ _NAMED = ((re.compile(r"说什么|讲什么|讲乜|讲咩|说的话|留言"), "m
           (re.compile(r"提醒"), "reminder.create"),
           (re.compile(r"取消"), "booking.cancel"),
           (re.compile(r"报名|报边个|报哪"), "activity.book"),
-          (re.compile(r"体检|送餐|送饭|订饭|哪天的饭|用车|车|理发|剪头发|保洁|打扫|预约"), "service.book"))
+          (re.compile(r"体检|送餐|送饭|订饭|哪天的饭|用车|车|理发|剪头发|保洁|打扫|预约"), "service.book"),
+          (re.compile(r"志愿者|义工"), "help.request"))
 """The request a question names itself ('哪天去体检？' is about a service whatever came before)."""
 
 
@@ -137,6 +138,7 @@ def load_turns(path: Path) -> List[Tuple[Case, str, str]]:
     questions, conv, said = [], "", ""
     for line in path.read_text(encoding="utf-8").splitlines():
         stripped = line.strip()
+        stripped = stripped[2:].lstrip() if stripped.startswith("- conversation:") else stripped
         if stripped.startswith("conversation:"):
             conv, said = stripped.split(":", 1)[1].strip(), ""
         elif stripped.startswith("# 小巢:"):

@@ -66,10 +66,14 @@ _RISKY = {
 }
 _HELPER = re.compile(r"人|志愿|义工|后生|年轻|帮手|谁|边个")
 _NOT_HELP = re.compile(r"报名|报个名|提醒|闹钟|取消|留言|积分|通知|活动|几点|用你|教我(?:点|怎)"
-                       r"|不用|不要|唔使|别"
+                       r"|(?:不用|不要|唔使|别)(?:再)?(?:找|请|叫|搵|麻烦)|(?:不用|不要)了"
                        r"|救命|报警|120")
+_A_SERVICE = re.compile(r"头发|剪发|理发|飞发|送饭|送餐|订饭|体检|打扫|搞卫生|清洁|保洁|接送|叫车|用车")
+"""The five booked services (contract: service.book, not a volunteer's hand), also in pieces (头发…剪下)."""
 _ASKED_HELPER = re.compile(r"(?:有没有人|找个?人|请个?人|志愿者|义工|后生仔)(?:可以|能|得闲|有空)?"
                            r"(?:来|过来)?(?:帮|陪)")
+_CANCELLED_AT_END = re.compile(r"(?:那个|这个|的|个)(?:取消|删掉|删了|删除|不要|去掉)(?:了|掉|它|他)?$")
+_OVER_YET = re.compile(r"(?:散|完|结束|开始)了?(?:未|没有|吗)")
 _SOMEONE_ELSE_GREETED = re.compile(r"小朋友|乖孙|孙仔|宝宝|靓女|靓仔")
 _ACCOMPANY = re.compile(r"(?:志愿者|义工|后生仔|年轻人|找个?人|有没有人).{0,6}陪")
 _PHONE_CALL = re.compile(r"打(?:个|只|通)?电话|通电话|视频")
@@ -296,19 +300,26 @@ def _request_after_story(text: str, now: datetime, catalog: Optional[Catalog]) -
     if sum(len(chunk) >= 3 for chunk in chunks) < len(chunks) - 1:
         return None  # 区消 明天 的 茶 话会: a recogniser's word-by-word spacing, not the senior's pauses
     bounds = [m.end() for m in pauses.finditer(text) if m.end() < len(text)]
+    _, whole = analyse(text, now, catalog)
     for start in bounds:
         tail = text[start:]
-        if len(tail) < 5:
+        if len(tail) < 3:
             break
         if _TOLD_TAIL.match(tail):
             continue  # 医生话…叫我唔好出街: what someone told the senior, not a request
         found = _parse(tail, now, catalog)
-        if found.intent in _REQUESTS_AFTER_STORY and found.confidence >= _AFTER_STORY_CONFIDENCE:
-            return found
+        wanted = found.intent in _CONTROLS_AFTER_STORY \
+            or (found.intent in _REQUESTS_AFTER_STORY and len(tail) >= 5)
+        if wanted and found.confidence >= _AFTER_STORY_CONFIDENCE \
+                and (whole is None or _supported(found.intent, whole)):
+            return found  # (the whole must allow it: 个头发好长啦 想搵人嚟剪下 is a haircut, not a volunteer)
     return None
 
 
 _PAUSE = re.compile(r"[。！!？?；;，,]+\s*|\s+")
+_CONTROLS_AFTER_STORY = frozenset((IntentId.DIALOG_LOUDER, IntentId.DIALOG_QUIETER,
+                                   IntentId.DIALOG_SLOWER))
+"""你把声细到好似蚊咁，大声啲: a complaint, then how the senior wants it."""
 _PUNCTUATION = re.compile(r"[。！!？?；;，,]+\s*")
 _TOLD_TAIL = re.compile(r"^(?:佢|他|她|医生|个女|个仔)?(?:叫|要|让|话|说|讲|教|警告)(?:我|佢|他|她)")
 _AFTER_STORY_CONFIDENCE = 0.85
@@ -394,11 +405,30 @@ def _help_content(slots: Dict[str, Any], text: str, a: Analysis) -> None:
         content = a.heard[asked.end():] if asked is not None else ""
     content = _help_until_pause(text, content)
     content = _HELP_LEAD.sub("", _without_time_words(content))
+    content = _help_from_story(content, a.heard)
     content = _TAIL_TRIM.sub("", re.sub(r"^(?:嗯|呃|啊|那个|就是|一下)+", "", content))  # keeps 把 / 将
     if len(content) >= 2 and not _VAGUE_HELP.match(content):
         slots["content"] = content
     else:
         slots.pop("content", None)
+
+
+def _help_from_story(content: str, heard: str) -> str:
+    """A task said only as 陪我去 / 整吓 takes its object from the story before it: 礼拜一我要去医院睇眼，
+    有冇义工陪我去 → 陪我去医院看眼; 个门锁坏咗…揾个义工帮我整吓 → 修门锁."""
+    bare = re.sub(r"(?:啊|呀|啦|吧|吓|下|一下)+$", "", content)
+    if bare in ("陪我去", "陪我", "陪我行"):
+        where = _WENT.search(heard)
+        return "陪我去" + where.group(1) if where else content
+    if _VAGUE_HELP.match(bare):
+        broken = _BROKEN.search(heard)
+        return "修" + broken.group(1) if broken else content
+    return content
+
+
+_WENT = re.compile(r"(?:要|想|得)去([^，,。\s有冇没]{2,8}?)(?=[，,。\s]|有没有|没人|$)")
+_BROKEN = re.compile(r"(?:个|只|部|张|度|条)?([^\s，,。个只部张度条的]{2,4})"
+                     r"(?:坏了|坏咗|烂了|甩了|漏水|塞了|唔着|不着)")
 
 
 def _help_until_pause(text: str, content: str) -> str:
@@ -421,7 +451,7 @@ _HELP_ASK = re.compile(r"(?:人|志愿者|义工|后生仔|年轻人|帮手)(?:�
 _VAGUE_HELP = re.compile(r"^(?:整|搞|弄|修|帮|看|执|处理)(?:下|一下|吓|整|搞|好)?$")
 """叫个人嚟整下: what to fix is not said in these words: the speaker asks."""
 _HELP_LEAD = re.compile(r"^(?:帮下我|帮一下我|帮我|帮一下|帮手|帮忙|帮下|帮|下|来|过来|我|一下)+")
-_NO_CONTENT = frozenset(("个", "的", "那", "这", "几句", "两句", "几句话", "两句话", "一下", "说话"))
+_NO_CONTENT = frozenset(("个", "的", "那", "这", "几句", "两句", "几句话", "两句话", "一下", "说话", "回来", "过来", "来"))
 
 
 def _fill_missing(intent: IntentId, slots: Dict[str, Any], a: Analysis, text: str) -> None:
@@ -577,9 +607,14 @@ def _supported(intent: IntentId, a: Analysis, learned: bool = False) -> bool:
         return False  # 唔好 我唔想报: a refusal, never a booking
     named = {e.kind for e in a.entities} - ({"service"} if _ACCOMPANY.search(a.heard) else set()) \
         - ({"to"} if _ASKED_HELPER.search(a.heard) else set())  # 有冇义工陪我老伴去洗肾: 老伴 is in the task
-    if intent is IntentId.HELP_REQUEST and (named or _NOT_HELP.search(a.heard)
-                                            or not _HELPER.search(a.heard)):
+    if intent is IntentId.HELP_REQUEST and (
+            named or _NOT_HELP.search(a.heard) or not _HELPER.search(a.heard)
+            or (_A_SERVICE.search(a.heard) and not _ACCOMPANY.search(a.heard))):
         return False  # 有冇人帮我报名 is a sign-up; 叫阿仔嚟帮手 a message; 唔使搵人 no request
+    if intent is IntentId.REMINDER_CREATE and _CANCELLED_AT_END.search(a.heard):
+        return False  # 提醒我去接老伴嗰个取消: the reminder named, then cancelled
+    if intent is IntentId.ACTIVITY_BOOK and _OVER_YET.search(a.heard):
+        return False  # 今日嘅书法班散咗未 我想去睇下: whether it is over, not a sign-up
     if intent is IntentId.DIALOG_GREETING and _SOMEONE_ELSE_GREETED.search(a.heard):
         return False  # 你好啊小朋友: said to a child in the room, not to the speaker
     if intent is IntentId.SERVICE_BOOK and _ACCOMPANY.search(a.heard):
@@ -626,6 +661,8 @@ def _correction(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
     said = _said(canon, now, a)
     if said:
         return said
+    if _ON_TV.search(canon):
+        return {}  # 唔系我喊 系电视入面啲人喊啫: taking back a call, not correcting a read-back
     found = _CORRECTION.match(canon)
     if found is None:
         late = _SAID_AFTER.search(strip_particles(canon))
@@ -636,17 +673,9 @@ def _correction(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
     if found is None or found.end() >= len(canon):
         return {}
     rest = canon[found.end():]
-    first = re.match(r"^(?P<value>.{2,10}?)而?不是", rest)
-    if first is not None and found.group(0).endswith("是"):
-        slots = _value_slots(first.group("value"), now, a)
-        if slots and set(slots) != {"content"}:
-            return slots  # 错咗，系书法班唔系剪纸班: what follows 是, up to the one refused
-    swapped = _swapped_content(rest, now, a)
-    if swapped:
-        return {"content": swapped}  # 唔系煤气 系锁门 / 唔系公园 系去咗街市买菜
-    marked = _marked_value(rest, now, a)
-    if marked:
-        return marked
+    named = _named_instead(rest, found, now, a)
+    if named:
+        return named
     groups = _time_groups(rest)
     ended = [start for start, end in groups if rest[end:end + 1] in _PARTICLE_END]
     refused_first = re.search(r"(?:不对|不是|错了)(?:啊|呀|了|啦|喔|的)?$", found.group(0)) is not None
@@ -668,6 +697,32 @@ def _correction(canon: str, now: datetime, a: Analysis) -> Dict[str, Any]:
     return _correction_slots(canon, found.end(), now, a)
 
 
+def _named_instead(rest: str, found: Any, now: datetime, a: Analysis) -> Dict[str, Any]:
+    """What a correction names instead of what was read back: another family member, the value after
+    是 up to the refused one, other words for a reminder, or the value after the last 是 / 报 / 改成."""
+    to = _corrected_to(rest, found.end(), a)
+    if to:
+        return to
+    first = re.match(r"^(?P<value>.{2,10}?)而?不是", rest)
+    if first is not None and found.group(0).endswith("是"):
+        slots = _value_slots(first.group("value"), now, a)
+        if slots and set(slots) != {"content"}:
+            return slots  # 错咗，系书法班唔系剪纸班: what follows 是, up to the one refused
+    swapped = _swapped_content(rest, now, a)
+    if swapped:
+        return {"content": swapped}  # 唔系煤气 系锁门 / 唔系公园 系去咗街市买菜
+    return _marked_value(rest, now, a)
+
+
+def _corrected_to(rest: str, start: int, a: Analysis) -> Dict[str, Any]:
+    """不对，是给我儿子留: the message goes to someone else."""
+    to = [e.value for e in a.entities if e.kind == "to" and e.span[0] >= start]
+    return {"to": to[0]} if to and _TO_WHOM.search(rest) and len(rest) <= 10 else {}
+
+
+_ON_TV = re.compile(r"(?:电视|收音机|广播|戏).{0,6}(?:喊|叫|救命|摔|跌|晕)"
+                    r"|(?:喊|叫|救命|摔|跌).{0,6}(?:电视|收音机|戏)")
+_TO_WHOM = re.compile(r"^(?:是|我说|我是说)?(?:给|跟|同|对|留给|发给|话畀)")
 _WHEN_KEYS = frozenset(("date", "time", "part_of_day"))
 _SWAP = re.compile(r"^(?P<old>[^是]{1,6}?)(?:我是说|我说|我讲|是)(?P<new>.{2,})$")
 """不是X是Y: the thing read back (X), then what the senior meant (Y)."""
@@ -801,7 +856,8 @@ _COMMAND = {
                                       r"(?P<to>[^说讲]{1,4}?)"
                                       r"(?:说|讲|听|知|留言|带句话|带个话)"
                                       r"|(?:留言|留个言|带句话|带个话|回一句|回句话|回句|回个话)(?:给|跟)?(?:[^说讲]{0,4}?)"
-                                      r"(?:说|讲)"),
+                                      r"(?:说|讲)"
+                                      r"|^(?:帮我)?叫(?:我)?(?:的)?(?:大|小)?(?:儿子|女儿|孙子|孙女|外孙女|外孙|老伴|儿媳|女婿)"),
 }
 _SET_ONE = re.compile(r"(?:设|加|定|订|整)(?:多|番)?(?:一)?个(?P<what>.{0,10}?)(?:的|嘅)?(?:提醒|闹钟)")
 _REMEMBER = re.compile(r"帮我记住|(?<![不忘])记得|(?<![不忘])记住|别忘了|不要忘了")
@@ -856,8 +912,8 @@ def _content_fallback(intent: IntentId, a: Analysis) -> Optional[str]:
             if not piece and re.match(r"(?:取消|删|关掉|关了|去掉|不要|不用)", after):
                 return None  # 五点嗰个提醒取消咗佢，啲花都死晒喇: the cancel, then a story
             if not piece:  # 取消提醒我交水费那个: what follows 提醒我
-                piece = re.sub(r"^(?:我|一下)+|(?:那个|这个|的|个)+$", "", after)
-                piece = re.sub(r"(?:取消|关掉|关了|不要|不用|删掉|删了|删|去掉)+(?:了|掉)?$", "", piece)
+                piece = re.sub(r"(?:取消|关掉|关了|不要|不用|删掉|删了|删|去掉)+(?:了|掉)?$", "", after)
+                piece = re.sub(r"^(?:我|一下)+|(?:那个|这个|的|个)+$", "", piece)
         else:
             after = heard[found.end():]
             # A reminder ends at a particle with talk after it; a message is the senior's own words, all

@@ -315,6 +315,8 @@ _RULES: List[Tuple[Pattern[str], _Handler]] = [
     (re.compile(r"(?:(?P<half_only>半)个?小时|(?P<n>\d+)(?:个)?(?:(?P<half>半)?(?P<unit>小时|钟头)|(?P<unit2>分钟?)"
                 r"|(?P<unit3>天)))(?:后|以后|之后)"), _h_span),
     (re.compile(r"每晚|每朝|每早"), _h_every_part),
+    # 礼拜一三五提醒我去洗肾: three or more days named together are a habit, with or without 每
+    (re.compile(rf"(?<!每)(?<!每个)(?<!逢){_WEEK}(?P<days>{_WD}{_WD}{_WD}+)"), _h_repeat),
     (re.compile(rf"每天|每日|天天|每个?工作日|工作日"
                 rf"|每个?{_WEEK}(?P<days>{_WD}(?:(?:同|和|跟|及|还有)?{_WEEK}?{_WD})*)"), _h_repeat),
     (re.compile(rf"(?:这|本)个?{_WEEK}(?P<d>{_WD})"), _h_this_wd),
