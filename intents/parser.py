@@ -299,8 +299,7 @@ def _request_after_story(text: str, now: datetime, catalog: Optional[Catalog]) -
     chunks = [c for c in pauses.split(text) if c]
     if sum(len(chunk) >= 3 for chunk in chunks) < len(chunks) - 1:
         return None  # 区消 明天 的 茶 话会: a recogniser's word-by-word spacing, not the senior's pauses
-    bounds = [m.end() for m in pauses.finditer(text) if m.end() < len(text)]
-    _, whole = analyse(text, now, catalog)
+    bounds = [m.end() for m in pauses.finditer(text) if m.end() < len(text)][-_TAILS_TRIED:]
     for start in bounds:
         tail = text[start:]
         if len(tail) < 3:
@@ -310,13 +309,16 @@ def _request_after_story(text: str, now: datetime, catalog: Optional[Catalog]) -
         found = _parse(tail, now, catalog)
         wanted = found.intent in _CONTROLS_AFTER_STORY \
             or (found.intent in _REQUESTS_AFTER_STORY and len(tail) >= 5)
-        if wanted and found.confidence >= _AFTER_STORY_CONFIDENCE \
-                and (whole is None or _supported(found.intent, whole)):
-            return found  # (the whole must allow it: 个头发好长啦 想搵人嚟剪下 is a haircut, not a volunteer)
+        if wanted and found.confidence >= _AFTER_STORY_CONFIDENCE:
+            _, whole = analyse(text, now, catalog)
+            # the whole must allow it: 个头发好长啦 想搵人嚟剪下 is a haircut, not a volunteer's hand
+            return found if whole is None or _supported(found.intent, whole) else None
     return None
 
 
 _PAUSE = re.compile(r"[。！!？?；;，,]+\s*|\s+")
+_TAILS_TRIED = 3
+"""The last sentences tried as a request after a story (each is a parse: the time budget)."""
 _CONTROLS_AFTER_STORY = frozenset((IntentId.DIALOG_LOUDER, IntentId.DIALOG_QUIETER,
                                    IntentId.DIALOG_SLOWER))
 """你把声细到好似蚊咁，大声啲: a complaint, then how the senior wants it."""
@@ -451,7 +453,8 @@ _HELP_ASK = re.compile(r"(?:人|志愿者|义工|后生仔|年轻人|帮手)(?:�
 _VAGUE_HELP = re.compile(r"^(?:整|搞|弄|修|帮|看|执|处理)(?:下|一下|吓|整|搞|好)?$")
 """叫个人嚟整下: what to fix is not said in these words: the speaker asks."""
 _HELP_LEAD = re.compile(r"^(?:帮下我|帮一下我|帮我|帮一下|帮手|帮忙|帮下|帮|下|来|过来|我|一下)+")
-_NO_CONTENT = frozenset(("个", "的", "那", "这", "几句", "两句", "几句话", "两句话", "一下", "说话", "回来", "过来", "来"))
+_NO_CONTENT = frozenset(("个", "的", "那", "这", "几句", "两句", "几句话", "两句话", "一下", "说话",
+                         "回来", "过来", "来"))
 
 
 def _fill_missing(intent: IntentId, slots: Dict[str, Any], a: Analysis, text: str) -> None:
