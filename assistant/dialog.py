@@ -124,6 +124,8 @@ class Reply:
                 "voice_volume": self.voice_volume, "urgent": self.urgent, "stop_speaking": self.stop_speaking}
 
 
+_DECLINED_FIRST = re.compile(r"^(?:哦|噢|啊|哎|唉|嗯)?(?:算了|算啦|算数|不用了|不用啦|不要了|不需要了"
+                             r"|不用|不要|唔使|唔要)(?:啦|喇|了|吧|咯)?(?:[，,。\s]|不用|唔使|$)")
 _REFUSED = re.compile(r"^(?:哦|噢|啊|哎|唉|嗯)?(?:不是|不对|唔系|唔啱|错了|搞错|说错|讲错)")
 """An answer that starts by refusing the read-back (its rest may not be understood)."""
 
@@ -399,6 +401,10 @@ class Dialog:
             # '唔该' to a read-back is "yes, please" (Cantonese), not thanks for something done; '好，报啦'
             # / '系，帮我报' repeats the request itself without anything new: both confirm it.
             intent = IntentId.DIALOG_YES
+        if question is not None and question.ask.kind in (CONFIRM, RESUME) \
+                and intent is not IntentId.DIALOG_CORRECT \
+                and (_DECLINED_FIRST.match(parse.text) or _DECLINED_FIRST.match(self._heard.strip())):
+            intent = IntentId.DIALOG_NO  # 算啦，唔使喇，个女话佢会买返嚟: a no, whatever follows it
         if question is not None and intent in _KEEP_QUESTION:
             return _CONTROL[intent](self)
         if question is not None:

@@ -70,8 +70,7 @@ _NOT_HELP = re.compile(r"报名|报个名|提醒|闹钟|取消|留言|积分|通
                        r"|救命|报警|120")
 _A_SERVICE = re.compile(r"头发|剪发|理发|飞发|送饭|送餐|订饭|体检|打扫|搞卫生|清洁|保洁|接送|叫车|用车")
 """The five booked services (contract: service.book, not a volunteer's hand), also in pieces (头发…剪下)."""
-_ASKED_HELPER = re.compile(r"(?:有没有人|找个?人|请个?人|志愿者|义工|后生仔)(?:可以|能|得闲|有空)?"
-                           r"(?:来|过来)?(?:帮|陪)")
+_ASKED_HELPER = re.compile(r"(?:有没有人|找个?人|请个?人|志愿者|义工|后生仔).{0,8}?(?:帮|陪)")
 _CANCELLED_AT_END = re.compile(r"(?:那个|这个|的|个)(?:取消|删掉|删了|删除|不要|去掉)(?:了|掉|它|他)?$")
 _OVER_YET = re.compile(r"(?:散|完|结束|开始)了?(?:未|没有|吗)")
 _SOMEONE_ELSE_GREETED = re.compile(r"小朋友|乖孙|孙仔|宝宝|靓女|靓仔")
@@ -101,7 +100,12 @@ _YES_START = re.compile(r"^\s*(?:(?:呃|那个|就是|啊|哦|嗯|噢|喔)\s*)*"
 _YES_SOUNDS = {spelled(word) for word in "是系对好得要嗯行"}
 """A yes word as a recogniser may write it (德 for 得, 袭 for 系): by its folded sound."""
 _LEADING_YES = re.compile(r"^\s*(?:系|是|对|好|得|要|冇错|没错)(?:啊|呀|啦|喇|嘅|的|呢)?[\s,，。.!！]+\S")
+_LEADING_ACK = re.compile(r"^\s*(?:明白|知道|收到|听到)(?:了|啦|喇|晒)?(?:明白|知道)?(?:了|啦|喇)?"
+                          r"[\s,，。.!！]+\S")
 _LEADING_THANKS = re.compile(r"^\s*(?:多谢|谢谢|唔该)(?:晒|你|你啊|晒你)?[\s,，。.!！]+\S")
+_LEADING_ANSWERS = ((_LEADING_YES, IntentId.DIALOG_YES), (_LEADING_THANKS, IntentId.DIALOG_THANKS),
+                    (_LEADING_ACK, IntentId.REMINDER_ACK))
+"""An answer that starts the utterance and then goes on about something else."""
 """An answer said first, then a remark (系啊，那天我孙子生日 / 多谢你，我会着多件衫): the answer counts,
 when the remark itself asks for nothing."""
 _YES_ACT = re.compile(r"^\s*(?:系|是|对|好|得|可以|行)(?:啊|呀|啦|喇|嘅|的|呢)?[\s,，。.!！]*"
@@ -362,10 +366,9 @@ def _parse(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
     if (intent is None or confidence < MIN_CONFIDENCE) and _LEADING_NO.match(canon):
         return Parse(text=canon, intent=IntentId.DIALOG_NO, confidence=0.7)  # 唔使，我瞓阵就好
     if intent is None or confidence < MIN_CONFIDENCE:
-        if _LEADING_YES.match(text):
-            return Parse(text=canon, intent=IntentId.DIALOG_YES, confidence=0.7)  # 系啊，那天我孙子生日
-        if _LEADING_THANKS.match(text):
-            return Parse(text=canon, intent=IntentId.DIALOG_THANKS, confidence=0.7)
+        leading = next((i for pattern, i in _LEADING_ANSWERS if pattern.match(text)), None)
+        if leading is not None:  # 系啊，那天我孙子生日 / 明白明白，换紧对鞋
+            return Parse(text=canon, intent=leading, confidence=0.7)
     if intent is None or confidence < MIN_CONFIDENCE:
         _LOGGER.debug("no intent for %r (skeleton %r, confidence %.2f)", canon, a.skeleton, confidence)
         # Nothing understood: show the text as heard, not as repaired towards words it does not contain.
@@ -422,15 +425,17 @@ def _help_from_story(content: str, heard: str) -> str:
     if bare in ("陪我去", "陪我", "陪我行"):
         where = _WENT.search(heard)
         return "陪我去" + where.group(1) if where else content
-    if _VAGUE_HELP.match(bare):
+    vague = _VAGUE_HELP.match(bare)
+    if vague:
         broken = _BROKEN.search(heard)
-        return "修" + broken.group(1) if broken else content
+        verb = vague.group(1) if vague.group(1) in ("换", "装", "修") else "修"
+        return verb + broken.group(1) if broken else content
     return content
 
 
 _WENT = re.compile(r"(?:要|想|得)去([^，,。\s有冇没]{2,8}?)(?=[，,。\s]|有没有|没人|$)")
-_BROKEN = re.compile(r"(?:个|只|部|张|度|条)?([^\s，,。个只部张度条的]{2,4})"
-                     r"(?:坏了|坏咗|烂了|甩了|漏水|塞了|唔着|不着)")
+_BROKEN = re.compile(r"(?:个|只|部|张|度|条)?([^\s，,。个只部张度条的]{2,5}?)(?:一路|一直|成日|又|都|经常)?"
+                     r"(?:坏了|坏咗|烂了|甩了|漏水|塞了|唔着|不着|烧了|烧咗|坏晒)")
 
 
 def _help_until_pause(text: str, content: str) -> str:
@@ -450,7 +455,7 @@ def _help_until_pause(text: str, content: str) -> str:
 
 _HELP_ASK = re.compile(r"(?:人|志愿者|义工|后生仔|年轻人|帮手)(?:可以|能|得闲|有空|可不可以|能不能|可唔可以)?"
                        r"(?:来|过来)?(?:帮下我|帮一下我|帮我|帮手|帮忙|帮下)?(?=.{2,})")
-_VAGUE_HELP = re.compile(r"^(?:整|搞|弄|修|帮|看|执|处理)(?:下|一下|吓|整|搞|好)?$")
+_VAGUE_HELP = re.compile(r"^(整|搞|弄|修|帮|看|执|处理|换|装)(?:下|一下|吓|整|搞|好)?$")
 """叫个人嚟整下: what to fix is not said in these words: the speaker asks."""
 _HELP_LEAD = re.compile(r"^(?:帮下我|帮一下我|帮我|帮一下|帮手|帮忙|帮下|帮|下|来|过来|我|一下)+")
 _NO_CONTENT = frozenset(("个", "的", "那", "这", "几句", "两句", "几句话", "两句话", "一下", "说话",
@@ -862,6 +867,7 @@ _COMMAND = {
                                       r"(?:说|讲)"
                                       r"|^(?:帮我)?叫(?:我)?(?:的)?(?:大|小)?(?:儿子|女儿|孙子|孙女|外孙女|外孙|老伴|儿媳|女婿)"),
 }
+_CANCEL_BEFORE_MAX = 8
 _SET_ONE = re.compile(r"(?:设|加|定|订|整)(?:多|番)?(?:一)?个(?P<what>.{0,10}?)(?:的|嘅)?(?:提醒|闹钟)")
 _REMEMBER = re.compile(r"帮我记住|(?<![不忘])记得|(?<![不忘])记住|别忘了|不要忘了")
 _SELF_CORRECTION = re.compile(r".*(?:不是|不对|错了)")
@@ -911,8 +917,10 @@ def _content_fallback(intent: IntentId, a: Analysis) -> Optional[str]:
         if intent is IntentId.REMINDER_CANCEL:
             piece = _CANCEL_WORD.sub("", heard[:found.start()])
             piece = re.sub(r"[那这的德得地个]+$", "", _without_time_words(piece))
+            if len(piece) > _CANCEL_BEFORE_MAX and a.spec.clock is not None:
+                return None  # 阳台啲花我送咗畀邻居喇，下昼五点嗰个提醒取消咗佢: the time says which one
             after = heard[found.end():]
-            if not piece and re.match(r"(?:取消|删|关掉|关了|去掉|不要|不用)", after):
+            if not piece and re.match(r"(?:帮我|同我|给我)?(?:取消|删|关掉|关了|去掉|不要|不用)", after):
                 return None  # 五点嗰个提醒取消咗佢，啲花都死晒喇: the cancel, then a story
             if not piece:  # 取消提醒我交水费那个: what follows 提醒我
                 piece = re.sub(r"(?:取消|关掉|关了|不要|不用|删掉|删了|删|去掉)+(?:了|掉)?$", "", after)

@@ -303,6 +303,8 @@ def book(parse: Parse, store: Store, clock: Clock) -> Answer:
                       Ask(SLOT, IntentId.ACTIVITY_BOOK, keep, "activity_id"))
     act = found[0]
     obstacle = _obstacle(act, store, now)
+    if obstacle is not None and any(b.activity_id == act.id for b, _ in _open_bookings(store, now)):
+        return Answer(obstacle)  # already signed up for it: nothing to offer instead
     if obstacle is not None:
         offer = _offer_next(act, store, now)
         return Answer(obstacle + offer.text, offer.ask)

@@ -39,8 +39,10 @@ def request(parse: Parse, store: Store, clock: Clock) -> Answer:
 
 
 def _to_you(what: str) -> str:
-    """The senior's words said back to them: 陪我去医院 → 陪您去医院 (the volunteer reads them as said)."""
-    return what.replace("我们", "您").replace("我", "您")
+    """The senior's words said back to them, after 来 unless they say where to go: 换灯泡 → 来换灯泡,
+    陪我去医院 → 陪您去医院 (the volunteer reads them as said)."""
+    said = what.replace("我们", "您").replace("我", "您")
+    return said if said.startswith(("去", "陪", "来", "过来")) else "来" + said
 
 
 def _wanted_at(day: Optional[object], when: Optional[str]) -> Optional[datetime]:
