@@ -150,23 +150,14 @@ def test_a_volunteer_taking_a_help_request_on_the_web_is_told_to_the_senior(worl
     and the speaker tells the senior who is coming and when — once."""
     spk = speaker(world)
     _first_sync(spk)
-    staff, csrf = _web(world, "staff1")
-    made = staff.post("/staff/volunteers", data={"csrf_token": csrf, "name": "小李", "phone": "13800138000",
-                                                 "password": "help-me-123"})
-    assert made.status_code == 200, made.text[:300]
+    staff, csrf = _new_volunteer(world, "小李", "13800138000")
     taken = staff.post("/staff/help", data={"csrf_token": csrf, "household_id": world.ids["home"],
                                             "what": "我想找个人帮我换灯泡"})
     assert taken.status_code == 200, taken.text[:300]
     request_id = world.scalar("SELECT id FROM help_requests")
 
-    volunteer = httpx.Client(base_url=world.server.url, timeout=10, trust_env=False, follow_redirects=True)
-    login = volunteer.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)[1]  # type: ignore[index]
-    assert volunteer.post("/login", data={"username": "13800138000", "password": "help-me-123",
-                                          "csrf_token": token}).status_code == 200
-    page = volunteer.get("/volunteer")
-    assert "换灯泡" in page.text
-    csrf_v = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]  # type: ignore[index]
+    volunteer, csrf_v = _volunteer_login(world, "13800138000", "help-me-123")
+    assert "换灯泡" in volunteer.get("/volunteer").text
     visit = (local_now() + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
     spk.sink.take()
     accepted = volunteer.post(f"/volunteer/help/{request_id}/accept",
@@ -185,6 +176,15 @@ def _help_status(spk, request_id: str) -> str:  # type: ignore[no-untyped-def]
     return str((spk.assistant.store.get_setting(f"help.{request_id}") or {}).get("status"))
 
 
+def _new_volunteer(world: World, name: str, phone: str) -> "tuple[httpx.Client, str]":
+    """Staff make a volunteer login (password help-me-123); returns the staff client and its CSRF token."""
+    staff, csrf = _web(world, "staff1")
+    made = staff.post("/staff/volunteers", data={"csrf_token": csrf, "name": name, "phone": phone,
+                                                 "password": "help-me-123"})
+    assert made.status_code == 200, made.text[:300]
+    return staff, csrf
+
+
 def _volunteer_login(world: World, phone: str, password: str) -> "tuple[httpx.Client, str]":
     client = httpx.Client(base_url=world.server.url, timeout=10, trust_env=False, follow_redirects=True)
     login = client.get("/login")
@@ -201,10 +201,7 @@ def test_a_help_request_asked_by_voice_is_taken_told_and_thanked_by_voice(world:
     '谢谢小王' puts the points on the volunteer's ledger — once."""
     spk = speaker(world)
     _first_sync(spk)
-    staff, csrf = _web(world, "staff1")
-    made = staff.post("/staff/volunteers", data={"csrf_token": csrf, "name": "小王", "phone": "13800138001",
-                                                 "password": "help-me-123"})
-    assert made.status_code == 200, made.text[:300]
+    _new_volunteer(world, "小王", "13800138001")
 
     asked = spk.assistant.handle_text("我只脚唔好 想搵个人帮我换个灯泡")[0]
     assert asked.text == "帮您请社区的志愿者来换个灯泡，对吗？" and asked.expects_answer
