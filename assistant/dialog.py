@@ -18,6 +18,7 @@ from intents.answer import carrier, read_answer
 from intents.pinyin import keys
 from intents.schema import Activity, Catalog, IntentId, Parse
 
+from . import say
 from .clock import Clock
 from .config import Settings
 from .phrases import name, table
@@ -124,9 +125,12 @@ class Reply:
                 "voice_volume": self.voice_volume, "urgent": self.urgent, "stop_speaking": self.stop_speaking}
 
 
-_DECLINED_FIRST = re.compile(r"^(?:哦|噢|啊|哎|唉|嗯)?(?:算了|算啦|算数|不用了|不用啦|不要了|不需要了"
+_SIGH = r"^(?:(?:哦|噢|啊|哎|唉|嗯|呃)[\s，,]*)?"
+"""An interjection and its pause before the answer (唉 算啦 唔要喇…)."""
+_DECLINED_FIRST = re.compile(_SIGH + r"(?:算了|算啦|算数|不用了|不用啦|不要了|不需要了"
                              r"|不用|不要|唔使|唔要)(?:啦|喇|了|吧|咯)?(?:[，,。\s]|不用|唔使|$)")
-_REFUSED = re.compile(r"^(?:哦|噢|啊|哎|唉|嗯)?(?:不是|不对|唔系|唔啱|错了|搞错|说错|讲错)")
+_WHEN_ASKED = re.compile(r"几点|几时|什么时候|什么时间")
+_REFUSED = re.compile(_SIGH + r"(?:不是|不对|唔系|唔啱|错了|搞错|说错|讲错)")
 """An answer that starts by refusing the read-back (its rest may not be understood)."""
 
 
@@ -418,6 +422,20 @@ class Dialog:
         return self._fresh(parse, intent)
 
     # ------------------------------------------------------------------ answering the open question
+    def _about_the_sign_up(self, question: _Open, parse: Parse) -> Optional[Reply]:
+        """'几点开始㗎' / '喺边度上课㗎' about the sign-up read back: when or where it is, and the question
+        again (nothing is booked until the senior says yes to it)."""
+        act = self._store.activity(str(question.ask.slots["activity_id"]))
+        if act is None:
+            return None
+        if _WHEN_ASKED.search(parse.text):
+            when = say.moment(act.start, self._clock.now())
+            return self._again(question, phrase("activity.when", title=act.title, when=when) + question.text)
+        if act.place:
+            return self._again(question, phrase("activity.where", title=act.title, place=act.place)
+                               + question.text)
+        return None
+
     def _answer(self, question: _Open, parse: Parse, intent: IntentId, expired: bool) -> Optional[Reply]:
         """A reply if the utterance answers the open question; None to treat it as a new request."""
         ask = question.ask
@@ -445,11 +463,9 @@ class Dialog:
             return self._choose(question, parse, intent)
         if ask.kind is CONFIRM and ask.intent is IntentId.ACTIVITY_BOOK \
                 and intent is IntentId.ACTIVITY_QUERY and not parse.slots and ask.slots.get("activity_id"):
-            where = self._store.activity(str(ask.slots["activity_id"]))
-            if where is not None and where.place:
-                # '喺边度上课㗎' about the sign-up read back: where it is, and the question again
-                return self._again(question, phrase("activity.where", title=where.title, place=where.place)
-                                   + question.text)
+            told = self._about_the_sign_up(question, parse)
+            if told is not None:
+                return told
         if intent is IntentId.DIALOG_NO and ask.kind in (CONFIRM, RESUME) \
                 and parse.text.strip("。！!，, 啊呀") in _WRONG:
             # '不对' to a read-back: something in it is wrong, not "don't do it" — ask what.

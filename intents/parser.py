@@ -47,6 +47,7 @@ CLASSIFIER_OVERRIDE = 0.9
 """…and to overrule a template or cue rule that names another intent."""
 LEARNED_DANGER = 0.5
 LEARNED_DANGER_HEARD = 0.3
+_LEARNED_DANGER_MIN_CHARS = 4
 """…and on the words as heard, before any repair."""
 """The scorer's probability of emergency.help that makes the speaker ask (severity check) when no danger
 rule matched and no veto's words were heard (blind set Z: 34 of 58 missed emergencies asked about, 3
@@ -72,10 +73,17 @@ _A_SERVICE = re.compile(r"头发|剪发|理发|飞发|送饭|送餐|订饭|体�
 """The five booked services (contract: service.book, not a volunteer's hand), also in pieces (头发…剪下)."""
 _ASKED_HELPER = re.compile(r"(?:有没有人|找个?人|请个?人|志愿者|义工|后生仔).{0,8}?(?:帮|陪)")
 _CANCELLED_AT_END = re.compile(r"(?:那个|这个|的|个)(?:取消|删掉|删了|删除|不要|去掉)(?:了|掉|它|他)?$")
+_STILL_OPEN = re.compile(r"(?:还|仲)(?:能|可以|可不可以)?报(?:得)?吗|报不报得|报唔报得"
+                         r"|(?:还|仲)有(?:没有)?位")
 _OVER_YET = re.compile(r"(?:散|完|结束|开始)了?(?:未|没有|吗)")
 _SOMEONE_ELSE_GREETED = re.compile(r"小朋友|乖孙|孙仔|宝宝|靓女|靓仔")
 _ACCOMPANY = re.compile(r"(?:志愿者|义工|后生仔|年轻人|找个?人|有没有人).{0,6}陪")
+_FAMILY_DRIVES = re.compile(r"(?:儿子|女儿|孙子|孙女|外孙|老伴|女婿|儿媳|家人|朋友|邻居).{0,3}"
+                            r"(?:开车|揸车|开部车|揸部车)")
 _PHONE_CALL = re.compile(r"打(?:个|只|通)?电话|通电话|视频")
+_ASK_TO_CALL = re.compile(r"^(?:帮我)?叫(?:我)?(?:的)?(?:大|小)?"
+                          r"(?:儿子|女儿|孙子|孙女|外孙女|外孙|老伴|儿媳|女婿).{0,3}(?:打|回)(?:个|只|通)?电话(?:给|畀)我")
+"""叫孙女打个电话畀我: a message asking them to call, which the speaker can pass on."""
 _MESSAGE_WORD = re.compile(r"说|讲|留言|留个言|告诉|(?<!电)话|消息|带句|捎句|回复")
 _KEEP = re.compile(r"(?:不|别|不要|不用)(?:再)?取消")
 _DONE = re.compile(r"(?:报|参加|约|订|去|叫)了|报过|参加过|去过")
@@ -83,7 +91,8 @@ _PAST_DAY = re.compile(r"上个?礼拜|上个?星期|上周|昨天|前天|上个
 _FUTURE_DAY = re.compile(r"今天|今晚|明天|后天|下个?礼拜|下个?星期|下周|礼拜[一二三四五六日天]"
                          r"|星期[一二三四五六日天]|周[一二三四五六日天]|\d+号|早上|上午|中午|下午|晚上")
 _FOR_ME = re.compile(r"帮我|给我|我要|我想|替我|同我|帮手|麻烦|请")
-_NOT_WANTED = re.compile(r"不(?:想|要|用|再)(?:报|参加|订|约|叫)|不报了|不去了|不想去|没兴趣")
+_NOT_WANTED = re.compile(r"不(?:想|要|用|再)(?:报|参加|订|约|叫)|不报了|不去了|不想去|没兴趣|不报住|先不报"
+                         r"|我不去$")
 _CLEAR_CANCEL = re.compile(r"取消|退|不去了|不参加了|不报了|去不了了|不来了|不要了|唔去|不用去了")
 """Words as heard that an action intent needs: no repair or learned guess may book or cancel
 something the senior did not say an action word for (the dialog reads it back anyway)."""
@@ -103,8 +112,9 @@ _LEADING_YES = re.compile(r"^\s*(?:系|是|对|好|得|要|冇错|没错)(?:啊|
 _LEADING_ACK = re.compile(r"^\s*(?:明白|知道|收到|听到)(?:了|啦|喇|晒)?(?:明白|知道)?(?:了|啦|喇)?"
                           r"[\s,，。.!！]+\S")
 _LEADING_THANKS = re.compile(r"^\s*(?:多谢|谢谢|唔该)(?:晒|你|你啊|晒你)?[\s,，。.!！]+\S")
+_LEADING_GREETING = re.compile(r"^\s*(?:早晨|早上好|你好|您好|早啊|早安)(?:啊|呀|喔|小巢)?[\s,，。.!！]+\S")
 _LEADING_ANSWERS = ((_LEADING_YES, IntentId.DIALOG_YES), (_LEADING_THANKS, IntentId.DIALOG_THANKS),
-                    (_LEADING_ACK, IntentId.REMINDER_ACK))
+                    (_LEADING_ACK, IntentId.REMINDER_ACK), (_LEADING_GREETING, IntentId.DIALOG_GREETING))
 """An answer that starts the utterance and then goes on about something else."""
 """An answer said first, then a remark (系啊，那天我孙子生日 / 多谢你，我会着多件衫): the answer counts,
 when the remark itself asks for nothing."""
@@ -299,7 +309,7 @@ def _request_after_story(text: str, now: datetime, catalog: Optional[Catalog]) -
     """上个月我喺浴室跌过一次，个女就买咗呢部机畀我。你帮我设个提醒啦，每晚九点提醒我锁门: a story the
     whole reads as nothing, then a request after a pause. The longest run of the last sentences that is
     a confident request wins; never an emergency or a bare answer (those are read on the whole)."""
-    pauses = _PUNCTUATION if _PUNCTUATION.search(text) else _PAUSE
+    pauses = _pauses(text)
     chunks = [c for c in pauses.split(text) if c]
     if sum(len(chunk) >= 3 for chunk in chunks) < len(chunks) - 1:
         return None  # 区消 明天 的 茶 话会: a recogniser's word-by-word spacing, not the senior's pauses
@@ -321,6 +331,18 @@ def _request_after_story(text: str, now: datetime, catalog: Optional[Catalog]) -
 
 
 _PAUSE = re.compile(r"[。！!？?；;，,]+\s*|\s+")
+_WIDE_GAP = re.compile(r"[。！!？?；;，,]+\s*|\s{2,}")
+
+
+def _pauses(text: str) -> "re.Pattern[str]":
+    """What marks the senior's pauses: punctuation when the recogniser wrote any; else, when it spaced
+    word by word and left wider gaps too (我十点 要去覆诊  你九点半 提醒我), only the wider gaps;
+    else every space."""
+    if _PUNCTUATION.search(text):
+        return _PUNCTUATION
+    return _WIDE_GAP if re.search(r"\S\s\S", text) and re.search(r"\s{2,}", text) else _PAUSE
+
+
 _TAILS_TRIED = 3
 """The last sentences tried as a request after a story (each is a parse: the time budget)."""
 _CONTROLS_AFTER_STORY = frozenset((IntentId.DIALOG_LOUDER, IntentId.DIALOG_QUIETER,
@@ -384,7 +406,8 @@ def _parse(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
                    source)
     _fill_missing(intent, slots, a, text)
     if intent in (IntentId.REMINDER_CREATE, IntentId.REMINDER_CANCEL) and slots.get("content"):
-        slots["content"] = _trimmed(intent, _cut_at_pause(text, canon, str(slots["content"])))
+        cut = _cut_at_pause(text, canon, str(slots["content"]), any_reason=intent is IntentId.REMINDER_CANCEL)
+        slots["content"] = _trimmed(intent, _SELF_CORRECTED_END.sub("", cut) or cut)
         if intent is IntentId.REMINDER_CREATE and len(_without_time_words(slots["content"])) >= 2:
             slots["content"] = _without_time_words(slots["content"])  # 叫他八点吃药: the time is a slot
     intent = _settled(intent, slots, a)
@@ -425,6 +448,10 @@ def _help_from_story(content: str, heard: str) -> str:
     if bare in ("陪我去", "陪我", "陪我行"):
         where = _WENT.search(heard)
         return "陪我去" + where.group(1) if where else content
+    carry = _CARRY_ONLY.match(bare)
+    if carry:
+        thing = _BOUGHT.search(heard)
+        return carry.group(1) + thing.group(1) + carry.group(2) if thing else content
     vague = _VAGUE_HELP.match(bare)
     if vague:
         broken = _BROKEN.search(heard)
@@ -433,6 +460,11 @@ def _help_from_story(content: str, heard: str) -> str:
     return content
 
 
+_CARRY_ONLY = re.compile(r"^(扛|搬|抬|拎|提|拿|担|背|孭)"
+                         r"(上去|上楼|上来|下去|下楼|落去|落楼|回家|返屋企|入屋)$")
+"""买咗包米 太重…有冇义工帮手扛上去: what to carry is in the story."""
+_BOUGHT = re.compile(r"(?:买了|买咗|订了|寄来|送来)(?:一|两|几)?((?:包|袋|箱|桶|瓶|罐|件|个|张|部|盒|把)"
+                     r"[^\s，,。太好都很又]{1,3}?)(?=[\s，,。]|太|好|都|很|又|$)")
 _WENT = re.compile(r"(?:要|想|得)去([^，,。\s有冇没]{2,8}?)(?=[，,。\s]|有没有|没人|$)")
 _BROKEN = re.compile(r"(?:个|只|部|张|度|条)?([^\s，,。个只部张度条的]{2,5}?)(?:一路|一直|成日|又|都|经常)?"
                      r"(?:坏了|坏咗|烂了|甩了|漏水|塞了|唔着|不着|烧了|烧咗|坏晒)")
@@ -441,7 +473,7 @@ _BROKEN = re.compile(r"(?:个|只|部|张|度|条)?([^\s，,。个只部张度�
 def _help_until_pause(text: str, content: str) -> str:
     """The content up to the end of the phrase it starts in, when the recogniser wrote the senior's
     pauses (有冇人得闲帮我搬袋米上楼 我拎唔郁 → 搬袋米上楼); word-by-word spacing is no pause."""
-    chunks = [c for c in _PAUSE.split(text) if c]
+    chunks = [c for c in _pauses(text).split(text) if c]
     if len(chunks) < 2 or len(content) < 3 or sum(len(c) >= 3 for c in chunks) < len(chunks) - 1:
         return content
     for chunk in chunks:
@@ -576,8 +608,8 @@ def _learned_danger(a: Analysis, heard: str) -> bool:
     """Whether the scorer reads the utterance as a call for help with at least LEARNED_DANGER, and no
     veto's words (the past, TV, negation, a request, a class …) are in what was heard."""
     scorer = classifier.model()
-    if scorer is None or not a.skeleton:
-        return False
+    if scorer is None or not a.skeleton or len(heard) < _LEARNED_DANGER_MIN_CHARS:
+        return False  # 瓣帮我: three characters are too little for a guess; the rules decide those
     danger = IntentId.EMERGENCY_HELP.value
     # The words as heard must lean the same way: no repair may make a danger (issue 11, point 3).
     return scorer.score(a.skeleton).prob(danger) >= LEARNED_DANGER and vetoed(heard) is None \
@@ -602,6 +634,12 @@ def _best_allowed(scores: classifier.Scores, a: Analysis) -> Tuple[Optional[Inte
     return None, 0.0
 
 
+def _service_wanted(a: Analysis) -> bool:
+    """A booked service is not what the senior wants when family drives them (我阿仔开车送我去饮茶) or a
+    volunteer's company is asked for (我想找志愿者陪我去社区医院量血压)."""
+    return not (_FAMILY_DRIVES.search(a.heard) or _ACCOMPANY.search(a.heard))
+
+
 def _supported(intent: IntentId, a: Analysis, learned: bool = False) -> bool:
     """Whether the words as heard carry the action an intent needs; a learned guess of a cancellation
     also needs the thing cancelled or a clear cancel word (下雨了我不去医院 cancels nothing)."""
@@ -616,18 +654,23 @@ def _supported(intent: IntentId, a: Analysis, learned: bool = False) -> bool:
     named = {e.kind for e in a.entities} - ({"service"} if _ACCOMPANY.search(a.heard) else set()) \
         - ({"to"} if _ASKED_HELPER.search(a.heard) else set())  # 有冇义工陪我老伴去洗肾: 老伴 is in the task
     if intent is IntentId.HELP_REQUEST and (
-            named or _NOT_HELP.search(a.heard) or not _HELPER.search(a.heard)
+            named or _NOT_HELP.search(a.heard) or not (_HELPER.search(a.heard) or _HELPER.search(a.canon))
             or (_A_SERVICE.search(a.heard) and not _ACCOMPANY.search(a.heard))):
         return False  # 有冇人帮我报名 is a sign-up; 叫阿仔嚟帮手 a message; 唔使搵人 no request
+    if intent is IntentId.REMINDER_CREATE and "记" in a.canon and "记" not in a.heard \
+            and not re.search(r"提醒|叫|喊|闹|通知", a.heard):
+        return False  # 急住去饮茶: 急住 only sounds like 记住, no reminder was asked for
     if intent is IntentId.REMINDER_CREATE and _CANCELLED_AT_END.search(a.heard):
         return False  # 提醒我去接老伴嗰个取消: the reminder named, then cancelled
-    if intent is IntentId.ACTIVITY_BOOK and _OVER_YET.search(a.heard):
-        return False  # 今日嘅书法班散咗未 我想去睇下: whether it is over, not a sign-up
+    if intent is IntentId.ACTIVITY_BOOK and (_STILL_OPEN.search(a.heard) or _OVER_YET.search(a.heard)):
+        # 茶话会仲报唔报得啊: whether it is still open; 今日嘅书法班散咗未 我想去睇下: whether it is over
+        return False
     if intent is IntentId.DIALOG_GREETING and _SOMEONE_ELSE_GREETED.search(a.heard):
         return False  # 你好啊小朋友: said to a child in the room, not to the speaker
-    if intent is IntentId.SERVICE_BOOK and _ACCOMPANY.search(a.heard):
-        return False  # 我想找志愿者陪我去社区医院量血压: a volunteer's company, not a booked check-up
-    if intent is IntentId.MESSAGE_SEND and _PHONE_CALL.search(a.heard) and not _MESSAGE_WORD.search(a.heard):
+    if intent is IntentId.SERVICE_BOOK and not _service_wanted(a):
+        return False
+    if intent is IntentId.MESSAGE_SEND and _PHONE_CALL.search(a.heard) and not _MESSAGE_WORD.search(a.heard) \
+            and not _ASK_TO_CALL.match(a.heard):
         return False  # 帮我打电话给儿子: a call, which the speaker cannot make, not a message
     if intent is IntentId.BOOKING_CANCEL and _KEEP.search(a.heard):
         return False  # 算了，不取消了
@@ -799,11 +842,17 @@ def _entity_slots(text: str, now: datetime, a: Analysis,
 def _value_slots(text: str, now: datetime, a: Analysis) -> Dict[str, Any]:
     """Slots named by a piece of a correction, read on its own; of two clock times the first is the
     value and the second a remark (我是说七点半，八点就迟了)."""
-    text = _first_time(text)
-    _, part = analyse(text, now, a.index.catalog)
+    cut = _first_time(text)
+    _, part = analyse(cut, now, a.index.catalog)
     if part is None:
         return {}
     slots = _correction_slots(part.canon, 0, now, part)
+    if cut != text:
+        # 我话礼拜六下昼两点嘅象棋: the activity named after its time goes with it when the whole agrees
+        _, whole = analyse(text, now, a.index.catalog)
+        more = _correction_slots(whole.canon, 0, now, whole) if whole is not None else {}
+        if "activity_id" in more and all(more.get(k) == v for k, v in slots.items()):
+            return more
     return slots
 
 
@@ -892,11 +941,24 @@ _TAIL_TRIM = re.compile(r"(?:的|了|啊|呀|吧|啦|喔|咯|嘛|呢|哦|好不�
                         r"(?:啊|呀|啦)?)+$")
 
 
+def _command_repaired(intent: IntentId, a: Analysis) -> str:
+    """The words as heard, with the command word put back where only its repaired form is a command
+    (你九点半题醒我出门: 题醒 → 提醒); the content around it stays as heard. Only when the repair kept
+    every position (same length), so the spans agree."""
+    command = _COMMAND.get(intent)
+    heard = a.heard
+    if command is None or command.search(heard) or len(a.canon) != len(heard):
+        return heard
+    for found in command.finditer(a.canon):
+        heard = heard[:found.start()] + found.group() + heard[found.end():]
+    return heard
+
+
 def _content_fallback(intent: IntentId, a: Analysis) -> Optional[str]:
     """Content when no template captured it, in the words as heard (before homophone repair): what
     follows the command (提醒我…, 跟女儿说…), or for a cancel what precedes 提醒; the request's time
     words and routine words are left out of a reminder (they are its slots)."""
-    heard = a.heard
+    heard = _command_repaired(intent, a)
     if intent is IntentId.REMINDER_CANCEL and _NEGATED_REMIND.search(heard):
         found = _last(_NEGATED_REMIND, heard)
         piece = heard[found.end():] if found is not None else ""
@@ -1116,11 +1178,16 @@ def _content_slot(intent: IntentId, found: Any, spans: List[Tuple[int, int]], so
     return content
 
 
-def _cut_at_pause(text: str, canon: str, content: str) -> str:
+_SELF_CORRECTED_END = re.compile(r"(?:不是|不对|错了)$")
+"""提醒我去讲座 唔系 九点三刻啦: the correction word after the content belongs to the time."""
+
+
+def _cut_at_pause(text: str, canon: str, content: str, any_reason: bool = False) -> str:
     """A reminder's content ends at the senior's pause when the recogniser wrote pauses as spaces between
     phrases (凌晨五点提醒我煲粥 个孙朝早要返学 → 煲粥): what follows the pause is the reason, not the thing.
-    Word-by-word spacing (提醒 我 吃药) is not a pause: then every phrase is short."""
-    chunks = [c for c in re.split(r"[\s，,。！!？?；;]+", text) if c]
+    Word-by-word spacing (提醒 我 吃药) is not a pause: then every phrase is short. What follows the pause
+    of a cancel is always its reason (唔使再提醒我饮水喇 饮到成晚去厕所 → 喝水), whatever its first word."""
+    chunks = [c for c in _pauses(text).split(text) if c]
     if len(chunks) < 2 or sum(len(chunk) >= 3 for chunk in chunks) < len(chunks) - 1:
         return content
     start = canon.find(content)
@@ -1128,7 +1195,8 @@ def _cut_at_pause(text: str, canon: str, content: str) -> str:
         return content
     for k in range(1, len(chunks)):
         end = len(normalize("".join(chunks[:k])).core)
-        if start + 2 <= end <= start + len(content) - 3 and _STORY_START.match(content, end - start):
+        story = any_reason or _STORY_START.match(content, end - start)
+        if start + 2 <= end <= start + len(content) - 3 and story:
             return content[:end - start]
     return content
 

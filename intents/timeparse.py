@@ -169,6 +169,18 @@ def _h_month_day(match: Match[str], now: datetime, out: Dict[str, object]) -> No
         out["date"] = found
 
 
+_HOLIDAYS = {"元旦": (1, 1), "劳动节": (5, 1), "国庆": (10, 1), "圣诞": (12, 25), "平安夜": (12, 24)}
+"""Fixed-date holidays said for a day (元旦有冇活动); lunar ones (春节, 中秋) move and are left to the
+question the speaker asks."""
+
+
+def _h_holiday(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
+    month, day = _HOLIDAYS[match.group("h")]
+    found = _month_day(now.date(), month, day)
+    if found is not None:
+        out["date"] = found
+
+
 def _h_day_word(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
     word = match.group()
     first = word[0]
@@ -326,6 +338,7 @@ _RULES: List[Tuple[Pattern[str], _Handler]] = [
     (re.compile(rf"{_WEEK}(?P<d>{_WD})"), _h_bare_wd),
     (re.compile(r"(?:(?P<m>\d{1,2})月)?(?P<d>\d{1,2})(?:号|日)"), _h_month_day),
     (re.compile(r"大后天|后天|明天|今天|今日|今儿|明日|明儿|今晚|明晚|今早|明早"), _h_day_word),
+    (re.compile(r"(?P<h>元旦|劳动节|国庆|圣诞|平安夜)(?:节|日|嗰日|那天|当日|当天)?"), _h_holiday),
     (re.compile(_CLOCK_RE), _h_clock),
     (re.compile(_PART_RE), _h_part),
 ]
@@ -398,8 +411,8 @@ def parse_time(text: str, now: datetime) -> TimeSpec:
 def _bare(clock: time, day: date, now: datetime) -> time:
     """h:00 or (h+12):00 on day, whichever comes first after now (the later one when both passed)."""
     early = datetime.combine(day, clock)
-    if early > now:
-        return clock
+    if early > now or clock.hour >= 12:
+        return clock  # an afternoon clock (下昼五点) is not bare whatever else was said
     return time(clock.hour + 12, clock.minute)
 
 
@@ -442,7 +455,7 @@ def _next_bare(clock: time, now: datetime) -> datetime:
     today = now.date()
     for offset in (0, 1):
         day = today + timedelta(days=offset)
-        for hour in (clock.hour, clock.hour + 12):
+        for hour in (clock.hour, clock.hour + 12) if clock.hour < 12 else (clock.hour,):
             cand = datetime.combine(day, time(hour, clock.minute))
             if cand > now:
                 return cand

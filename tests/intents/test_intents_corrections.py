@@ -50,3 +50,19 @@ def test_an_answer_said_first_then_a_remark(heard: str, intent: IntentId) -> Non
 ])
 def test_which_of_two_times_is_the_correction(heard: str, slots: dict) -> None:
     assert parse(heard, NOW).slots == slots
+
+
+def test_an_activity_named_after_its_time_goes_with_the_correction() -> None:
+    """Blind set AM: 唔系 我话礼拜六下昼两点嘅象棋 during a read-back of 合唱团 is that 象棋 session, not only
+    Saturday afternoon at two."""
+    from pathlib import Path
+
+    from intents.schema import Catalog
+
+    catalog = Catalog.load(Path(__file__).resolve().parents[1] / "data" / "catalog.json")
+    got = parse("唔系 我话礼拜六下昼两点嘅象棋", datetime(2025, 3, 11, 9, 0), catalog)
+    assert got.intent is IntentId.DIALOG_CORRECT
+    assert got.slots == {"date": "2025-03-15", "time": "14:00", "part_of_day": "afternoon",
+                         "activity_id": "xq-0315"}
+    remark = parse("不对，是早上10点，9点我要去饮茶", datetime(2025, 3, 11, 9, 0), catalog)
+    assert remark.slots == {"time": "10:00", "part_of_day": "morning"}

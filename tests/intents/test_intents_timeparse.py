@@ -78,6 +78,16 @@ def test_month_days(text: str, now: datetime, expected: date) -> None:
     assert _day(text, now) == expected
 
 
+@pytest.mark.parametrize(("text", "now", "expected"), [
+    ("元旦有冇活动", DEC, date(2026, 1, 1)),
+    ("元旦嗰日帮我订餐", DEC, date(2026, 1, 1)),
+    ("圣诞节提醒我", WED, date(2025, 12, 25)),
+    ("国庆那天", WED, date(2025, 10, 1)),
+])
+def test_fixed_date_holidays_name_their_day(text: str, now: datetime, expected: date) -> None:
+    assert _day(text, now) == expected
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("上午九点", time(9, 0)), ("早上七点半", time(7, 30)), ("下午三点", time(15, 0)),
     ("晚上八点", time(20, 0)), ("中午十二点", time(12, 0)), ("中午一点", time(13, 0)),
@@ -143,3 +153,13 @@ def test_parts_of_day(text: str, part: str) -> None:
 def test_no_time_words() -> None:
     spec = parse_time("我要报名太极拳", WED)
     assert spec.empty and spec.date is None and spec.clock is None
+
+
+def test_a_bare_hour_said_before_an_afternoon_clock_does_not_break_the_reading() -> None:
+    """Blind set AL, noisy: 医生话三点嗰餐药唔使食 改咗五点 你下昼五点提醒我食药 at 18:40 — a bare 三点 in the
+    story, then 下昼五点: the reminder is tomorrow 17:00 (it used to raise: hour 17 + 12)."""
+    from intents import IntentId, parse
+
+    got = parse("医生话三点嗰餐药唔使食 改咗五点 你下昼五点提醒我食药", datetime(2025, 3, 10, 18, 40))
+    assert got.intent is IntentId.REMINDER_CREATE
+    assert (got.slots["date"], got.slots["time"], got.slots["content"]) == ("2025-03-11", "17:00", "吃药")
