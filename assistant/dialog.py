@@ -367,6 +367,10 @@ class Dialog:
                 and _CANCEL_IT.search(parse.text):
             # 我记错咗，听日要饮喜酒，取消返佢: no call for help to take back, so a sign-up to cancel
             intent, parse = IntentId.BOOKING_CANCEL, replace(parse, intent=IntentId.BOOKING_CANCEL, slots={})
+        if intent is IntentId.EMERGENCY_CANCEL and self._nothing_to_take_back() and self._open is not None \
+                and self._open.ask.kind in (CONFIRM, RESUME):
+            # 唔好意思 我讲错…: no call for help to take back; what was read back is what was wrong
+            intent, parse = IntentId.DIALOG_CORRECT, replace(parse, intent=IntentId.DIALOG_CORRECT, slots={})
         if intent is IntentId.EMERGENCY_CANCEL:
             return replies + [self._take_back(parse)]
         reply = self._converse(parse, intent)
@@ -937,11 +941,14 @@ class Dialog:
         if not cancel or not listed or any(i.kind != "reminder" for i in listed) \
                 or any(parse.slots.get(k) for k in ("activity_id", "category", "service")):
             return parse, intent
+        meant = IntentId.REMINDER_CANCEL
+        at = self._reminder_at(parse.text)
+        if at is not None:  # '取消十二点半嗰个': the one listed at that time
+            return replace(parse, intent=meant, slots={"reminder_id": at}), meant
         words = re.sub(r"(?:嗰|那|这|呢)个|的|嘅|提醒", "", parse.text)
         words = _DROP.sub("", words).strip("啊呀啦喇吧。，, ")
         if len(words) < 2:
             return parse, intent
-        meant = IntentId.REMINDER_CANCEL
         return replace(parse, intent=meant, slots={"content": words}), meant
 
     def _reminder_at(self, text: str) -> Optional[str]:

@@ -75,6 +75,8 @@ _ASKED_HELPER = re.compile(r"(?:有没有人|找个?人|请个?人|志愿者|义
 _CANCELLED_AT_END = re.compile(r"(?:那个|这个|的|个)(?:取消|删掉|删了|删除|不要|去掉)(?:了|掉|它|他)?$")
 _STILL_OPEN = re.compile(r"(?:还|仲)(?:能|可以|可不可以)?报(?:得)?吗|报不报得|报唔报得"
                          r"|(?:还|仲)有(?:没有)?位")
+_BOOK_ASKED = re.compile(r"(?:帮我|同我|给我|就|都)报|报埋|报名吧|报啦|帮我留")
+"""仲有冇位，帮我报名: the question, then the sign-up asked for."""
 _OVER_YET = re.compile(r"(?:散|完|结束|开始)了?(?:未|没有|吗)")
 _SOMEONE_ELSE_GREETED = re.compile(r"小朋友|乖孙|孙仔|宝宝|靓女|靓仔")
 _ACCOMPANY = re.compile(r"(?:志愿者|义工|后生仔|年轻人|找个?人|有没有人).{0,6}陪")
@@ -97,9 +99,11 @@ _CLEAR_CANCEL = re.compile(r"取消|退|不去了|不参加了|不报了|去不�
 """Words as heard that an action intent needs: no repair or learned guess may book or cancel
 something the senior did not say an action word for (the dialog reads it back anyway)."""
 _CORRECTION = re.compile(
-    r"^(?:哦|噢|啊|哎|唉|嗯)?(?:(?:不对|不是|错了|搞错了|说错了|弄错了)(?:啊|呀|了|啦|喔|的)?)+"
+    r"^(?:哦|噢|啊|哎|唉|嗯)?(?:(?:不好意思|对不起|对不住)?我?(?:说错|搞错|弄错)了?)?"
+    r"(?:(?:不对|不是|错了|搞错了|说错了|弄错了)(?:啊|呀|了|啦|喔|的)?)+"
     r"(?:我是说|我说的是|我说|我的意思是|应该是|是|改成|改为|换成|要)?"
-    r"|^(?:哦|噢|嗯)?(?:我是说|我说的是|我的意思是|应该是|改成|改为|换成)")
+    r"|^(?:哦|噢|嗯)?(?:我是说|我说的是|我的意思是|应该是|改成|改为|换成)"
+    r"|^(?:不好意思|对不起|对不住)?我?(?:说错|搞错|弄错)了?(?:我是说|我说的是|我想报的是|我要的是|应该是|是)")
 """A correction of what was read back: 不对，是后天 / 不是我说早上8点 / 我是说降糖药."""
 _CORRECT_CONTENT_MAX = 6
 _LEADING_NO = re.compile(r"^(?:不用|不要|不需要|算了|没事|不了|先不|暂时不)")
@@ -385,6 +389,7 @@ def _parse(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
     if slots:
         return Parse(text=canon, intent=IntentId.DIALOG_CORRECT, slots=slots, confidence=0.85)
     intent, template, found, confidence, source_kind = _decide(a)
+    confidence = _book_said_outright(intent, confidence, a)
     if (intent is None or confidence < MIN_CONFIDENCE) and _LEADING_NO.match(canon):
         return Parse(text=canon, intent=IntentId.DIALOG_NO, confidence=0.7)  # 唔使，我瞓阵就好
     if intent is None or confidence < MIN_CONFIDENCE:
@@ -407,6 +412,8 @@ def _parse(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
     _fill_missing(intent, slots, a, text)
     if intent in (IntentId.REMINDER_CREATE, IntentId.REMINDER_CANCEL) and slots.get("content"):
         cut = _cut_at_pause(text, canon, str(slots["content"]), any_reason=intent is IntentId.REMINDER_CANCEL)
+        if intent is IntentId.REMINDER_CREATE:
+            cut = _said_before_command(text, cut)
         slots["content"] = _trimmed(intent, _SELF_CORRECTED_END.sub("", cut) or cut)
         if intent is IntentId.REMINDER_CREATE and len(_without_time_words(slots["content"])) >= 2:
             slots["content"] = _without_time_words(slots["content"])  # 叫他八点吃药: the time is a slot
@@ -610,6 +617,8 @@ def _learned_danger(a: Analysis, heard: str) -> bool:
     scorer = classifier.model()
     if scorer is None or not a.skeleton or len(heard) < _LEARNED_DANGER_MIN_CHARS:
         return False  # 瓣帮我: three characters are too little for a guess; the rules decide those
+    if _CORRECTION.match(a.canon):
+        return False  # 唔系煤气 系锁门: a correction of what was read back; only danger words may alarm
     danger = IntentId.EMERGENCY_HELP.value
     # The words as heard must lean the same way: no repair may make a danger (issue 11, point 3).
     return scorer.score(a.skeleton).prob(danger) >= LEARNED_DANGER and vetoed(heard) is None \
@@ -632,6 +641,25 @@ def _best_allowed(scores: classifier.Scores, a: Analysis) -> Tuple[Optional[Inte
             continue
         return intent, min(1.0, prob * scale)
     return None, 0.0
+
+
+_YES_REMEMBER = re.compile(r"^(?:好|是|对|得|嗯|知道|明白)(?:了|啦|喇)?(?:你)?(?:帮我)?记(?:住|低)")
+
+
+def _remember_asked(a: Analysis) -> bool:
+    """Not a reminder: 好 你记住啦 (a yes and "remember it"), 急住去饮茶 (急住 only sounds like 记住)."""
+    if _YES_REMEMBER.match(a.heard):
+        return False
+    return not ("记" in a.canon and "记" not in a.heard and not re.search(r"提醒|叫|喊|闹|通知", a.heard))
+
+
+def _book_said_outright(intent: Optional[IntentId], confidence: float, a: Analysis) -> float:
+    """剪纸班仲有冇位，帮我报: a title and 帮我报 said outright lift a learned sign-up just under the bar
+    to it (the dialog reads it back before anything is booked)."""
+    if intent is IntentId.ACTIVITY_BOOK and MIN_CONFIDENCE - 0.1 <= confidence < MIN_CONFIDENCE \
+            and _BOOK_ASKED.search(a.heard) and any(e.kind == "activity" for e in a.entities):
+        return MIN_CONFIDENCE
+    return confidence
 
 
 def _service_wanted(a: Analysis) -> bool:
@@ -657,12 +685,12 @@ def _supported(intent: IntentId, a: Analysis, learned: bool = False) -> bool:
             named or _NOT_HELP.search(a.heard) or not (_HELPER.search(a.heard) or _HELPER.search(a.canon))
             or (_A_SERVICE.search(a.heard) and not _ACCOMPANY.search(a.heard))):
         return False  # 有冇人帮我报名 is a sign-up; 叫阿仔嚟帮手 a message; 唔使搵人 no request
-    if intent is IntentId.REMINDER_CREATE and "记" in a.canon and "记" not in a.heard \
-            and not re.search(r"提醒|叫|喊|闹|通知", a.heard):
-        return False  # 急住去饮茶: 急住 only sounds like 记住, no reminder was asked for
+    if intent is IntentId.REMINDER_CREATE and not _remember_asked(a):
+        return False
     if intent is IntentId.REMINDER_CREATE and _CANCELLED_AT_END.search(a.heard):
         return False  # 提醒我去接老伴嗰个取消: the reminder named, then cancelled
-    if intent is IntentId.ACTIVITY_BOOK and (_STILL_OPEN.search(a.heard) or _OVER_YET.search(a.heard)):
+    still_open = _STILL_OPEN.search(a.heard) and not _BOOK_ASKED.search(a.heard)
+    if intent is IntentId.ACTIVITY_BOOK and (still_open or _OVER_YET.search(a.heard)):
         # 茶话会仲报唔报得啊: whether it is still open; 今日嘅书法班散咗未 我想去睇下: whether it is over
         return False
     if intent is IntentId.DIALOG_GREETING and _SOMEONE_ELSE_GREETED.search(a.heard):
@@ -1176,6 +1204,25 @@ def _content_slot(intent: IntentId, found: Any, spans: List[Tuple[int, int]], so
         if _DISCOURSE.match(content) or _OTHER_ONLY.match(content):
             return None  # 我同你讲…: the story's opening, not the thing (the fallback looks again)
     return content
+
+
+_COMMAND_LAST = re.compile(r"^(?:你|麻烦你)?(?:到时|到时候)?(?:帮我|同我)?"
+                           r"(?:提醒(?:下|一下)?我|记(?:住|低)|叫我)(?:啦|啊|呀|喇|吖|吧)?[。！!]*$")
+_DOCTOR_SAID = re.compile(r"^.*?(?:医生|护士|佢|他|她|女儿|儿子|老伴)(?:说|话|讲|叫)(?:我)?(?:.*要)?")
+_STORY_WORDS = re.compile(r"记性|不记得|成日|老是|总是|越来越")
+
+
+def _said_before_command(text: str, content: str) -> str:
+    """唉 我呢个记性越嚟越差 医生话每日晏昼十二点半要食胃药 你帮我记住: the command said last, the thing
+    is the phrase just before it (not the story's start), without who said it or its times."""
+    chunks = [c for c in _pauses(text).split(text.strip()) if c]
+    if len(chunks) < 2 or not _COMMAND_LAST.match(normalize(chunks[-1]).heard):
+        return content
+    before = normalize(chunks[-2]).heard
+    if not (_DOCTOR_SAID.match(content) or _STORY_WORDS.search(content)):
+        return content  # 听日朝早要去抽血 唔好食早餐 你提醒我: the whole is the thing, no story to skip
+    piece = _trimmed(IntentId.REMINDER_CREATE, _without_time_words(_DOCTOR_SAID.sub("", before)))
+    return piece if len(piece) >= 2 else content
 
 
 _SELF_CORRECTED_END = re.compile(r"(?:不是|不对|错了)$")

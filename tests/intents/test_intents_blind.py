@@ -101,7 +101,8 @@ def _score(name: str) -> Tuple[float, float, int]:
     ("blind_ak.yaml", 0.97, 0.93),
     ("blind_al.yaml", 0.99, 0.98),
     ("blind_al_conv.yaml", 0.95, 0.93),
-    ("blind_an.yaml", 0.99, 0.94),
+    ("blind_an.yaml", 0.98, 0.94),
+    ("blind_ap.yaml", 0.98, 0.89),
 ])
 def test_blind_sets_stay_at_their_figures(name: str, intent_min: float, slots_min: float) -> None:
     intent_acc, slot_acc, _ = _score(name)
@@ -138,12 +139,13 @@ def test_no_false_alarm_in_sentences_that_only_mention_danger() -> None:
 
 @pytest.mark.parametrize(("name", "recall"), [("blind_w.yaml", 0.97), ("blind_z.yaml", 0.95),
                                              ("blind_ac.yaml", 0.99), ("blind_ag.yaml", 0.99),
-                                             ("blind_ak.yaml", 0.99), ("blind_an.yaml", 0.99)])
+                                             ("blind_ak.yaml", 0.99), ("blind_an.yaml", 0.99),
+                                             ("blind_ap.yaml", 0.99)])
 def test_the_blind_emergency_sets_keep_their_recall_and_raise_no_false_alarm(name: str,
                                                                                recall: float) -> None:
-    """Sets W, Z, AC, AG, AK and AN (149, 141, 145, 146, 168 and 158 emergencies in seniors' own words,
-    289, 284, 248, 247, 243 and 240 sentences that only mention danger): folded in after their one-shot scores
-    (docs/nlu.md), kept at what they reach now."""
+    """Sets W, Z, AC, AG, AK, AN and AP (149, 141, 145, 146, 168, 158 and 180 emergencies in seniors' own
+    words, 289, 284, 248, 247, 243, 240 and 247 sentences that only mention danger): folded in after their
+    one-shot scores (docs/nlu.md), kept at what they reach now."""
     cases = _cases(name)
     got = [(parse(text, now, CATALOG).intent is IntentId.EMERGENCY_HELP, intent == "emergency.help")
            for text, now, intent, _ in cases]
@@ -192,3 +194,27 @@ def test_no_repair_creates_an_alarm_or_an_action_the_heard_words_do_not_support(
             assert assess(heard).severity is not None or learned, text
         if got.intent.value in ACTIONS:
             assert action_words.search(heard), text
+
+
+@pytest.mark.parametrize(("text", "severity"), [
+    ("唔系 我跌咗 起唔到身", "high"),  # a no first (to "did you press it by mistake?"), then the fall
+    ("不是 我摔倒了 起不来", "high"),
+    ("我喺外面行唔返屋企 唔知呢度系边 天又黑 帮帮我", "high"),  # set AN: lost outside
+    ("停电啊 部氧气机停咗", "high"),
+    ("我喺门口畀个后生仔抢咗个袋 仲推咗我落地 起唔到身", "high"),  # set AP: 后生仔 is no past
+    ("冇晒力", "check"),
+])
+def test_a_refusal_or_story_word_before_a_danger_does_not_hide_it(text: str, severity: str) -> None:
+    got = parse(text, datetime(2025, 3, 10, 18, 40), CATALOG)
+    assert (got.intent, got.slots.get("severity")) == (IntentId.EMERGENCY_HELP, severity)
+
+
+@pytest.mark.parametrize("text", [
+    "唔系煤气 系锁门 锁好个大门",  # a correction of a read-back (blind set N)
+    "瓣帮 我",  # three characters: no learned guess
+    "我阿妹喺湛江 佢话跌亲只脚 我好担心佢",
+    "急救电话系咪打一二零",
+    "我个心都痛埋 个孙唔识讲中文",
+])
+def test_words_that_only_touch_danger_raise_no_question(text: str) -> None:
+    assert parse(text, datetime(2025, 3, 10, 18, 40), CATALOG).intent is not IntentId.EMERGENCY_HELP
