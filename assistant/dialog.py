@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from intents.answer import carrier, read_answer
@@ -129,9 +129,22 @@ _SIGH = r"^(?:(?:哦|噢|啊|哎|唉|嗯|呃)[\s，,]*)?"
 """An interjection and its pause before the answer (唉 算啦 唔要喇…)."""
 _DECLINED_FIRST = re.compile(_SIGH + r"(?:算了|算啦|算数|不用了|不用啦|不要了|不需要了"
                              r"|不用|不要|唔使|唔要)(?:啦|喇|了|吧|咯)?(?:[，,。\s]|不用|唔使|$)")
+_OK_NOW = re.compile(r"(?:没事|冇事|无事|没有事)(?:了|喇|啦|嘞)?[。！!，, ]*$")
+_WHEN_SLOTS = frozenset(("time", "date", "anchor", "repeat", "every_min", "offset_min"))
 _WHEN_ASKED = re.compile(r"几点|几时|什么时候|什么时间")
 _REFUSED = re.compile(_SIGH + r"(?:不是|不对|唔系|唔啱|错了|搞错|说错|讲错)")
 """An answer that starts by refusing the read-back (its rest may not be understood)."""
+
+
+def _words_corrected(ask: Ask, parse: Parse, intent: IntentId) -> Tuple[IntentId, Parse]:
+    """唔系打电话 系提醒我睇佢发嘅相片 during a reminder read-back: its words corrected, said as a new
+    request with no time — a correction of the content, the rest kept."""
+    reminder = ask.kind is CONFIRM and intent is ask.intent is IntentId.REMINDER_CREATE
+    if reminder and _REFUSED.match(parse.text) and parse.slots.get("content") \
+            and not parse.slots.keys() & _WHEN_SLOTS:
+        corrected = IntentId.DIALOG_CORRECT
+        return corrected, replace(parse, intent=corrected, slots={"content": parse.slots["content"]})
+    return intent, parse
 
 
 @dataclass
@@ -367,6 +380,9 @@ class Dialog:
                 and _CANCEL_IT.search(parse.text):
             # 我记错咗，听日要饮喜酒，取消返佢: no call for help to take back, so a sign-up to cancel
             intent, parse = IntentId.BOOKING_CANCEL, replace(parse, intent=IntentId.BOOKING_CANCEL, slots={})
+        if intent is IntentId.DIALOG_CORRECT and _OK_NOW.search(parse.text) \
+                and not self._nothing_to_take_back():
+            intent = IntentId.EMERGENCY_CANCEL  # 唔系煤气 系个煲烧焦咗 冇事喇: the alert taken back
         if intent is IntentId.EMERGENCY_CANCEL and self._nothing_to_take_back() and self._open is not None \
                 and self._open.ask.kind in (CONFIRM, RESUME):
             # 唔好意思 我讲错…: no call for help to take back; what was read back is what was wrong
@@ -421,6 +437,7 @@ class Dialog:
             if reply is not None:
                 return reply
             self._open = None  # not an answer: a new request in the middle
+            parse = self._company_to(question, parse, intent)
             reply = self._fresh(parse, intent)
             return self._set_aside(question, reply, intent)
         return self._fresh(parse, intent)
@@ -447,6 +464,7 @@ class Dialog:
             return self._answer_check(question, intent)
         if intent is IntentId.DIALOG_WAIT:
             return self._wait()
+        intent, parse = _words_corrected(ask, parse, intent)
         refused = intent is IntentId.UNKNOWN and ask.kind in (CONFIRM, RESUME) and _REFUSED.match(parse.text)
         if intent is IntentId.DIALOG_CORRECT or refused \
                 or (question.correcting and intent is IntentId.UNKNOWN):
@@ -669,6 +687,11 @@ class Dialog:
             act = self._store.activity(str(ask.slots["activity_id"]))
             base: Dict[str, Any] = {"date": act.start.date().isoformat()} if act else {}
             slots = dict(settle_answer(base, found, fragment, today), corrected=names_day(fragment))
+            other = self._other_at(act, slots) if act else None
+            if other is not None:
+                # '唔系 我话九点嗰个' to 8:00 太极拳: no 太极拳 at nine, the one activity at nine that day
+                slots = dict(slots, activity_id=other.id, date=other.start.date().isoformat())
+                return self._run(intent, Parse(other.title, intent, slots, 1.0))
             return self._run(intent, Parse(act.title if act else fragment, intent, slots, 1.0))
         if intent is IntentId.BOOKING_CANCEL and ask.slots.get("booking_id"):
             booking = self._store.booking(str(ask.slots["booking_id"]))
@@ -684,6 +707,21 @@ class Dialog:
         # A day corrected is read back with its date: '后天3月14号'.
         slots = dict(settle_answer(pending, found, fragment, today), corrected=names_day(fragment))
         return self._run(intent, Parse(fragment, intent, slots, 1.0))
+
+    def _other_at(self, act: Activity, slots: Dict[str, Any]) -> Optional[Activity]:
+        """The one other activity at the corrected clock time on the corrected day, when the title read
+        back has no session then (hours compared on the 12-hour dial: 九点 said for nine in the morning)."""
+        when = str(slots.get("time") or "")
+        if ":" not in when:
+            return None
+        hour, minute = (int(x) for x in when.split(":"))
+        day = date.fromisoformat(str(slots.get("date") or act.start.date().isoformat()))
+        start = datetime.combine(day, datetime.min.time())
+        same_day = self._store.activities(start, start + timedelta(days=1))
+        at = [a for a in same_day if a.start.hour % 12 == hour % 12 and a.start.minute == minute]
+        if any(a.title == act.title for a in at):
+            return None
+        return at[0] if len(at) == 1 else None
 
     def _fragment_slots(self, ask: Ask, fragment: str) -> Dict[str, Any]:
         """Slots of a correction's value ('后天', '朝早八点', '降糖药') for the question's intent."""
@@ -713,6 +751,22 @@ class Dialog:
         return self.reply(phrase("dialog.wait"), remember=False)
 
     # ------------------------------------------------------------------ offering a question again
+    def _company_to(self, question: _Open, parse: Parse, intent: IntentId) -> Parse:
+        """'有冇人陪我去啊' while a sign-up is read back: a volunteer to go with the senior to that
+        activity (陪我去茶话会), not to somewhere unsaid."""
+        content = str(parse.slots.get("content") or "")
+        bare = content.rstrip("啊呀吧下") in ("陪我去", "陪我")
+        signing_up = question.ask.intent is IntentId.ACTIVITY_BOOK and question.ask.slots.get("activity_id")
+        if intent is not IntentId.HELP_REQUEST or not bare or not signing_up:
+            return parse
+        act = self._store.activity(str(question.ask.slots["activity_id"]))
+        if act is None:
+            return parse
+        slots = dict(parse.slots, content="陪我去" + act.title)
+        slots.setdefault("date", act.start.date().isoformat())
+        slots.setdefault("time", act.start.strftime("%H:%M"))
+        return replace(parse, slots=slots)
+
     def _set_aside(self, question: _Open, reply: Reply, intent: Optional[IntentId] = None) -> Reply:
         """A new request came in the middle of question: once it is served, offer question again —
         unless it was a request of the same kind, which takes its place ('下一场象棋…要报名吗？' →

@@ -98,13 +98,13 @@ def fold(text: str) -> str:
     misheard by one character restored by sound (朝燥 → 朝早), 下昼 heard as 下周 after a day word,
     then Mandarin (→ 早上)."""
     plain = simplified(text)
-    locked = frozenset(i for word in _kept_words() for found in re.finditer(word, plain)
+    locked = frozenset(i for word in kept_words() for found in re.finditer(word, plain)
                        for i in range(found.start(), found.end()))
     return cantonese(_afternoon(_sounds().repair(plain, locked)))  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=1)
-def _kept_words() -> Tuple[str, ...]:
+def kept_words() -> Tuple[str, ...]:
     """Everyday Mandarin words a sound repair must not break (问题我有空 is not 问 + 提我, 开始咗 not
     开 + 食咗, 女儿家 not 女 + 而家)."""
     with open(RULES_FILE, encoding="utf-8") as handle:

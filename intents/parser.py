@@ -71,7 +71,7 @@ _NOT_HELP = re.compile(r"报名|报个名|提醒|闹钟|取消|留言|积分|通
                        r"|救命|报警|120")
 _A_SERVICE = re.compile(r"头发|剪发|理发|飞发|送饭|送餐|订饭|体检|打扫|搞卫生|清洁|保洁|接送|叫车|用车")
 """The five booked services (contract: service.book, not a volunteer's hand), also in pieces (头发…剪下)."""
-_ASKED_HELPER = re.compile(r"(?:有没有人|找个?人|请个?人|志愿者|义工|后生仔).{0,8}?(?:帮|陪)")
+_ASKED_HELPER = re.compile(r"(?:有没有人|找个?人|请个?人|志愿者|义工|后生仔).{0,8}?(?:帮|陪|教)")
 _CANCELLED_AT_END = re.compile(r"(?:那个|这个|的|个)(?:取消|删掉|删了|删除|不要|去掉)(?:了|掉|它|他)?$")
 _STILL_OPEN = re.compile(r"(?:还|仲)(?:能|可以|可不可以)?报(?:得)?吗|报不报得|报唔报得"
                          r"|(?:还|仲)有(?:没有)?位")
@@ -303,10 +303,34 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None, expecting
             alone = rest  # 唔使叫人 我想叫人送饭 听日中午十二点: no help needed, and a meal
     if alone.intent is IntentId.UNKNOWN and not held:
         alone = _request_after_story(text, now, catalog) or alone
+    if alone.intent is IntentId.REMINDER_CREATE and "time" in alone.slots and not held:
+        alone = _reason_after(text, alone, now, catalog)
     if expecting is None:
         return alone
     answered = read_answer(text, alone, expecting, now, catalog, _parse, fill)
     return answered if answered is not None else alone
+
+
+_REMIND_WORD = re.compile(r"提醒|叫我|喊我|闹我|记住|记得")
+_CLOCK_SAID = re.compile(r"[0-9零一二两三四五六七八九十]+\s*(?:点|時|时)")
+
+
+def _reason_after(text: str, whole: Parse, now: datetime, catalog: Optional[Catalog]) -> Parse:
+    """七点半提醒我出门 因为八点要去社区广场打太极: the reminder is the phrase with the command; a reason
+    after the pause has its own time, which is not the reminder's (07:30, not 08:00)."""
+    chunks = [c for c in _pauses(text).split(text) if c]
+    if len(chunks) < 2 or sum(len(chunk) >= 3 for chunk in chunks) < len(chunks) - 1:
+        return whole
+    first = next((k for k, chunk in enumerate(chunks) if _REMIND_WORD.search(chunk)), None)
+    if first is None or not any(_CLOCK_SAID.search(chunk) for chunk in chunks[first + 1:]):
+        return whole
+    head = "，".join(chunks[:first + 1])
+    if not _CLOCK_SAID.search(head):
+        return whole
+    alone = _parse(head, now, catalog)
+    if alone.intent is IntentId.REMINDER_CREATE and alone.slots.get("time") and alone.slots.get("content"):
+        return alone
+    return whole
 
 
 def _request_after_story(text: str, now: datetime, catalog: Optional[Catalog]) -> Optional[Parse]:
@@ -459,6 +483,10 @@ def _help_from_story(content: str, heard: str) -> str:
     if carry:
         thing = _BOUGHT.search(heard)
         return carry.group(1) + thing.group(1) + carry.group(2) if thing else content
+    read = _READ_ONLY.match(bare)
+    if read:
+        thing = _BOUGHT.search(heard)  # 有封信啲字太细 我睇唔到 有冇义工帮我读下 → 读封信
+        return read.group(1) + thing.group(1) if thing else content
     vague = _VAGUE_HELP.match(bare)
     if vague:
         broken = _BROKEN.search(heard)
@@ -470,8 +498,10 @@ def _help_from_story(content: str, heard: str) -> str:
 _CARRY_ONLY = re.compile(r"^(扛|搬|抬|拎|提|拿|担|背|孭)"
                          r"(上去|上楼|上来|下去|下楼|落去|落楼|回家|返屋企|入屋)$")
 """买咗包米 太重…有冇义工帮手扛上去: what to carry is in the story."""
-_BOUGHT = re.compile(r"(?:买了|买咗|订了|寄来|送来)(?:一|两|几)?((?:包|袋|箱|桶|瓶|罐|件|个|张|部|盒|把)"
-                     r"[^\s，,。太好都很又]{1,3}?)(?=[\s，,。]|太|好|都|很|又|$)")
+_READ_ONLY = re.compile(r"^(读|念|看|睇)(?:下|一下|吓|给我听|畀我听)?$")
+_BOUGHT = re.compile(r"(?:买了|买咗|订了|寄来|送来|有)(?:一|两|几)?"
+                     r"((?:包|袋|箱|桶|瓶|罐|件|个|张|部|盒|把|封|份|本)"
+                     r"[^\s，,。太好都很又些啲的]{1,3}?)(?=[\s，,。]|太|好|都|很|又|些|啲|的|$)")
 _WENT = re.compile(r"(?:要|想|得)去([^，,。\s有冇没]{2,8}?)(?=[，,。\s]|有没有|没人|$)")
 _BROKEN = re.compile(r"(?:个|只|部|张|度|条)?([^\s，,。个只部张度条的]{2,5}?)(?:一路|一直|成日|又|都|经常)?"
                      r"(?:坏了|坏咗|烂了|甩了|漏水|塞了|唔着|不着|烧了|烧咗|坏晒)")
@@ -662,6 +692,21 @@ def _book_said_outright(intent: Optional[IntentId], confidence: float, a: Analys
     return confidence
 
 
+_REPORTED_BOOK = re.compile(r"(?:太|伯|婆|姨|叔|女儿|儿子|老伴|邻居|隔壁|他|她)[^，,。\s]{0,3}(?:说|话)"
+                            r"(?:他|她)?(?:想|要|会)?.{0,6}?报")
+_BOOK_ME = re.compile(r"(?:你|就|那就)帮我报|帮我报(?:名)?(?:啦|吧|呀)")
+_ASKED_INSTEAD = re.compile(r"不是.{0,2}(?:我)?(?:想|要)?问")
+
+
+def _not_my_sign_up(a: Analysis) -> bool:
+    """隔篱屋陈太话佢想报名书法班 / 我个女话下礼拜帮我报八段锦 佢会搞: someone else's sign-up, told; 我想报名
+    唔系 我想问下…: the sign-up taken back for a question."""
+    reported = _REPORTED_BOOK.search(a.heard)
+    if reported and not _BOOK_ME.search(a.heard[reported.end():]):
+        return True
+    return _ASKED_INSTEAD.search(a.heard) is not None
+
+
 def _service_wanted(a: Analysis) -> bool:
     """A booked service is not what the senior wants when family drives them (我阿仔开车送我去饮茶) or a
     volunteer's company is asked for (我想找志愿者陪我去社区医院量血压)."""
@@ -690,7 +735,8 @@ def _supported(intent: IntentId, a: Analysis, learned: bool = False) -> bool:
     if intent is IntentId.REMINDER_CREATE and _CANCELLED_AT_END.search(a.heard):
         return False  # 提醒我去接老伴嗰个取消: the reminder named, then cancelled
     still_open = _STILL_OPEN.search(a.heard) and not _BOOK_ASKED.search(a.heard)
-    if intent is IntentId.ACTIVITY_BOOK and (still_open or _OVER_YET.search(a.heard)):
+    over = _OVER_YET.search(a.heard)
+    if intent is IntentId.ACTIVITY_BOOK and (still_open or over or _not_my_sign_up(a)):
         # 茶话会仲报唔报得啊: whether it is still open; 今日嘅书法班散咗未 我想去睇下: whether it is over
         return False
     if intent is IntentId.DIALOG_GREETING and _SOMEONE_ELSE_GREETED.search(a.heard):
@@ -964,7 +1010,7 @@ _LEAD_TRIM = re.compile(r"^(?:嗯|呃|啊|那个|就是|把|将|你|的|要|去�
                         r"|给我)+")
 _MESSAGE_LEAD = re.compile(r"^(?:嗯|呃|啊|那个|就是|说|讲|话(?=..))+")
 _TAIL_TRIM = re.compile(r"(?:的|了|啊|呀|吧|啦|喔|咯|嘛|呢|哦|好不好|可以吗|好吗|行吗|得不得|谢谢|唔该|由|从"
-                        r"|我怕不记得|我怕忘了|我不记得|我惊不记得|我会忘|我成日不记得"
+                        r"|我怕不记得|我怕忘了|我不记得|我惊不记得|我会忘|我成日不记得|不要(?:给|让|畀)(?=我不记得|我忘)"
                         r"|你?(?:到时|到时候)?(?:帮我|同我|给我)?(?:记住|记得|提醒我|提醒下我|提醒一下我|叫我)?"
                         r"(?:啊|呀|啦)?)+$")
 
@@ -1175,7 +1221,7 @@ def _slots(intent: IntentId, allowed: Tuple[str, ...], canon: str, now: datetime
     return slots
 
 
-_TAKEN_BACK = re.compile(r"不是|不对|讲错|说错|错了")
+_TAKEN_BACK = re.compile(r"不是|不对|讲错|说错|错了|不过|但是|那就|这么就")
 
 
 def _after_self_correction(canon: str, entities: List[Entity]) -> List[Entity]:

@@ -74,6 +74,10 @@ def messages(parse: Parse, store: Store, clock: Clock) -> Answer:
 def send_message(parse: Parse, store: Store, clock: Clock) -> Answer:
     """'告诉女儿我今天不回去吃饭' → an outbox op for the family page."""
     slots = dict(parse.slots)
+    if not slots.get("to") and _TO_THEM.search(parse.text):
+        heard = [m for m in store.messages_in(1) if m.heard]
+        if heard:
+            slots["to"] = heard[0].peer  # '同佢讲…' right after hearing 孙女's message: a reply to her
     to = str(slots.get("to") or phrase("message.default_to"))
     if not slots.get("content"):
         ask = Ask(SLOT, IntentId.MESSAGE_SEND, slots, "content")
@@ -86,6 +90,7 @@ def send_message(parse: Parse, store: Store, clock: Clock) -> Answer:
     return Answer(phrase("message.sent", to=to))
 
 
+_TO_THEM = re.compile(r"(?:同|跟|给|对|回|话畀|话俾|回复)(?:佢|他|她)")
 _TOLD_THEM = re.compile(r"^(?:话|讲|说|叫|同)?(?:他|她|佢)(?=.)")
 
 
