@@ -129,6 +129,7 @@ _SIGH = r"^(?:(?:哦|噢|啊|哎|唉|嗯|呃)[\s，,]*)?"
 """An interjection and its pause before the answer (唉 算啦 唔要喇…)."""
 _DECLINED_FIRST = re.compile(_SIGH + r"(?:算了|算啦|算数|不用了|不用啦|不要了|不需要了"
                              r"|不用|不要|唔使|唔要)(?:啦|喇|了|吧|咯)?(?:[，,。\s]|不用|唔使|$)")
+_FAMILY_IN = re.compile(r"儿子|女儿|孙子|孙女|外孙女|外孙|老伴|儿媳|女婿|爸爸|妈妈|哥哥|姐姐|弟弟|妹妹")
 _OK_NOW = re.compile(r"(?:没事|冇事|无事|没有事)(?:了|喇|啦|嘞)?[。！!，, ]*$")
 _WHEN_SLOTS = frozenset(("time", "date", "anchor", "repeat", "every_min", "offset_min"))
 _WHEN_ASKED = re.compile(r"几点|几时|什么时候|什么时间")
@@ -666,6 +667,13 @@ class Dialog:
             slots = {k: v for k, v in ask.slots.items() if k != "confirmed"}
             slots["to"] = parse.slots["to"]
             return self._run(ask.intent, Parse(parse.text, ask.intent, slots, 1.0))
+        if ask.intent is IntentId.REMINDER_CREATE and set(parse.slots) == {"to"} and ask.slots.get("content"):
+            # '唔系个仔 系个女' to 打电话给儿子: the family member inside the reminder's words changes
+            content = _FAMILY_IN.sub(str(parse.slots["to"]), str(ask.slots["content"]), count=1)
+            if content != ask.slots["content"]:
+                self._open = None
+                slots = {k: v for k, v in ask.slots.items() if k != "confirmed"}
+                return self._run(ask.intent, Parse(content, ask.intent, dict(slots, content=content), 1.0))
         if ask.intent is IntentId.MESSAGE_SEND:
             content = _new_message(self._heard)
             if content:

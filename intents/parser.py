@@ -16,6 +16,7 @@ from intents.emergency import assess, vetoed
 from intents.index import CatalogIndex, Entity, index_for
 from intents.lexical import fold
 from intents.normalize import normalize, strip_particles
+from intents.numerals import convert
 from intents.pinyin import spelled
 from intents.schema import Catalog, IntentId, Parse
 from intents.templates import (
@@ -48,6 +49,7 @@ CLASSIFIER_OVERRIDE = 0.9
 LEARNED_DANGER = 0.5
 LEARNED_DANGER_HEARD = 0.3
 _LEARNED_DANGER_MIN_CHARS = 4
+_TOOK_IT = re.compile(r"(?:吃|食|饮|喝)(?:了|咗|过)(?:药)?(?:了|啦|喇)?$")
 """…and on the words as heard, before any repair."""
 """The scorer's probability of emergency.help that makes the speaker ask (severity check) when no danger
 rule matched and no veto's words were heard (blind set Z: 34 of 58 missed emergencies asked about, 3
@@ -87,6 +89,8 @@ _ASK_TO_CALL = re.compile(r"^(?:帮我)?叫(?:我)?(?:的)?(?:大|小)?"
                           r"(?:儿子|女儿|孙子|孙女|外孙女|外孙|老伴|儿媳|女婿).{0,3}(?:打|回)(?:个|只|通)?电话(?:给|畀)我")
 """叫孙女打个电话畀我: a message asking them to call, which the speaker can pass on."""
 _MESSAGE_WORD = re.compile(r"说|讲|留言|留个言|告诉|(?<!电)话|消息|带句|捎句|回复")
+_FEVER_DOWN = re.compile(r"(?:发烧|烧|热).{0,8}退|退(?:了)?烧")
+"""老婆琴晚发烧 今朝退咗喇: a fever gone down, nothing to cancel."""
 _KEEP = re.compile(r"(?:不|别|不要|不用)(?:再)?取消")
 _DONE = re.compile(r"(?:报|参加|约|订|去|叫)了|报过|参加过|去过")
 _PAST_DAY = re.compile(r"上个?礼拜|上个?星期|上周|昨天|前天|上个月|去年|旧年|前几天|早几天|那时候|以前")
@@ -295,7 +299,10 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None, expecting
     if now.tzinfo is not None:
         now = now.replace(tzinfo=None)
     held = _WAIT_THEN_CORRECT.match(text)
-    alone = _parse(text[held.end():] if held else text, now, catalog)
+    rest = text[held.end():] if held else text
+    if held and re.match(r"\s*(?:是|系|应该是)", rest):
+        rest = "不对，" + rest  # 等一下 是上午十点: the value after the wait corrects what was read back
+    alone = _parse(rest, now, catalog)
     declined = _NO_HELP_THEN.match(text)
     if declined and alone.intent in (IntentId.EMERGENCY_CANCEL, IntentId.DIALOG_NO, IntentId.UNKNOWN):
         rest = _parse(text[declined.end():], now, catalog)
@@ -434,13 +441,8 @@ def _parse(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
     slots = _slots(intent, model.specs[intent].slots, canon, now, a.spec, a.entities, found, a.spans, a.index,
                    source)
     _fill_missing(intent, slots, a, text)
-    if intent in (IntentId.REMINDER_CREATE, IntentId.REMINDER_CANCEL) and slots.get("content"):
-        cut = _cut_at_pause(text, canon, str(slots["content"]), any_reason=intent is IntentId.REMINDER_CANCEL)
-        if intent is IntentId.REMINDER_CREATE:
-            cut = _said_before_command(text, cut)
-        slots["content"] = _trimmed(intent, _SELF_CORRECTED_END.sub("", cut) or cut)
-        if intent is IntentId.REMINDER_CREATE and len(_without_time_words(slots["content"])) >= 2:
-            slots["content"] = _without_time_words(slots["content"])  # 叫他八点吃药: the time is a slot
+    if intent in (IntentId.REMINDER_CREATE, IntentId.REMINDER_CANCEL):
+        _reminder_words(intent, slots, text, canon)
     intent = _settled(intent, slots, a)
     _LOGGER.debug("%r → %s via %s", canon, intent.value, source_kind)
     return Parse(text=canon, intent=intent, slots=slots, confidence=round(confidence, 3))
@@ -501,7 +503,7 @@ _CARRY_ONLY = re.compile(r"^(扛|搬|抬|拎|提|拿|担|背|孭)"
 _READ_ONLY = re.compile(r"^(读|念|看|睇)(?:下|一下|吓|给我听|畀我听)?$")
 _BOUGHT = re.compile(r"(?:买了|买咗|订了|寄来|送来|有)(?:一|两|几)?"
                      r"((?:包|袋|箱|桶|瓶|罐|件|个|张|部|盒|把|封|份|本)"
-                     r"[^\s，,。太好都很又些啲的]{1,3}?)(?=[\s，,。]|太|好|都|很|又|些|啲|的|$)")
+                     r"[^\s，,。太好都很又些啲的我]{1,3}?)(?=[\s，,。]|太|好|都|很|又|些|啲|的|我|$)")
 _WENT = re.compile(r"(?:要|想|得)去([^，,。\s有冇没]{2,8}?)(?=[，,。\s]|有没有|没人|$)")
 _BROKEN = re.compile(r"(?:个|只|部|张|度|条)?([^\s，,。个只部张度条的]{2,5}?)(?:一路|一直|成日|又|都|经常)?"
                      r"(?:坏了|坏咗|烂了|甩了|漏水|塞了|唔着|不着|烧了|烧咗|坏晒)")
@@ -647,8 +649,9 @@ def _learned_danger(a: Analysis, heard: str) -> bool:
     scorer = classifier.model()
     if scorer is None or not a.skeleton or len(heard) < _LEARNED_DANGER_MIN_CHARS:
         return False  # 瓣帮我: three characters are too little for a guess; the rules decide those
-    if _CORRECTION.match(a.canon):
-        return False  # 唔系煤气 系锁门: a correction of what was read back; only danger words may alarm
+    if _CORRECTION.match(a.canon) or _TOOK_IT.search(heard):
+        # 唔系煤气 系锁门: a correction of what was read back; 我好似食咗 嗯 系 食咗: a reminder answered
+        return False
     danger = IntentId.EMERGENCY_HELP.value
     # The words as heard must lean the same way: no repair may make a danger (issue 11, point 3).
     return scorer.score(a.skeleton).prob(danger) >= LEARNED_DANGER and vetoed(heard) is None \
@@ -746,7 +749,7 @@ def _supported(intent: IntentId, a: Analysis, learned: bool = False) -> bool:
     if intent is IntentId.MESSAGE_SEND and _PHONE_CALL.search(a.heard) and not _MESSAGE_WORD.search(a.heard) \
             and not _ASK_TO_CALL.match(a.heard):
         return False  # 帮我打电话给儿子: a call, which the speaker cannot make, not a message
-    if intent is IntentId.BOOKING_CANCEL and _KEEP.search(a.heard):
+    if intent is IntentId.BOOKING_CANCEL and (_KEEP.search(a.heard) or _FEVER_DOWN.search(a.heard)):
         return False  # 算了，不取消了
     if learned and intent is IntentId.BOOKING_CANCEL and not a.entities:
         return _CLEAR_CANCEL.search(a.heard) is not None
@@ -764,7 +767,9 @@ _NO_HELP_THEN = re.compile(r"^\s*(?:唔使|不用|唔好|不要)(?:叫人|叫)?(
 _REQUESTS_AFTER_NO = (IntentId.SERVICE_BOOK, IntentId.ACTIVITY_BOOK, IntentId.ACTIVITY_QUERY,
                       IntentId.REMINDER_CREATE, IntentId.MESSAGE_SEND)
 _WAIT_THEN_CORRECT = re.compile(r"^\s*(?:等等|等一下|等一等|等阵|咪住|且慢)[\s,，。啊呀]*"
-                                r"(?=唔系|不是|不对|错了|我话|我说)")
+                                r"(?=唔系|不是|不对|错了|我话|我说|(?:是|系|应该是)[^，,。\s]{0,3}"
+                                r"(?:[0-9零一二两三四五六七八九十]|上午|下午|早上|朝早|下昼|晚上|夜晚|明天|听日|后天|后日"
+                                r"|礼拜|星期))")
 """等等 唔系 八点半先啱: the wait is the senior catching the mistake; the correction is what they say."""
 _SAID_VALUE = re.compile(r"^(?:我说|我讲|我是说)(?P<value>.{1,10})$")
 _SAID_NOT = re.compile(r"^(?:我是说|我说的是|我说|我讲)(?P<value>.+?)(?:啊|呀|嘛)?(?:不是|而不是)")
@@ -839,10 +844,18 @@ def _named_instead(rest: str, found: Any, now: datetime, a: Analysis) -> Dict[st
     return _marked_value(rest, now, a)
 
 
+_TO_SWAPPED = re.compile(r"^(?:个|我)?(?P<old>[^是]{1,4})是(?:个|我)?(?P<new>[^是]{1,4})$")
+
+
 def _corrected_to(rest: str, start: int, a: Analysis) -> Dict[str, Any]:
-    """不对，是给我儿子留: the message goes to someone else."""
+    """不对，是给我儿子留: the message goes to someone else; 唔系个仔 系个女: the one after 是 instead."""
     to = [e.value for e in a.entities if e.kind == "to" and e.span[0] >= start]
-    return {"to": to[0]} if to and _TO_WHOM.search(rest) and len(rest) <= 10 else {}
+    if to and _TO_WHOM.search(rest) and len(rest) <= 10:
+        return {"to": to[0]}
+    swapped = _TO_SWAPPED.match(strip_particles(rest))
+    if swapped and swapped.group("new") in a.index.family and swapped.group("old") in a.index.family:
+        return {"to": swapped.group("new")}
+    return {}
 
 
 _ON_TV = re.compile(r"(?:电视|收音机|广播|戏).{0,6}(?:喊|叫|救命|摔|跌|晕)"
@@ -1258,16 +1271,37 @@ _DOCTOR_SAID = re.compile(r"^.*?(?:医生|护士|佢|他|她|女儿|儿子|老�
 _STORY_WORDS = re.compile(r"记性|不记得|成日|老是|总是|越来越")
 
 
+def _reminder_words(intent: IntentId, slots: Dict[str, Any], text: str, canon: str) -> None:
+    """A reminder's content as the senior meant it: up to their pause (the reason after it is not the
+    thing), the phrase before a command said last, without a correction word or the times (slots)."""
+    if intent is IntentId.REMINDER_CREATE and not slots.get("content"):
+        told = _said_before_command(text, "")  # …医生话我要每日朝早八点食阿司匹林 你帮我记住 提醒我
+        if told:
+            slots["content"] = told
+    if not slots.get("content"):
+        return
+    cut = _cut_at_pause(text, canon, str(slots["content"]), any_reason=intent is IntentId.REMINDER_CANCEL)
+    if intent is IntentId.REMINDER_CREATE:
+        cut = _said_before_command(text, cut)
+    slots["content"] = _trimmed(intent, _SELF_CORRECTED_END.sub("", cut) or cut)
+    if intent is IntentId.REMINDER_CREATE and len(_without_time_words(slots["content"])) >= 2:
+        slots["content"] = _without_time_words(slots["content"])  # 叫他八点吃药: the time is a slot
+
+
 def _said_before_command(text: str, content: str) -> str:
     """唉 我呢个记性越嚟越差 医生话每日晏昼十二点半要食胃药 你帮我记住: the command said last, the thing
     is the phrase just before it (not the story's start), without who said it or its times."""
     chunks = [c for c in _pauses(text).split(text.strip()) if c]
-    if len(chunks) < 2 or not _COMMAND_LAST.match(normalize(chunks[-1]).heard):
+    commands = 0
+    while commands < len(chunks) and _COMMAND_LAST.match(normalize(chunks[-1 - commands]).heard):
+        commands += 1  # 你帮我记住 提醒我: the command may be said twice
+    if commands == 0 or commands >= len(chunks):
         return content
-    before = normalize(chunks[-2]).heard
-    if not (_DOCTOR_SAID.match(content) or _STORY_WORDS.search(content)):
+    before = normalize(chunks[-1 - commands]).heard
+    story = _DOCTOR_SAID.match(content) or _STORY_WORDS.search(content)
+    if content and not story or not content and not _DOCTOR_SAID.match(before):
         return content  # 听日朝早要去抽血 唔好食早餐 你提醒我: the whole is the thing, no story to skip
-    piece = _trimmed(IntentId.REMINDER_CREATE, _without_time_words(_DOCTOR_SAID.sub("", before)))
+    piece = _trimmed(IntentId.REMINDER_CREATE, _without_time_words(convert(_DOCTOR_SAID.sub("", before))))
     return piece if len(piece) >= 2 else content
 
 

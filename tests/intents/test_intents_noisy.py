@@ -111,7 +111,7 @@ def test_noisy_variants_of_the_emergency_sets_keep_their_safety() -> None:
     ("blind_ac.yaml", 0.93, 0.87), ("blind_ae.yaml", 0.97, 0.88), ("blind_ag.yaml", 0.94, 0.83),
     ("blind_ai.yaml", 0.95, 0.90), ("blind_ak.yaml", 0.95, 0.86), ("blind_al.yaml", 0.97, 0.93),
     ("blind_an.yaml", 0.96, 0.87), ("blind_ap.yaml", 0.96, 0.83),
-    ("blind_ar.yaml", 0.96, 0.90)])
+    ("blind_ar.yaml", 0.96, 0.90), ("blind_at.yaml", 0.97, 0.90)])
 def test_noisy_variants_of_the_blind_sets_stay_at_their_figures(name: str, intent_min: float,
                                                                  slots_min: float) -> None:
     bench = _bench()
