@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from intents.answer import carrier, read_answer
 from intents.pinyin import keys
 from intents.schema import Activity, Catalog, IntentId, Parse
+from intents.templates import load_lexicon
 
 from . import say
 from .clock import Clock
@@ -129,7 +130,9 @@ _SIGH = r"^(?:(?:哦|噢|啊|哎|唉|嗯|呃)[\s，,]*)?"
 """An interjection and its pause before the answer (唉 算啦 唔要喇…)."""
 _DECLINED_FIRST = re.compile(_SIGH + r"(?:算了|算啦|算数|不用了|不用啦|不要了|不需要了"
                              r"|不用|不要|唔使|唔要)(?:啦|喇|了|吧|咯)?(?:[，,。\s]|不用|唔使|$)")
-_FAMILY_IN = re.compile(r"儿子|女儿|孙子|孙女|外孙女|外孙|老伴|儿媳|女婿|爸爸|妈妈|哥哥|姐姐|弟弟|妹妹")
+_FAMILY_IN = re.compile("|".join(sorted((re.escape(str(w)) for w in load_lexicon()["family"]), key=len,
+                                         reverse=True)))
+"""The family words of the lexicon (儿子, 外孙女 …), longest first: the one inside a reminder's words."""
 _OK_NOW = re.compile(r"(?:没事|冇事|无事|没有事)(?:了|喇|啦|嘞)?[。！!，, ]*$")
 _WHEN_SLOTS = frozenset(("time", "date", "anchor", "repeat", "every_min", "offset_min"))
 _WHEN_ASKED = re.compile(r"几点|几时|什么时候|什么时间")

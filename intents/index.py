@@ -12,7 +12,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from rapidfuzz import fuzz
 
-from intents.lexical import kept_words
+from intents.lexical import kept_positions
 from intents.pinyin import keys, spelled
 from intents.schema import Activity, Catalog
 from intents.templates import (
@@ -265,12 +265,8 @@ class CatalogIndex:
             found.extend(self._split_service(text, busy))
         if "activity" not in kinds:
             # an everyday word (电视, 电话, 医院) is never half of a misheard title (电视搬 is not 剪纸班)
-            common = list(busy)
-            for word in kept_words():
-                for hit in re.finditer(word, text):
-                    for i in range(hit.start(), hit.end()):
-                        common[i] = True
-            fuzzy = self._fuzzy_title(text, common)
+            kept = kept_positions(text)
+            fuzzy = self._fuzzy_title(text, [b or i in kept for i, b in enumerate(busy)])
             if fuzzy is not None:
                 found.append(fuzzy)
                 kinds.add("activity")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from functools import lru_cache
-from typing import List, Pattern, Tuple
+from typing import FrozenSet, List, Pattern, Tuple
 
 import yaml
 
@@ -98,15 +98,21 @@ def fold(text: str) -> str:
     misheard by one character restored by sound (朝燥 → 朝早), 下昼 heard as 下周 after a day word,
     then Mandarin (→ 早上)."""
     plain = simplified(text)
-    locked = frozenset(i for word in kept_words() for found in re.finditer(word, plain)
-                       for i in range(found.start(), found.end()))
+    locked = kept_positions(plain)
     return cantonese(_afternoon(_sounds().repair(plain, locked)))  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=1)
-def kept_words() -> Tuple[str, ...]:
+def _kept_pattern() -> "re.Pattern[str]":
     """Everyday Mandarin words a sound repair must not break (问题我有空 is not 问 + 提我, 开始咗 not
-    开 + 食咗, 女儿家 not 女 + 而家)."""
+    开 + 食咗, 女儿家 not 女 + 而家), as one pattern, longest first."""
     with open(RULES_FILE, encoding="utf-8") as handle:
         data = yaml.safe_load(handle) or {}
-    return tuple(re.escape(str(w)) for w in data.get("kept_words") or ())
+    words = sorted((str(w) for w in data.get("kept_words") or ()), key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in words) or r"(?!)")
+
+
+def kept_positions(text: str) -> FrozenSet[int]:
+    """Positions of text inside an everyday word (电视, 女儿, 医院): no repair and no misheard title
+    may take them apart."""
+    return frozenset(i for found in _kept_pattern().finditer(text) for i in range(found.start(), found.end()))
