@@ -27,10 +27,11 @@ from .events import (
     HelpAccepted,
     MessageArrived,
     ReminderAdded,
+    SkillHandled,
     SyncFinished,
 )
 from .recurrence import validate_rule
-from .store import LOCAL_SOURCES, Store, is_uuid, withdraw_local
+from .store import LOCAL_SOURCES, POLL_PREFIX, TEACHING_KEY, Store, is_uuid, withdraw_local
 from .tables import (
     ActivityRow,
     AlertRow,
@@ -114,6 +115,27 @@ class HelpChange:
 
 
 @dataclass(frozen=True)
+class PollChange:
+    """A voice poll (活动调查) for this household to ask, or one staff closed meanwhile."""
+
+    poll_id: str
+    question: str = ""
+    options: Tuple[str, ...] = ()
+    closed: bool = False
+
+
+@dataclass(frozen=True)
+class SkillChange:
+    """What staff made of the senior's skill offer: taught (an activity with them as teacher) or declined."""
+
+    offer_id: str
+    skill: str = ""
+    status: str = ""
+    title: str = ""
+    start: Optional[datetime] = None
+
+
+@dataclass(frozen=True)
 class ServerChanges:
     """Everything one sync answer carries; empty fields mean 'nothing new'."""
 
@@ -141,6 +163,11 @@ class ServerChanges:
     alerts: Tuple[AlertChange, ...] = ()
     help: Tuple[HelpChange, ...] = ()
     """Help requests whose status changed; an accepted one is told to the senior."""
+    polls: Tuple[PollChange, ...] = ()
+    """Polls to ask (kept as settings poll.<id> until asked), or closed ones to drop."""
+    skills: Tuple[SkillChange, ...] = ()
+    teaching: Tuple[str, ...] = ()
+    """With a new catalog: the activities this household's elder teaches (sign-up counts by voice)."""
     acknowledged: Tuple[Tuple[str, Mapping[str, Any]], ...] = ()
     """(op_id, the server's result) for outbox ops the server has applied."""
 
@@ -180,6 +207,10 @@ def apply_changes(store: Store, changes: ServerChanges, at: datetime,
                 s.add(RoutineRow(anchor=str(anchor), time=str(hhmm), updated_at=at))
         events.extend(_alerts(s, changes.alerts, at))
         events.extend(_help(s, changes.help))
+        _polls(s, changes.polls)
+        events.extend(_skills(s, changes.skills))
+        if changes.activities is not None:
+            _put_setting(s, TEACHING_KEY, list(changes.teaching))
         if changes.points is not None:
             s.execute(sqlite_insert(PointsRow).values(id=1, balance=changes.points, updated_at=at)
                       .on_conflict_do_update(index_elements=["id"], set_={"balance": changes.points,
@@ -195,7 +226,7 @@ def apply_changes(store: Store, changes: ServerChanges, at: datetime,
                       .on_conflict_do_update(index_elements=["key"], set_={"value": text}))
     kinds = {BookingResolved: "bookings", ReminderAdded: "reminders", AnnouncementArrived: "announcements",
              MessageArrived: "messages", BookingChanged: "bookings", AlertHandled: "alerts",
-             HelpAccepted: "help"}
+             HelpAccepted: "help", SkillHandled: "skills"}
     changed = ["activities"] if changes.activities is not None else []
     changed += ["routine"] if changes.routine is not None else []
     changed += sorted({kinds[type(e)] for e in events})
@@ -303,6 +334,41 @@ def _help(s: Session, items: Tuple[HelpChange, ...]) -> List[Event]:
         if item.status == "accepted" and item.volunteer:
             events.append(HelpAccepted(item.request_id, item.volunteer, item.what, item.visit_at))
     return events
+
+
+def _polls(s: Session, items: Tuple[PollChange, ...]) -> None:
+    """A poll to ask is kept as poll.<id> = {question, options, status: new}; the speaker asks it at a
+    quiet moment and marks it asked first (never twice). A closed poll not asked yet is dropped."""
+    for item in items:
+        key = f"{POLL_PREFIX}{item.poll_id}"
+        row = s.get(SettingRow, key)
+        if item.closed:
+            if row is not None and json.loads(row.value).get("status") == "new":
+                row.value = json.dumps({**json.loads(row.value), "status": "closed"}, ensure_ascii=False)
+            continue
+        if row is None and item.question and len(item.options) >= 2:
+            value = {"question": item.question, "options": list(item.options), "status": "new"}
+            s.add(SettingRow(key=key, value=json.dumps(value, ensure_ascii=False)))
+
+
+def _skills(s: Session, items: Tuple[SkillChange, ...]) -> List[Event]:
+    """Staff's word on a skill offer, told once (the status kept as skill.<id>)."""
+    events: List[Event] = []
+    for item in items:
+        key = f"skill.{item.offer_id}"
+        row = s.get(SettingRow, key)
+        if row is not None and json.loads(row.value) == item.status:
+            continue
+        _put_setting(s, key, item.status)
+        if item.status in ("taught", "declined"):
+            events.append(SkillHandled(item.offer_id, item.skill, item.status, item.title, item.start))
+    return events
+
+
+def _put_setting(s: Session, key: str, value: Any) -> None:
+    text = json.dumps(value, ensure_ascii=False)
+    s.execute(sqlite_insert(SettingRow).values(key=key, value=text)
+              .on_conflict_do_update(index_elements=["key"], set_={"value": text}))
 
 
 def _help_status(stored: str) -> str:

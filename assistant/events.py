@@ -149,6 +149,18 @@ class HelpAccepted(_EventDict):
 
 
 @dataclass(frozen=True)
+class SkillHandled(_EventDict):
+    """Staff answered the senior's skill offer (技能教学): an activity they teach, or not for now."""
+
+    offer_id: str
+    skill: str = ""
+    status: str = ""
+    """taught / declined."""
+    title: str = ""
+    start: Optional[datetime] = None
+
+
+@dataclass(frozen=True)
 class SyncFinished(_EventDict):
     """One sync round trip ended."""
 

@@ -76,6 +76,10 @@ WITHDRAWN = "withdrawn"
 """ActivityRow.source of a demo or pinned activity that left the catalog when the speaker was paired
 or first synced, kept only because a booking names it (never listed, parsed or spoken as on offer)."""
 LOCAL_SOURCES = ("demo", "pinned", WITHDRAWN)
+POLL_PREFIX = "poll."
+"""settings poll.<id> = {question, options, status: new | asked | answered | closed} (issue 16)."""
+TEACHING_KEY = "teaching"
+"""settings: ids of the activities this household's elder teaches (the server's catalog says so)."""
 
 
 def withdraw_local(s: Session, keep: Iterable[str] = ()) -> List[str]:
@@ -245,6 +249,12 @@ class Store:
         with self._tx() as s:
             row = s.get(ActivityRow, activity_id)
             return _activity(row) if row is not None else None
+
+    def taken(self, activity_id: str) -> int:
+        """Seats taken as the server last reported (0 when unknown)."""
+        with self._tx() as s:
+            row = s.get(ActivityRow, activity_id)
+            return int(row.taken) if row is not None else 0
 
     def seats_left(self, activity_id: str) -> Optional[int]:
         """Seats left as far as the device knows; None when capacity is unknown (0)."""
@@ -562,6 +572,47 @@ class Store:
                 value["status"] = "thanked"
                 row.value = json.dumps(value, ensure_ascii=False)
             return self._add_op(s, "help.thanked", {"request_id": request_id, "at": at.isoformat()}, at)
+
+    def polls_to_ask(self) -> List[Tuple[str, Dict[str, Any]]]:
+        """(poll id, {question, options}) of the polls not asked yet."""
+        with self._tx() as s:
+            rows = s.scalars(select(SettingRow).where(SettingRow.key.like(f"{POLL_PREFIX}%"))
+                             ).all()
+            out = []
+            for row in rows:
+                value = json.loads(row.value)
+                if isinstance(value, dict) and value.get("status") == "new":
+                    out.append((row.key[len(POLL_PREFIX):], value))
+            return out
+
+    def mark_poll_asked(self, poll_id: str) -> None:
+        """Kept before the question is spoken: a restart, or no answer, never brings it again."""
+        self._poll_status(poll_id, "asked")
+
+    def answer_poll(self, poll_id: str, choice: Optional[Any], heard: str, at: datetime) -> str:
+        """A poll.answer op: the option number (1-based), 'any', 'none', or None (asked, no answer)."""
+        with self._tx() as s:
+            row = s.get(SettingRow, f"{POLL_PREFIX}{poll_id}")
+            if row is not None:
+                row.value = json.dumps({**json.loads(row.value), "status": "answered"}, ensure_ascii=False)
+            return self._add_op(s, "poll.answer", {"poll_id": poll_id, "choice": choice, "heard": heard[:200],
+                                                   "at": at.isoformat()}, at)
+
+    def _poll_status(self, poll_id: str, status: str) -> None:
+        with self._tx() as s:
+            row = s.get(SettingRow, f"{POLL_PREFIX}{poll_id}")
+            if row is not None:
+                row.value = json.dumps({**json.loads(row.value), "status": status}, ensure_ascii=False)
+
+    def offer_skill(self, skill: str, said: str, at: datetime) -> str:
+        """技能教学 offered by voice and confirmed: a skill.offer op."""
+        with self._tx() as s:
+            return self._add_op(s, "skill.offer", {"offer_id": _uuid(), "skill": skill, "said": said[:200],
+                                                   "at": at.isoformat()}, at)
+
+    def teaching(self) -> List[str]:
+        """Ids of the activities this household's elder teaches."""
+        return [str(i) for i in self.get_setting(TEACHING_KEY, []) or []]
 
     def set_points(self, balance: int, at: datetime) -> None:
         with self._tx() as s:

@@ -43,8 +43,10 @@ from .changes import (
     AlertChange,
     BookingChange,
     HelpChange,
+    PollChange,
     ReminderChange,
     ServerChanges,
+    SkillChange,
     apply_changes,
 )
 from .clock import Clock
@@ -224,6 +226,7 @@ def server_changes(
     feed = answer["changes"]
     activities = None
     taken: Dict[str, int] = {}
+    teaching: Tuple[str, ...] = ()
     if feed.get("activities") is not None:
         activities = tuple(
             Activity(a["id"], a["title"], a["category"], datetime.fromisoformat(a["start"]), a["place"],
@@ -231,6 +234,7 @@ def server_changes(
             for a in feed["activities"]
         )
         taken = {a["id"]: int(a.get("taken", 0)) for a in feed["activities"]}
+        teaching = tuple(str(a["id"]) for a in feed["activities"] if a.get("teacher"))
     bookings += [(b["id"], b["status"], b.get("reason", "")) for b in feed.get("bookings", [])]
     booking_changes = tuple(_booking_change(b) for b in feed.get("bookings", []) if b.get("activity"))
     services += [(s["id"], s["status"], s.get("reason", "")) for s in feed.get("services", [])]
@@ -271,6 +275,18 @@ def server_changes(
                        datetime.fromisoformat(h["visit_at"]) if h.get("visit_at") else None)
             for h in feed.get("help", [])
         ),
+        polls=tuple(
+            PollChange(str(p["id"]), str(p.get("question") or ""),
+                       tuple(str(o) for o in p.get("options") or ()), bool(p.get("closed")))
+            for p in feed.get("polls", [])
+        ),
+        skills=tuple(
+            SkillChange(str(k["id"]), str(k.get("skill") or ""), str(k.get("status") or ""),
+                        str(k.get("title") or ""),
+                        datetime.fromisoformat(k["start"]) if k.get("start") else None)
+            for k in feed.get("skills", [])
+        ),
+        teaching=teaching,
         acknowledged=tuple(acked),
     )
 
@@ -297,7 +313,7 @@ def _server_time(answer: Mapping[str, Any]) -> Optional[datetime]:
 def _kinds(changes: ServerChanges) -> Tuple[str, ...]:
     names = []
     for name in ("activities", "bookings", "services", "reminders", "deleted_reminders", "announcements",
-                 "messages", "points", "routine", "alerts", "help"):
+                 "messages", "points", "routine", "alerts", "help", "polls", "skills"):
         value = getattr(changes, name)
         if value not in (None, (), {}):
             names.append(name)

@@ -31,6 +31,7 @@ from intents import Catalog, parse  # noqa: E402
 from intents.index import index_for  # noqa: E402
 from intents.normalize import clean  # noqa: E402
 from intents.numerals import convert  # noqa: E402
+from intents.parser import POLL_EXPECTED  # noqa: E402
 from intents.schema import Activity  # noqa: E402
 from intents.templates import load_intents, load_lexicon  # noqa: E402
 from intents.timeparse import parse_time, resolve  # noqa: E402
@@ -95,10 +96,11 @@ _ASKS = ((re.compile(r"几点|什么时间|几时|钟数"), "time"),
          (re.compile(r"给谁|同谁|跟谁|边个留言|留言给谁"), "to"),
          (re.compile(r"提醒您?什么|提醒你乜|做什么|什么事|说什么|讲什么|讲乜|讲咩|说的话"), "content"),
          (re.compile(r"什么服务|哪种服务|哪项服务|预约什么"), "service"),
+         (re.compile(r"教大家什么|教什么|可以教|教边样|教乜|教咩"), "skill"),
          (re.compile(r"哪个|哪一个|边个|哪一场|哪项|哪一项|哪一次"), "activity_id"))
 """The speaker's question (a "# 小巢:" line of a conversation set) → the slot it waits for."""
 _PENDING = ("activity.book", "booking.cancel", "service.book", "reminder.create", "reminder.cancel",
-            "activity.query", "help.request")
+            "activity.query", "help.request", "skill.offer")
 _SLOT_FOR = {("reminder.create", "date"): "time", ("reminder.cancel", "activity_id"): "content",
              ("service.book", "time"): "date", ("reminder.cancel", "time"): "content"}
 _NAMED = ((re.compile(r"说什么|讲什么|讲乜|讲咩|说的话|留言"), "message.send"),
@@ -107,7 +109,8 @@ _NAMED = ((re.compile(r"说什么|讲什么|讲乜|讲咩|说的话|留言"), "m
           (re.compile(r"取消"), "booking.cancel"),
           (re.compile(r"报名|报边个|报哪"), "activity.book"),
           (re.compile(r"体检|送餐|送饭|订饭|哪天的饭|用车|车|理发|剪头发|保洁|打扫|预约"), "service.book"),
-          (re.compile(r"志愿者|义工"), "help.request"))
+          (re.compile(r"志愿者|义工"), "help.request"),
+          (re.compile(r"教大家|教什么|可以教"), "skill.offer"))
 """The request a question names itself ('哪天去体检？' is about a service whatever came before)."""
 
 
@@ -129,6 +132,17 @@ def expecting_of(question: str, pending: Optional[str]) -> Optional[str]:
             key = f"{pending}/{_SLOT_FOR.get((pending, slot), slot)}"
             return key if carrier(key) else None
     return None
+
+
+_POLL = re.compile(r"社区想问问您：.*?(?P<options>一，.+?)。?\s*您选哪一个？")
+_OPTION = re.compile(r"[一二三四]，([^；;。]+)")
+
+
+def poll_options(question: str) -> List[str]:
+    """The options of a poll as the speaker asks it
+    ("社区想问问您：…？一，白云山；二，越秀公园。您选哪一个？")."""
+    found = _POLL.search(question)
+    return [o.strip() for o in _OPTION.findall(found.group("options"))] if found else []
 
 
 def load_turns(path: Path) -> List[Tuple[Case, str, str]]:
@@ -163,8 +177,10 @@ def score_turns(turns: List[Tuple[Case, str, str]], catalog: Catalog,
     for (text, now, intent, slots), (_, question, conv) in zip(cases, turns, strict=True):
         if conv != last_conv:
             pending, last_conv = None, conv
-        expecting = expecting_of(question, pending)
-        got = parse(text, now, catalog, expecting=expecting)
+        options = poll_options(question)
+        expecting = POLL_EXPECTED if options else expecting_of(question, pending)
+        fill = {"options": "|".join(options)} if options else None
+        got = parse(text, now, catalog, expecting=expecting, fill=fill)
         got_intent, got_slots = got.intent.value, dict(got.slots)
         if got_intent in _PENDING:
             pending = got_intent

@@ -36,6 +36,7 @@ from .web import staff_attendance as web_staff_attendance
 from .web import staff_help as web_staff_help
 from .web import staff_homes as web_staff_homes
 from .web import staff_household as web_staff_household
+from .web import staff_polls as web_staff_polls
 from .web import staff_series as web_staff_series
 from .web import volunteer as web_volunteer
 from .web.render import render_error
@@ -158,6 +159,7 @@ def create_app(
         web_staff_attendance,
         web_staff_household,
         web_staff_help,
+        web_staff_polls,
         web_volunteer,
         web_api_docs,
     ):

@@ -176,6 +176,8 @@ class Entity(str, Enum):
     POINTS = "points"
     HOUSEHOLD = "household"
     ALERT = "alert"
+    POLL = "poll"
+    SKILL_OFFER = "skill_offer"
 
 
 class Base(DeclarativeBase):
@@ -386,6 +388,8 @@ class Activity(Base):
     """The weekly series that made this session (None: a one-off activity)."""
     series_day: Mapped[Optional[date]] = mapped_column(sa.Date, nullable=True)
     """The series' local day of this session (one session per series and day)."""
+    teacher_household_id: Mapped[Optional[str]] = _fk("households.id", nullable=True, ondelete="SET NULL")
+    """The elder who teaches it (技能教学, issue 16): their speaker hears its sign-up count."""
 
 
 class AttendanceStatus(str, Enum):
@@ -709,3 +713,64 @@ class DeviceOp(Base):
     type: Mapped[str] = mapped_column(sa.String(40))
     result_json: Mapped[str] = mapped_column(sa.Text)
     applied_at: Mapped[datetime]
+
+
+class Poll(Base):
+    """活动调查 (issue 16): a short question with 2–4 spoken options, asked by the speakers it targets."""
+
+    __tablename__ = "polls"
+    id: Mapped[str] = _id_column()
+    community_id: Mapped[str] = _fk("communities.id")
+    question: Mapped[str] = mapped_column(sa.String(80))
+    options: Mapped[Any] = mapped_column(sa.JSON)
+    """The options as the speaker reads them, in order (2–4 short phrases)."""
+    target: Mapped[AnnouncementTarget] = mapped_column(_enum(AnnouncementTarget))
+    group_name: Mapped[str] = mapped_column(sa.String(40), default="")
+    created_by: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
+    created_at: Mapped[datetime]
+    closed_at: Mapped[Optional[datetime]]
+    """When staff closed it: speakers that have not asked yet drop it."""
+
+
+class PollAnswer(Base):
+    """One household's answer to a poll: the option number, 'any', 'none', or '' (asked, no answer)."""
+
+    __tablename__ = "poll_answers"
+    __table_args__ = (sa.UniqueConstraint("poll_id", "household_id", name="uq_poll_answer_household"),)
+    id: Mapped[str] = _id_column()
+    poll_id: Mapped[str] = _fk("polls.id")
+    household_id: Mapped[str] = _fk("households.id")
+    choice: Mapped[str] = mapped_column(sa.String(8))
+    heard: Mapped[str] = mapped_column(sa.String(200), default="")
+    """What the senior said, as the recogniser wrote it (staff can read the answers they doubt)."""
+    answered_at: Mapped[datetime]
+    """By the speaker's clock."""
+    received_at: Mapped[datetime]
+
+
+class SkillOfferStatus(str, Enum):
+    """A skill offer's life: new → taught (staff made an activity of it) or declined."""
+
+    NEW = "new"
+    TAUGHT = "taught"
+    DECLINED = "declined"
+
+
+class SkillOffer(Base):
+    """技能教学 (issue 16): an elder offers by voice to teach a skill ('我会写毛笔字，可以教大家')."""
+
+    __tablename__ = "skill_offers"
+    id: Mapped[str] = _id_column()
+    community_id: Mapped[str] = _fk("communities.id")
+    household_id: Mapped[str] = _fk("households.id")
+    skill: Mapped[str] = mapped_column(sa.String(60))
+    said: Mapped[str] = mapped_column(sa.String(200), default="")
+    status: Mapped[SkillOfferStatus] = mapped_column(_enum(SkillOfferStatus), default=SkillOfferStatus.NEW,
+                                                     index=True)
+    activity_id: Mapped[Optional[str]] = _fk("activities.id", nullable=True, ondelete="SET NULL")
+    """The first activity staff made of it, with the elder as teacher."""
+    handled_by: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
+    handled_at: Mapped[Optional[datetime]]
+    created_at: Mapped[datetime]
+    """When the elder offered, by the speaker's clock."""
+    received_at: Mapped[datetime]

@@ -18,7 +18,10 @@ from intents.lexical import fold
 from intents.normalize import normalize, strip_particles
 from intents.numerals import convert
 from intents.pinyin import spelled
+from intents.poll import NONE as NONE_CHOSEN
+from intents.poll import read_choice
 from intents.schema import Catalog, IntentId, Parse
+from intents.skill import read_offer
 from intents.templates import (
     DATA_DIR,
     MARKERS,
@@ -314,8 +317,27 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None, expecting
         alone = _reason_after(text, alone, now, catalog)
     if expecting is None:
         return alone
+    if expecting == POLL_EXPECTED:
+        return _poll_answer(text, alone, (fill or {}).get("options", ""))
     answered = read_answer(text, alone, expecting, now, catalog, _parse, fill)
     return answered if answered is not None else alone
+
+
+POLL_EXPECTED = "poll.answer/choice"
+"""parse(…, expecting=POLL_EXPECTED, fill={"options": "白云山|越秀公园|陈家祠"}): the answer to a poll."""
+
+
+def _poll_answer(text: str, alone: Parse, options: str) -> Parse:
+    """Which option of the poll just asked; a call for help, or a request that chooses nothing, stays
+    what it is (唔要 alone is no choice: NONE)."""
+    if alone.intent is IntentId.EMERGENCY_HELP:
+        return alone
+    choice = read_choice(text, [o for o in options.split("|") if o])
+    if choice is None and alone.intent is IntentId.DIALOG_NO:
+        choice = NONE_CHOSEN
+    if choice is None:
+        return alone
+    return Parse(text=alone.text, intent=IntentId.POLL_ANSWER, slots={"choice": choice}, confidence=0.9)
 
 
 _REMIND_WORD = re.compile(r"提醒|叫我|喊我|闹我|记住|记得")
@@ -408,6 +430,10 @@ def _parse(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
     if danger.severity is not None:
         return Parse(text=canon, intent=IntentId.EMERGENCY_HELP, slots={"severity": danger.severity},
                      confidence=1.0 if danger.severity == "high" else 0.8)
+    offered = read_offer(text)
+    if offered is not None:  # 我会写毛笔字，可以教大家 (技能教学)
+        return Parse(text=canon, intent=IntentId.SKILL_OFFER, slots={"skill": offered} if offered else {},
+                     confidence=0.85)
     if danger.reason == "no danger words" and _learned_danger(a, norm.folded):
         # 佢一边嘴角吊咗落嚟 / 老公喺楼梯口碌咗落嚟 唔郁啊: no rule knows these words, the scorer does. A
         # learned guess never alerts at once: severity check, so the speaker asks first.

@@ -30,6 +30,8 @@ class IntentId(str, Enum):
     MESSAGE_QUERY = "message.query"
     POINTS_QUERY = "points.query"
     HELP_REQUEST = "help.request"
+    SKILL_OFFER = "skill.offer"
+    POLL_ANSWER = "poll.answer"
     TIME_QUERY = "time.query"
     EMERGENCY_HELP = "emergency.help"
     EMERGENCY_CANCEL = "emergency.cancel"

@@ -48,6 +48,7 @@ from ..models import (
     ServiceStatus,
     User,
 )
+from . import polls, skills
 from .reminders import effective_since
 from .routines import routine_of
 
@@ -127,6 +128,10 @@ def _local(value: datetime, zone: ZoneInfo) -> str:
     return to_local(value, zone).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
+local_time = _local
+"""A server time as the speaker stores it: naive local time in the community's zone."""
+
+
 def top_seq(session: Session) -> int:
     return int(session.scalar(select(func.max(Change.seq))) or 0)
 
@@ -184,6 +189,8 @@ def is_empty(changes: Dict[str, Any]) -> bool:
                 "messages",
                 "alerts",
                 "help",
+                "polls",
+                "skills",
             )
         )
     )
@@ -202,6 +209,8 @@ def blank() -> Dict[str, Any]:
         "routine": None,
         "alerts": [],
         "help": [],
+        "polls": [],
+        "skills": [],
     }
 
 
@@ -243,7 +252,17 @@ def _materialise(
     ids = _ids(latest, Entity.HELP_REQUEST)
     if ids:
         changes["help"] = help_items(session, scope, HelpRequest.id.in_(ids))
+    ids = _ids(latest, Entity.POLL)
+    if ids:
+        changes["polls"] = polls.feed_items(session, _home(scope), ids)
+    ids = _ids(latest, Entity.SKILL_OFFER)
+    if ids:
+        changes["skills"] = skills.feed_items(session, scope.household_id, ids, scope.zone)
     return changes
+
+
+def _home(scope: DeviceScope) -> polls.Home:
+    return polls.Home(scope.community_id, scope.household_id, scope.group_name)
 
 
 def snapshot(session: Session, scope: DeviceScope, now: datetime) -> Dict[str, Any]:
@@ -274,6 +293,7 @@ def snapshot(session: Session, scope: DeviceScope, now: datetime) -> Dict[str, A
     changes["help"] = help_items(
         session, scope, HelpRequest.status.in_([HelpStatus.OPEN, HelpStatus.ACCEPTED, HelpStatus.DONE])
     )
+    changes["polls"] = polls.feed_items(session, _home(scope), None)
     return changes
 
 
@@ -300,6 +320,7 @@ def catalog(session: Session, scope: DeviceScope, now: datetime) -> List[Dict[st
             "place": a.place,
             "capacity": a.capacity,
             "taken": a.booked,
+            **({"teacher": True} if a.teacher_household_id == scope.household_id else {}),
         }
         for a in rows
     ]

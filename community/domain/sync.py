@@ -38,7 +38,7 @@ from ..models import (
     ServiceKind,
 )
 from ..notify import EmergencyNotice
-from . import bookings, deliveries, help_requests, messages, reminders, service_requests
+from . import bookings, deliveries, help_requests, messages, polls, reminders, service_requests, skills
 from .checks import object_id
 from .feed import DeviceScope
 
@@ -598,6 +598,37 @@ def _help_thanked(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) -> Tu
     return result, None
 
 
+def _poll_answer(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) -> Tuple[Dict[str, Any], None]:
+    """活动调查 answered by voice: `choice` is the option number (1-based), "any", "none", or null when the
+    speaker asked and no answer came (it never asks twice); `heard` what the senior said. A second answer
+    keeps the first (`"already": true`), except that a real answer replaces a null one."""
+    household = _own_household(session, ctx)
+    said = _clamped(_device_time_or_none(payload, "at", ctx) or ctx.now, ctx)
+    kept, already = polls.answer(session, household, _uuid(payload, "poll_id"), payload.get("choice"),
+                                 _text(payload, "heard", optional=True), said, ctx.now)
+    result: Dict[str, Any] = {"poll_id": kept.poll_id, "choice": kept.choice or None}
+    if already:
+        result["already"] = True
+    return result, None
+
+
+def _skill_offer(session: Session, ctx: _Ctx, payload: Mapping[str, Any]) -> Tuple[Dict[str, Any], None]:
+    """技能教学 offered by voice ("我会写毛笔字，可以教大家", read back and confirmed): `skill` in the
+    elder's words, `said` the whole utterance, `at` the speaker's time."""
+    household = _own_household(session, ctx)
+    said = _clamped(_device_time_or_none(payload, "at", ctx) or ctx.now, ctx)
+    item = skills.offer(session, household, _text(payload, "skill"), _text(payload, "said", optional=True),
+                        said, ctx.now, _uuid(payload, "offer_id"))
+    return {"offer_id": item.id, "skill": item.status.value}, None
+
+
+def _own_household(session: Session, ctx: _Ctx) -> Household:
+    household = session.get(Household, ctx.scope.household_id)
+    if household is None:
+        raise NotFound("device household is gone")
+    return household
+
+
 _HANDLERS: Dict[str, Handler] = {
     "booking.create": _booking_create,
     "booking.cancel": _booking_cancel,
@@ -616,5 +647,7 @@ _HANDLERS: Dict[str, Handler] = {
     "announcement.played": _announcement_report(True),
     "help.request": _help_request,
     "help.thanked": _help_thanked,
+    "poll.answer": _poll_answer,
+    "skill.offer": _skill_offer,
 }
 OP_TYPES = tuple(_HANDLERS)

@@ -113,3 +113,33 @@ document.addEventListener("DOMContentLoaded", function () {
     start();
   }
 })();
+// Parts that refresh themselves (issue 16, a poll's results): an element with data-refresh="URL"
+// asks URL every 8 s for {"html": "..."} and replaces its content with it.
+(function () {
+  var REFRESH_MS = 8000;
+  function start() {
+    document.querySelectorAll("[data-refresh]").forEach(function (box) {
+      var url = box.getAttribute("data-refresh");
+      var busy = false;
+      setInterval(function () {
+        if (busy) { return; }
+        busy = true;
+        fetch(url, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" } })
+          .then(function (response) { return response.ok ? response.json() : null; })
+          .then(function (body) {
+            if (body && typeof body.html === "string") {
+              box.innerHTML = body.html;
+              box.setAttribute("data-refreshed", String(Number(box.getAttribute("data-refreshed") || 0) + 1));
+            }
+          })
+          .catch(function () { /* offline a moment: the next round tries again */ })
+          .then(function () { busy = false; });
+      }, REFRESH_MS);
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
