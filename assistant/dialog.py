@@ -16,6 +16,9 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from intents.answer import carrier, read_answer
 from intents.pinyin import keys
+from intents.poll import ANY as ANY_OPTION
+from intents.poll import NONE as NO_OPTION
+from intents.poll import read_choice
 from intents.schema import Activity, Catalog, IntentId, Parse
 from intents.templates import load_lexicon
 
@@ -28,8 +31,9 @@ from .records import OccurrenceStatus
 from .scheduler import acknowledge_open
 from .skills import CONFIRM, MORE, SKILLS, SLOT, Answer, Ask
 from .skills.activities import title_said
-from .skills.answer import CHOOSE, HELP, RESUME, SUGGEST, Item, in_part_of_day
+from .skills.answer import CHOOSE, HELP, POLL, RESUME, SUGGEST, Item, in_part_of_day
 from .skills.reminders import meal_of
+from .skills.teaching import taught_counts
 from .skills.timesense import names_day, settle_answer, settle_request, spoken_clock, spoken_part
 from .store import Store
 
@@ -295,6 +299,10 @@ class Dialog:
         """(rate, volume) as persisted; cached so a reply costs no store read."""
         self.last_parse: Optional[Parse] = None
         """The parse of the latest utterance (what chat --jsonl prints)."""
+        self.heard_at: Optional[float] = None
+        """clock.monotonic() of the senior's latest utterance (they are at home, near the speaker)."""
+        self.said_at: Optional[float] = None
+        """clock.monotonic() of the speaker's latest reply."""
 
     # ------------------------------------------------------------------ replies
     def reply(self, text: str, expects_answer: bool = False, urgent: bool = False,
@@ -303,6 +311,8 @@ class Dialog:
         (apologies and voice changes are not what '你刚才说什么' wants to hear)."""
         if remember and text:
             self._last_text = text
+        if text:
+            self.said_at = self._clock.monotonic()
         return Reply(text=text, expects_answer=expects_answer, urgent=urgent, stop_speaking=stop_speaking,
                      voice_rate=self._voice[0], voice_volume=self._voice[1])
 
@@ -337,6 +347,7 @@ class Dialog:
             return [self.reply(self._self_check())]
         now, catalog = self._clock.now(), self._catalog()
         self._heard = text
+        self.heard_at = self._clock.monotonic()
         parse = self._parser(text, now, catalog)
         question = self._open
         if question is not None and question.ask.kind is SLOT and not self._expired(question):
@@ -408,6 +419,10 @@ class Dialog:
             self._open = None
             text = str(question.ask.slots.get("text") or "")
             return [self._raise(text, "check", phrase("emergency.no_answer"))]
+        if question.ask.kind is POLL:  # no answer came: asked once, never again
+            self._open = None
+            self._store.answer_poll(str(question.ask.slots["poll_id"]), None, "", self._clock.now())
+            return []
         late = self._clock.monotonic() - question.expires
         if late > NOTICE_SECONDS or (question.offered and question.ask.kind in _OFFERED_AGAIN):
             _LOGGER.info("open %s question dropped", question.ask.kind.value)
@@ -464,8 +479,8 @@ class Dialog:
     def _answer(self, question: _Open, parse: Parse, intent: IntentId, expired: bool) -> Optional[Reply]:
         """A reply if the utterance answers the open question; None to treat it as a new request."""
         ask = question.ask
-        if ask.kind is HELP:
-            return self._answer_check(question, intent)
+        if ask.kind in _BY_KIND:  # 您是不是需要人帮忙？ / a voice poll
+            return _BY_KIND[ask.kind](self, question, intent)
         if intent is IntentId.DIALOG_WAIT:
             return self._wait()
         intent, parse = _words_corrected(ask, parse, intent)
@@ -516,6 +531,48 @@ class Dialog:
         if reply is None and intent is IntentId.UNKNOWN and not expired:
             return self._again(question, phrase("dialog.again") + question.text)
         return reply
+
+    # ------------------------------------------------------------------ voice polls (活动调查)
+    def ask_poll(self, poll_id: str, question: str, options: Sequence[str]) -> Reply:
+        """'社区想问问您：下个月秋游想去哪里？一，白云山；二，越秀公园。您选哪一个？' — kept as asked
+        before it is said, so that no answer, a restart or another request never brings it again."""
+        self._store.mark_poll_asked(poll_id)
+        listed = "；".join(phrase("poll.option", number=say.number(i + 1), option=o)
+                          for i, o in enumerate(options))
+        text = phrase("poll.ask", question=question.rstrip("。"), options=listed)
+        slots = {"poll_id": poll_id, "options": list(options), "listed": listed}
+        ask = Ask(POLL, IntentId.POLL_ANSWER, slots)
+        self._open = _Open(ask, text, self._clock.monotonic() + PENDING_SECONDS)
+        return self.reply(text, expects_answer=True)
+
+    def _answer_poll(self, question: _Open, intent: IntentId) -> Optional[Reply]:
+        """An option, its number, 都可以 or 唔知 is recorded (and said back); a muddle is asked about once
+        more; another request is served and the poll left unanswered."""
+        ask = question.ask
+        if intent is IntentId.DIALOG_WAIT:
+            return self._wait()
+        poll_id, options = str(ask.slots["poll_id"]), [str(o) for o in ask.slots["options"]]
+        choice = read_choice(self._heard, options)
+        if choice is None and intent is IntentId.DIALOG_NO:
+            choice = NO_OPTION  # 唔要 / 算啦
+        now = self._clock.now()
+        if choice is not None:
+            self._open = None
+            self._store.answer_poll(poll_id, choice, self._heard, now)
+            if choice == ANY_OPTION:
+                return self.reply(phrase("poll.any"))
+            if choice == NO_OPTION:
+                return self.reply(phrase("poll.none"))
+            return self.reply(phrase("poll.chosen", option=options[int(choice) - 1]))
+        if intent in (IntentId.UNKNOWN, IntentId.DIALOG_YES, IntentId.POLL_ANSWER, IntentId.REMINDER_ACK):
+            if not question.correcting:
+                question.correcting = True  # asked again once
+                return self._again(question, phrase("poll.again", options=ask.slots.get("listed", "")))
+            self._open = None
+            self._store.answer_poll(poll_id, None, self._heard, now)
+            return self.reply(phrase("poll.skipped"))
+        self._store.answer_poll(poll_id, None, self._heard, now)  # another request: served instead
+        return None
 
     def _answer_yes_no(self, question: _Open, parse: Parse, intent: IntentId,
                        expired: bool) -> Optional[Reply]:
@@ -870,6 +927,10 @@ class Dialog:
         elif intent is IntentId.ACTIVITY_QUERY:
             parse = self._as_listed(parse)
         parse, intent = self._in_context(parse, intent)
+        if intent in _TEACHING_READINGS and _TEACHING_ASKED.search(self._heard):
+            # '我教嘅班有几多人报名' (技能教学): the sign-up count of each class this elder teaches
+            counts = taught_counts(self._store, self._clock)
+            return self.reply("".join(counts) if counts else phrase("skill.count_none"))
         if intent in SKILLS:
             return self._run(intent, parse)
         again = self._what_about(parse) if intent is IntentId.UNKNOWN else None
@@ -1152,6 +1213,10 @@ class Dialog:
     def _ringing(self) -> bool:
         return bool(self._store.occurrences(statuses=(OccurrenceStatus.FIRED,)))
 
+    def ringing(self) -> bool:
+        """Whether a reminder is ringing (said and not acknowledged yet)."""
+        return self._ringing()
+
     def _acknowledge(self) -> Reply:
         acknowledge_open(self._store, self._clock.now())
         return self.reply(phrase("reminder.ack"))
@@ -1372,6 +1437,13 @@ _VOLUNTEER = re.compile(r"志愿者|义工|后生仔|年轻人|帮手")
 """A thanks naming the helper by role, not by name ('多谢个义工')."""
 _PLEASE = re.compile(r"唔该|唔該|麻烦你|拜托")
 """Words that, said alone to a read-back, ask for it to be done."""
+_BY_KIND: Dict[Any, Callable[[Dialog, _Open, IntentId], Optional[Reply]]] = {
+    HELP: Dialog._answer_check, POLL: Dialog._answer_poll}
+"""Open questions answered by their own rules, before waits and corrections."""
+_TEACHING_ASKED = re.compile(r"我(?:教|带)(?:嘅|的|紧|开)?(?:班|课|嗰个|那个|活动|嗰班|那班)"
+                             r"|我(?:个|嘅|的)(?:班|课)(?:有|仲有)?(?:几多|几个|多少)")
+"""A teacher asks how their class is doing: '我教嘅班有几多人报名' / '我个班有几个人'."""
+_TEACHING_READINGS = (IntentId.UNKNOWN, IntentId.ACTIVITY_QUERY, IntentId.BOOKING_LIST, IntentId.ACTIVITY_BOOK)
 _KEEP_QUESTION = (IntentId.DIALOG_REPEAT, IntentId.DIALOG_LOUDER, IntentId.DIALOG_QUIETER,
                   IntentId.DIALOG_SLOWER, IntentId.DIALOG_HELP, IntentId.DIALOG_THANKS,
                   IntentId.DIALOG_GREETING)

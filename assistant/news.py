@@ -20,6 +20,7 @@ from .events import (
     MessageArrived,
     ReminderAdded,
     ReminderDue,
+    SkillHandled,
 )
 from .phrases import name
 from .phrases import say as phrase
@@ -167,6 +168,20 @@ class News:
                 return ""  # already come: no longer news
             when = say.moment(event.visit_at, at) if event.visit_at is not None else ""
             return phrase("help.accepted", volunteer=event.volunteer, when=when, what=what)
+
+        return [r for r in self._tell(now, render) if r.text]
+
+    def skill_handled(self, event: SkillHandled, now: datetime) -> List[Reply]:
+        """'好消息，社区请您来教写毛笔字：…' or a kind 'not for now', at the next quiet moment."""
+        if event.status == "declined":
+            text = phrase("skill.declined", skill=event.skill)
+            return self._tell(now, lambda _at: text)
+        start = event.start
+
+        def render(at: datetime) -> str:
+            if start is None or start < at:
+                return ""  # already taught: no longer news
+            return phrase("skill.taught", skill=event.skill, moment=say.moment(start, at), title=event.title)
 
         return [r for r in self._tell(now, render) if r.text]
 

@@ -27,12 +27,13 @@ from .events import (
     MessageArrived,
     ReminderAdded,
     ReminderDue,
+    SkillHandled,
     SyncFinished,
     UtteranceHeard,
 )
 from .news import News
 from .phrases import say as phrase
-from .scheduler import Scheduler
+from .scheduler import Scheduler, in_quiet_hours
 from .store import Store
 
 _LOGGER = logging.getLogger(__name__)
@@ -41,6 +42,10 @@ TICK_SECONDS = 1.0
 """The real clock is looked at this often (reminders fire within ± 1 s)."""
 JUMP_SECONDS = 2.0
 """Wall time moving this much more (or less) than monotonic time counts as a clock jump."""
+POLL_AFTER_SECONDS = 20.0
+"""A voice poll is asked once the conversation has been quiet this long …"""
+POLL_PRESENT_SECONDS = 15 * 60.0
+"""… and the senior spoke within this long (they are at home to hear it; never to an empty room)."""
 
 
 @dataclass(frozen=True)
@@ -311,6 +316,7 @@ class Assistant(Link):
     def _on_clock_moved(self, event: ClockMoved) -> List[Reply]:
         """Step through every wake-up between old and new, so a 1-day advance fires in order."""
         said = self._dialog.tick()  # '您是不是需要人帮忙？' unanswered for 20 s → alert
+        said += self._quiet_moment(event.new)
         if event.jump or event.new <= event.old or not self.clock.is_trusted():
             return said + self._poll(event.new)
         replies: List[Reply] = said
@@ -331,6 +337,22 @@ class Assistant(Link):
             cursor = wake
         replies.extend(self._poll(event.new))
         return replies
+
+    def _quiet_moment(self, now: datetime) -> List[Reply]:
+        """A voice poll (活动调查) not asked yet, asked when the senior is around and nothing else is
+        going on: no open question, no reminder ringing, out of quiet hours, the last words 20 s ago."""
+        dialog, mono = self._dialog, self.clock.monotonic()
+        heard, said = dialog.heard_at, dialog.said_at
+        if heard is None or dialog.pending is not None or mono - heard > POLL_PRESENT_SECONDS:
+            return []
+        if mono - max(heard, said or heard) < POLL_AFTER_SECONDS or self._news.holding \
+                or in_quiet_hours(now, self.settings.dialog):
+            return []
+        polls = self.store.polls_to_ask()
+        if not polls or dialog.ringing():
+            return []
+        poll_id, poll = polls[0]
+        return [dialog.ask_poll(poll_id, str(poll["question"]), [str(o) for o in poll["options"]])]
 
     def _poll(self, at: datetime) -> List[Reply]:
         replies: List[Reply] = self._news.release(at)
@@ -370,6 +392,9 @@ class Assistant(Link):
     def _on_help_accepted(self, event: HelpAccepted) -> List[Reply]:
         return self._news.help_accepted(event, self._now())
 
+    def _on_skill_handled(self, event: SkillHandled) -> List[Reply]:
+        return self._news.skill_handled(event, self._now())
+
     def _on_sync_finished(self, event: SyncFinished) -> List[Reply]:
         if "activities" in event.changed:
             self._catalog_changed()
@@ -395,5 +420,6 @@ _HANDLERS: Dict[type, Callable[[Assistant, Any], List[Reply]]] = {
     BookingChanged: Assistant._on_booking_changed,
     AlertHandled: Assistant._on_alert_handled,
     HelpAccepted: Assistant._on_help_accepted,
+    SkillHandled: Assistant._on_skill_handled,
     SyncFinished: Assistant._on_sync_finished,
 }

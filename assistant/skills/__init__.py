@@ -7,7 +7,7 @@ from typing import Dict
 
 from intents.schema import IntentId
 
-from . import activities, helping, info, reminders, services
+from . import activities, helping, info, reminders, services, teaching
 from .answer import CONFIRM, MORE, SLOT, Answer, Ask, Skill
 
 _LOGGER = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ SKILLS: Dict[IntentId, Skill] = {
     IntentId.MESSAGE_QUERY: info.messages,
     IntentId.POINTS_QUERY: info.points,
     IntentId.HELP_REQUEST: helping.request,
+    IntentId.SKILL_OFFER: teaching.offer,
     IntentId.TIME_QUERY: info.time_now,
 }
 """Intents answered by a skill; dialog.*, reminder.ack and emergency.* are handled by the dialog itself."""

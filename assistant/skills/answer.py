@@ -33,10 +33,14 @@ class AskKind(str, Enum):
     """'刚才的报名还没办好，要现在报名吗？': yes re-runs the set-aside question's skill (inner)."""
     HELP = "help"
     """'您是不是需要人帮忙？' after a possible danger: yes, silence (20 s) or more danger → alert."""
+    POLL = "poll"
+    """'社区想问问您：…您选哪一个？' (活动调查): an option, its number, 都可以 or 唔知 answers it;
+    asked once."""
 
 
 CONFIRM, SLOT, MORE = AskKind.CONFIRM, AskKind.SLOT, AskKind.MORE
 CHOOSE, SUGGEST, RESUME, HELP = AskKind.CHOOSE, AskKind.SUGGEST, AskKind.RESUME, AskKind.HELP
+POLL = AskKind.POLL
 
 
 @dataclass(frozen=True)
