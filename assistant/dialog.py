@@ -1443,7 +1443,8 @@ _BY_KIND: Dict[Any, Callable[[Dialog, _Open, IntentId], Optional[Reply]]] = {
 _TEACHING_ASKED = re.compile(r"我(?:教|带)(?:嘅|的|紧|开)?(?:班|课|嗰个|那个|活动|嗰班|那班)"
                              r"|我(?:个|嘅|的)(?:班|课)(?:有|仲有)?(?:几多|几个|多少)")
 """A teacher asks how their class is doing: '我教嘅班有几多人报名' / '我个班有几个人'."""
-_TEACHING_READINGS = (IntentId.UNKNOWN, IntentId.ACTIVITY_QUERY, IntentId.BOOKING_LIST, IntentId.ACTIVITY_BOOK)
+_TEACHING_READINGS = (IntentId.UNKNOWN, IntentId.ACTIVITY_QUERY, IntentId.BOOKING_LIST,
+                      IntentId.ACTIVITY_BOOK)
 _KEEP_QUESTION = (IntentId.DIALOG_REPEAT, IntentId.DIALOG_LOUDER, IntentId.DIALOG_QUIETER,
                   IntentId.DIALOG_SLOWER, IntentId.DIALOG_HELP, IntentId.DIALOG_THANKS,
                   IntentId.DIALOG_GREETING)

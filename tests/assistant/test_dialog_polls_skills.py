@@ -13,8 +13,8 @@ OPTIONS = ("白云山", "越秀公园", "陈家祠")
 
 
 def _poll(w, poll_id: str = "poll-1", options=OPTIONS) -> None:  # type: ignore[no-untyped-def]
-    apply_changes(w.store, ServerChanges(polls=(PollChange(poll_id, "下个月秋游想去哪里？", tuple(options)),)),
-                  w.clock.now())
+    poll = PollChange(poll_id, "下个月秋游想去哪里？", tuple(options))
+    apply_changes(w.store, ServerChanges(polls=(poll,)), w.clock.now())
 
 
 def _synced(w, changes: ServerChanges) -> str:  # type: ignore[no-untyped-def]
@@ -48,8 +48,8 @@ def test_a_poll_is_asked_at_a_quiet_moment_and_the_option_said_is_sent(make_worl
 
 
 def test_ordinals_any_and_dont_know_are_answers(make_world) -> None:
-    for said, choice, reply in (("第二个", 2, "越秀公园"), ("都可以", "any", "都可以"), ("唔知喔", "none", "不选"),
-                                ("陈家祠去过好多次喇 白云山啦", 1, "白云山")):
+    for said, choice, reply in (("第二个", 2, "越秀公园"), ("都可以", "any", "都可以"),
+                                ("唔知喔", "none", "不选"), ("陈家祠去过好多次喇 白云山啦", 1, "白云山")):
         w = make_world()
         _poll(w)
         _asked_after_a_chat(w)
