@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from ..changes import record_change
 from ..db import Database
 from ..models import Announcement, AnnouncementTarget, Change, ChangeOp, Entity
-from .feed import Cursor, DeviceScope, FeedPage, _announcement, blank, catalog, is_empty, top_seq
+from .feed import Cursor, DeviceScope, FeedPage, _announcement, blank, catalog, is_empty, personal, top_seq
 
 _LOGGER = logging.getLogger(__name__)
 PUBLISH_EVERY = 1.0
@@ -122,7 +122,7 @@ def read_shared(
     wide = [r for r in rows if r[4] is None]
     items = None
     if any(r[1] is Entity.ACTIVITY for r in wide):
-        items = catalog(session, scope, now)
+        items = catalog(session, scope, now, teachers=True)
     ids = [r[2] for r in wide if r[1] is Entity.ANNOUNCEMENT]
     found: List[Tuple[Dict[str, Any], AnnouncementTarget, str]] = []
     if ids:
@@ -147,7 +147,7 @@ def page_for(shared: SharedPage, scope: DeviceScope, cursor: Cursor) -> Optional
         return None
     changes = blank()
     if any(r[1] is Entity.ACTIVITY for r in mine):
-        changes["activities"] = shared.catalog
+        changes["activities"] = [personal(item, scope.household_id) for item in shared.catalog or []]
     changes["announcements"] = [
         item
         for item, target, group in shared.announcements

@@ -297,8 +297,12 @@ def snapshot(session: Session, scope: DeviceScope, now: datetime) -> Dict[str, A
     return changes
 
 
-def catalog(session: Session, scope: DeviceScope, now: datetime) -> List[Dict[str, Any]]:
-    """Scheduled activities of the community starting within CATALOG_DAYS."""
+def catalog(
+    session: Session, scope: DeviceScope, now: datetime, teachers: bool = False
+) -> List[Dict[str, Any]]:
+    """Scheduled activities of the community starting within CATALOG_DAYS; `teacher: true` on those this
+    household's elder teaches. teachers: for a catalog shared by every speaker (fanout), each item's
+    teacher household as `_teacher` instead, for personal() to turn into the flag per speaker."""
     end = datetime.fromtimestamp(now.timestamp() + CATALOG_DAYS * 86400, timezone.utc)
     rows = session.scalars(
         select(Activity)
@@ -320,10 +324,19 @@ def catalog(session: Session, scope: DeviceScope, now: datetime) -> List[Dict[st
             "place": a.place,
             "capacity": a.capacity,
             "taken": a.booked,
-            **({"teacher": True} if a.teacher_household_id == scope.household_id else {}),
+            **({"_teacher": a.teacher_household_id} if teachers
+               else {"teacher": True} if a.teacher_household_id == scope.household_id else {}),
         }
         for a in rows
     ]
+
+
+def personal(item: Dict[str, Any], household_id: str) -> Dict[str, Any]:
+    """A shared catalog item as one household's speaker gets it (`teacher: true` on its elder's classes)."""
+    out = {k: v for k, v in item.items() if k != "_teacher"}
+    if item.get("_teacher") == household_id:
+        out["teacher"] = True
+    return out
 
 
 def points(session: Session, scope: DeviceScope) -> int:

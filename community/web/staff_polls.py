@@ -86,7 +86,7 @@ def poll_results(request: Request, poll_id: str, who: Actor = Depends(staff_acto
     context = {"request": request, "who": who, "fmt": lambda v, p=DATE_TIME: shown_time(v, zone, at, p),
                **_results_context(session, who, poll_id)}
     html = TEMPLATES.env.get_template("staff/_poll_results.html").render(context)
-    return JSONResponse({"html": html}, headers={"Cache-Control": "no-store"})
+    return JSONResponse({"html": html})
 
 
 @router.post("/polls/{poll_id}/close")
