@@ -20,7 +20,7 @@ from typing import Callable, Dict, Optional
 
 import yaml
 
-from intents.normalize import normalize
+from intents.normalize import normalize, phrases
 from intents.schema import Catalog, IntentId, Parse
 from intents.templates import DATA_DIR
 from intents.timeparse import parse_time
@@ -42,6 +42,28 @@ _KEYS = {"anchor": ("anchor",), "to": ("to",), "repeat": ("repeat", "date"),
 _TIME_WORDS = {"date": "date", "date_range": "date_range", "time": "clock", "part_of_day": "part_of_day"}
 
 Parser = Callable[..., Parse]
+
+
+_TASKS = ("skill.offer/skill", "help.request/content")
+"""Answers that are a task in a few words, often with a reason after a pause."""
+_WHEN = re.compile(r"听日|明天|后日|后天|今日|今天|朝早|早上|上午|中午|晏昼|下昼|下午|晚上|夜晚"
+                   r"|点|号|礼拜|星期")
+_FILLER = re.compile(r"^(?:嗯|呃|啊|哦|唔|嗰个|那个|就是|即系|…|\.)+$")
+
+
+def _task_said(text: str) -> str:
+    """The task in an answer said with pauses: '包粽子 端午就快到喇' → 包粽子; '嗯 太极 太极拳' → 太极拳 (said
+    again in full); '呃 厕所个水箱一直漏水 帮我整下个水箱' → 整下个水箱 (the part that asks)."""
+    chunks = [c for c in phrases(text) if not _FILLER.match(c.strip("…"))]
+    if len(chunks) < 2:
+        return text
+    asking = [c for c in chunks if re.match(r"(?:帮我|帮下我|帮手)", c)]
+    if asking:
+        return re.sub(r"^(?:帮我|帮下我|帮手)", "", asking[-1])
+    first = chunks[0]
+    later = [c for c in chunks[1:] if c.startswith(first) and len(c) > len(first)]
+    when = [c for c in chunks[1:] if _WHEN.search(c)]  # 陪我去街市买餸 听日朝早: the time stays
+    return " ".join([later[0] if later else first, *when])
 
 
 @lru_cache(maxsize=1)
@@ -84,7 +106,7 @@ def read_answer(text: str, alone: Parse, expecting: str, now: datetime, catalog:
         return None  # 食咗药 is taken, not a new thing to be reminded of
     if alone.intent not in readings and alone.intent is not intent:
         return None  # ('晚饭' answering 是哪顿饭？ is the meal, not a meal service)
-    answer = normalize(text).core
+    answer = normalize(_task_said(text) if expecting in _TASKS else text).core
     if alone.intent is not IntentId.UNKNOWN and _QUESTION.search(answer):
         return None  # '书法班几点开始' is a question, not the answer '书法班'
     answer = _TRAILING.sub("", answer) or answer

@@ -116,3 +116,28 @@ def _halve(text: str) -> str:
 def strip_particles(text: str) -> str:
     """Drop sentence-final particles: "有什么活动呢" → "有什么活动"; "了" stays (吃了, 算了)."""
     return _TRAILING.sub("", text)
+
+
+_PUNCTUATION = re.compile(r"[。！!？?；;，,]+\s*")
+_PAUSE = re.compile(r"[。！!？?；;，,]+\s*|\s+")
+_WIDE_GAP = re.compile(r"[。！!？?；;，,]+\s*|\s{2,}")
+
+
+def pauses(text: str) -> "re.Pattern[str]":
+    """What marks the senior's pauses: punctuation when the recogniser wrote any; else, when it spaced
+    word by word and left wider gaps too (我十点 要去覆诊  你九点半 提醒我), only the wider gaps;
+    else every space."""
+    if _PUNCTUATION.search(text):
+        return _PUNCTUATION
+    return _WIDE_GAP if re.search(r"\S\s\S", text) and re.search(r"\s{2,}", text) else _PAUSE
+
+
+def phrases(text: str) -> List[str]:
+    """The phrases between the senior's pauses, without the recogniser's word gaps inside them; a line
+    spaced word by word with no wider gaps (我 会 剪 纸公仔 如果 有人 想 学) is one phrase."""
+    marks = pauses(text)
+    chunks = [re.sub(r"\s+", "", c) for c in marks.split(text)]
+    chunks = [c for c in chunks if c]
+    if marks is _PAUSE and len(chunks) > 3 and sum(map(len, chunks)) / len(chunks) < 2.2:
+        return ["".join(chunks)]
+    return chunks

@@ -15,7 +15,7 @@ from intents.demo import demo_catalog
 from intents.emergency import assess, vetoed
 from intents.index import CatalogIndex, Entity, index_for
 from intents.lexical import fold
-from intents.normalize import normalize, strip_particles
+from intents.normalize import normalize, pauses, strip_particles
 from intents.numerals import convert
 from intents.pinyin import spelled
 from intents.poll import NONE as NONE_CHOSEN
@@ -347,7 +347,7 @@ _CLOCK_SAID = re.compile(r"[0-9零一二两三四五六七八九十]+\s*(?:点|�
 def _reason_after(text: str, whole: Parse, now: datetime, catalog: Optional[Catalog]) -> Parse:
     """七点半提醒我出门 因为八点要去社区广场打太极: the reminder is the phrase with the command; a reason
     after the pause has its own time, which is not the reminder's (07:30, not 08:00)."""
-    chunks = [c for c in _pauses(text).split(text) if c]
+    chunks = [c for c in pauses(text).split(text) if c]
     if len(chunks) < 2 or sum(len(chunk) >= 3 for chunk in chunks) < len(chunks) - 1:
         return whole
     first = next((k for k, chunk in enumerate(chunks) if _REMIND_WORD.search(chunk)), None)
@@ -366,11 +366,11 @@ def _request_after_story(text: str, now: datetime, catalog: Optional[Catalog]) -
     """上个月我喺浴室跌过一次，个女就买咗呢部机畀我。你帮我设个提醒啦，每晚九点提醒我锁门: a story the
     whole reads as nothing, then a request after a pause. The longest run of the last sentences that is
     a confident request wins; never an emergency or a bare answer (those are read on the whole)."""
-    pauses = _pauses(text)
-    chunks = [c for c in pauses.split(text) if c]
+    marks = pauses(text)
+    chunks = [c for c in marks.split(text) if c]
     if sum(len(chunk) >= 3 for chunk in chunks) < len(chunks) - 1:
         return None  # 区消 明天 的 茶 话会: a recogniser's word-by-word spacing, not the senior's pauses
-    bounds = [m.end() for m in pauses.finditer(text) if m.end() < len(text)][-_TAILS_TRIED:]
+    bounds = [m.end() for m in marks.finditer(text) if m.end() < len(text)][-_TAILS_TRIED:]
     for start in bounds:
         tail = text[start:]
         if len(tail) < 3:
@@ -387,17 +387,6 @@ def _request_after_story(text: str, now: datetime, catalog: Optional[Catalog]) -
     return None
 
 
-_PAUSE = re.compile(r"[。！!？?；;，,]+\s*|\s+")
-_WIDE_GAP = re.compile(r"[。！!？?；;，,]+\s*|\s{2,}")
-
-
-def _pauses(text: str) -> "re.Pattern[str]":
-    """What marks the senior's pauses: punctuation when the recogniser wrote any; else, when it spaced
-    word by word and left wider gaps too (我十点 要去覆诊  你九点半 提醒我), only the wider gaps;
-    else every space."""
-    if _PUNCTUATION.search(text):
-        return _PUNCTUATION
-    return _WIDE_GAP if re.search(r"\S\s\S", text) and re.search(r"\s{2,}", text) else _PAUSE
 
 
 _TAILS_TRIED = 3
@@ -405,7 +394,6 @@ _TAILS_TRIED = 3
 _CONTROLS_AFTER_STORY = frozenset((IntentId.DIALOG_LOUDER, IntentId.DIALOG_QUIETER,
                                    IntentId.DIALOG_SLOWER))
 """你把声细到好似蚊咁，大声啲: a complaint, then how the senior wants it."""
-_PUNCTUATION = re.compile(r"[。！!？?；;，,]+\s*")
 _TOLD_TAIL = re.compile(r"^(?:佢|他|她|医生|个女|个仔)?(?:叫|要|让|话|说|讲|教|警告)(?:我|佢|他|她)")
 _AFTER_STORY_CONFIDENCE = 0.85
 _REQUESTS_AFTER_STORY = frozenset((
@@ -538,7 +526,7 @@ _BROKEN = re.compile(r"(?:个|只|部|张|度|条)?([^\s，,。个只部张度�
 def _help_until_pause(text: str, content: str) -> str:
     """The content up to the end of the phrase it starts in, when the recogniser wrote the senior's
     pauses (有冇人得闲帮我搬袋米上楼 我拎唔郁 → 搬袋米上楼); word-by-word spacing is no pause."""
-    chunks = [c for c in _pauses(text).split(text) if c]
+    chunks = [c for c in pauses(text).split(text) if c]
     if len(chunks) < 2 or len(content) < 3 or sum(len(c) >= 3 for c in chunks) < len(chunks) - 1:
         return content
     for chunk in chunks:
@@ -1317,7 +1305,7 @@ def _reminder_words(intent: IntentId, slots: Dict[str, Any], text: str, canon: s
 def _said_before_command(text: str, content: str) -> str:
     """唉 我呢个记性越嚟越差 医生话每日晏昼十二点半要食胃药 你帮我记住: the command said last, the thing
     is the phrase just before it (not the story's start), without who said it or its times."""
-    chunks = [c for c in _pauses(text).split(text.strip()) if c]
+    chunks = [c for c in pauses(text).split(text.strip()) if c]
     commands = 0
     while commands < len(chunks) and _COMMAND_LAST.match(normalize(chunks[-1 - commands]).heard):
         commands += 1  # 你帮我记住 提醒我: the command may be said twice
@@ -1340,7 +1328,7 @@ def _cut_at_pause(text: str, canon: str, content: str, any_reason: bool = False)
     phrases (凌晨五点提醒我煲粥 个孙朝早要返学 → 煲粥): what follows the pause is the reason, not the thing.
     Word-by-word spacing (提醒 我 吃药) is not a pause: then every phrase is short. What follows the pause
     of a cancel is always its reason (唔使再提醒我饮水喇 饮到成晚去厕所 → 喝水), whatever its first word."""
-    chunks = [c for c in _pauses(text).split(text) if c]
+    chunks = [c for c in pauses(text).split(text) if c]
     if len(chunks) < 2 or sum(len(chunk) >= 3 for chunk in chunks) < len(chunks) - 1:
         return content
     start = canon.find(content)

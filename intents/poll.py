@@ -16,7 +16,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 from rapidfuzz import fuzz
 
 from .lexical import fold as fold_words
-from .normalize import clean
+from .normalize import clean, phrases
 from .pinyin import keys
 
 _LOGGER = logging.getLogger(__name__)
@@ -100,10 +100,7 @@ def _without_option(heard: str, count: int) -> Optional[Choice]:
 
 def _joined(text: str) -> str:
     """The words with the senior's pauses as commas; a recogniser's word-by-word spacing removed."""
-    tokens = [clean(t) for t in text.split()]
-    tokens = [t for t in tokens if t]
-    spaced = len(tokens) > 2 and sum(len(t) for t in tokens) / len(tokens) < 1.6
-    return "".join(tokens) if spaced else "，".join(tokens)
+    return "，".join(c for c in (clean(p) for p in phrases(text)) if c)
 
 
 def _options_named(heard: str, folded: str, options: Sequence[str],

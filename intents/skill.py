@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from .normalize import phrases
+
 _CAN = (r"(?:可以|可唔可以|可不可以|能|能不能|想|都想|好想|愿意|乐意|得闲|有时间|肯|都肯"
         r"|打算|准备|不如|就)")
 _WHO = (r"(?:大家伙|大家|各位|街坊邻里|老街坊|街坊|邻居|其他人|其他老人家|老人家|人哋|人家|人|你哋|你们"
@@ -64,10 +66,7 @@ _CORRECTED = re.compile(r"(?:唔系|不是)[，啊呀]*(?:我系话|我是说|�
 
 def read_offer(text: str) -> Optional[str]:
     """What the senior offers to teach ('' when the offer names nothing), or None for no offer."""
-    tokens = text.split()
-    spaced = len(tokens) > 3 and sum(len(t) for t in tokens) / len(tokens) < 2.2
-    heard = "".join(tokens) if spaced else "，".join(tokens)  # a recogniser's word gaps, or pauses
-    heard = re.sub(r"[,，、]+", "，", heard)
+    heard = "，".join(phrases(text))  # the senior's pauses as commas, a recogniser's word gaps gone
     offered = _OFFER.search(heard)
     if offered is None or _LEARNER.search(heard):
         return None
