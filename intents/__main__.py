@@ -35,11 +35,13 @@ def _expecting(value: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
-def _one(text: str, now: datetime, catalog: Optional[Catalog], expecting: Optional[str] = None) -> Parse:
+def _one(text: str, now: datetime, catalog: Optional[Catalog], expecting: Optional[str] = None,
+         options: Optional[str] = None) -> Parse:
     # Arguments that were not UTF-8 arrive as lone surrogates, which no UTF-8 stream can print.
     text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     try:
-        return parse(text[:MAX_LINE_CHARS], now, catalog, expecting=expecting)
+        fill = {"options": options} if options else None
+        return parse(text[:MAX_LINE_CHARS], now, catalog, expecting=expecting, fill=fill)
     except Exception:  # one bad utterance must not stop a stream of them
         _LOGGER.exception("cannot parse %r", text[:80])
         return Parse(text=text[:MAX_LINE_CHARS], intent=IntentId.UNKNOWN)
@@ -67,7 +69,7 @@ def _run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     now = args.now or datetime.now().replace(second=0, microsecond=0)
     texts = args.text if args.text else _lines(stdin)
     for text in texts:
-        result = _one(text, now, catalog, args.expecting)
+        result = _one(text, now, catalog, args.expecting, args.options)
         stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
         stdout.flush()
     return 0
@@ -86,6 +88,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     cmd.add_argument("--expecting", type=_expecting, default=None, metavar="INTENT/SLOT",
                      help="the question the speaker asked (reminder.create/time): a fragment that means "
                           "nothing alone is read as its answer")
+    cmd.add_argument("--options", default=None, metavar="A|B|C",
+                     help="with --expecting poll.answer/choice: the poll's options, in the order asked")
     cmd.add_argument("--debug", action="store_true", dest="debug_sub", help="Print DEBUG messages to stderr")
     cmd.add_argument("text", nargs="*", help="utterances; none → read stdin")
     args = parser.parse_args(argv)

@@ -79,8 +79,9 @@ def carrier(key: str) -> Optional[str]:
 
 def expecting_key(value: str) -> str:
     """Check an ``intent/slot`` name; ValueError with the known names when there is no such carrier."""
-    if value not in _carriers():
-        raise ValueError(f"no carrier for {value!r}; known: {', '.join(sorted(_carriers()))}")
+    if value not in _carriers() and value != "poll.answer/choice":
+        known = ", ".join(sorted([*_carriers(), "poll.answer/choice"]))
+        raise ValueError(f"no carrier for {value!r}; known: {known}")
     return value
 
 
