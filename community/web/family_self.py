@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..actors import Actor, get_household
 from ..api import deps
 from ..api.routing import ReleasingRoute
-from ..domain import family_account, help_requests, presence, reminders, service_requests
+from ..domain import family_account, happenings, help_requests, presence, reminders, service_requests
 from ..domain.households import list_households
 from ..domain.reminders import OccurrenceState
 from ..errors import CommunityError, Forbidden
@@ -142,6 +142,29 @@ def history_page(
             "speakers_then": presence.history(session, household.id),
             "tab": "reminders",
         },
+        household=household,
+    )
+
+
+# ---------------------------------------------------------------------- 新动向 (issue 16)
+@router.get("/h/{household_id}/news")
+def news_page(
+    request: Request,
+    household_id: str,
+    who: Actor = Depends(family_actor),
+    session: Session = Depends(deps.db_session),
+    at: datetime = Depends(deps.now),
+) -> Response:
+    """What the elder has been doing, newest first: activities, reminders, help, messages, polls, skills."""
+    household = get_household(session, who, household_id)
+    return family_page(
+        request,
+        session,
+        who,
+        household.id,
+        "family/news.html",
+        {"items": happenings.happenings(session, who, household.id, at), "days": happenings.DAYS,
+         "tab": "news"},
         household=household,
     )
 

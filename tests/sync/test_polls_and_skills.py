@@ -15,15 +15,16 @@ import httpx
 from sync_world import PASSWORD, World, local_now, wait_for
 
 
-def _staff(world: World) -> "tuple[httpx.Client, str]":
+def _staff(world: World, username: str = "staff1") -> "tuple[httpx.Client, str]":
+    """A browser-like login (staff1, or the family login 'daughter') and its CSRF token."""
     client = httpx.Client(base_url=world.server.url, timeout=10, trust_env=False, follow_redirects=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
     assert token
-    done = client.post("/login", data={"username": "staff1", "password": PASSWORD, "csrf_token": token[1]})
+    done = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token[1]})
     assert done.status_code == 200, done.text[:300]
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/staff").text)
-    assert csrf
-    return client, csrf[1]
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/staff" if username == "staff1"
+                                                                        else "/family").text)
+    return client, csrf[1] if csrf else ""
 
 
 def _synced(spk) -> None:  # type: ignore[no-untyped-def]
@@ -85,6 +86,12 @@ def test_a_voice_poll_answered_on_two_speakers_shows_on_the_staff_page(world: Wo
     assert closed.status_code == 200 and "调查已结束" in closed.text
     assert _counts(staff.get(f"/staff/polls/{poll_id}/results").json()["html"])["白云山"] == 1
 
+    # the family's 新动向: their own elder's answer, and never the neighbour's page
+    family, _ = _staff(world, "daughter")
+    news = family.get(f"/family/h/{world.ids['home']}/news")
+    assert news.status_code == 200 and "回答了社区调查「下个月秋游想去哪里？」：白云山" in news.text
+    assert family.get(f"/family/h/{world.ids['other']}/news").status_code in (403, 404)
+
 
 def test_a_skill_offered_by_voice_becomes_an_activity_the_elder_teaches(world: World, speaker) -> None:
     wang, li = speaker(world), speaker(world, "dev2", "other")
@@ -123,3 +130,5 @@ def test_a_skill_offered_by_voice_becomes_an_activity_the_elder_teaches(world: W
     wait_for(lambda: wang.assistant.store.taken(activity_id) == 1, 15, "the count on the teacher's speaker")
     heard = wang.assistant.handle_text("我教嘅班有几多人报名啊")[0].text
     assert heard.startswith("您教的写毛笔字班，") and heard.endswith("已经有1个人报名了。")
+    family, _ = _staff(world, "daughter")
+    assert "愿意教大家写毛笔字，社区开成了活动" in family.get(f"/family/h/{world.ids['home']}/news").text
