@@ -92,8 +92,9 @@ def test_a_skill_offer_reaches_staff_and_their_answer_the_speaker(world: World) 
     a = world.device("a")
     cursor = sync(a)["cursor"]
     offer_id = str(uuid.uuid4())
-    made = sync(a, None, op("skill.offer", offer_id=offer_id, skill="写毛笔字", said="我识写毛笔字 想教下啲街坊",
-                            at=_said(world)))["results"][0]
+    offered = op("skill.offer", offer_id=offer_id, skill="写毛笔字", said="我识写毛笔字 想教下啲街坊",
+                 at=_said(world))
+    made = sync(a, None, offered)["results"][0]
     assert made["status"] == "applied" and made["skill"] == "new"
     staff = world.client("staff1")
     listed = staff.get("/staff/skills").text
