@@ -29,6 +29,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from assistant.changes import PollChange, ServerChanges, apply_changes  # noqa: E402
 from assistant.clock import FakeClock  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.dialog import Reply  # noqa: E402
@@ -42,7 +43,7 @@ _LOGGER = logging.getLogger(__name__)
 DATA = ROOT / "tests" / "data"
 CATALOG = DATA / "catalog.json"
 ACTIONS = ("booked", "cancelled", "reminder", "reminder_cancelled", "service", "service_cancelled",
-           "message_sent", "help_requested")
+           "message_sent", "help_requested", "skill_offered", "poll_answered")
 
 
 class Link:
@@ -118,8 +119,10 @@ class Change:
                     or self.kinds() or self.voice != (0.0, 0.0))
 
     def kinds(self) -> Set[str]:
-        return {t for t, _ in self.ops
-                if t in ("emergency", "emergency.cancel", "message.send", "help.request", "help.thanked")}
+        """Op types that count as something done (a poll asked and left unanswered does not)."""
+        return {t for t, p in self.ops
+                if t in ("emergency", "emergency.cancel", "message.send", "help.request", "help.thanked",
+                         "skill.offer") or (t == "poll.answer" and p.get("choice") is not None)}
 
 
 def diff(before: State, after: State, assistant: Assistant, seq: int) -> Change:
@@ -192,6 +195,10 @@ _CHECKS = {
     "message_sent": _message_ok,
     "help_requested": lambda v, c: [_has(str(p.get("text", "")), v)
                                     for t, p in c.ops if t == "help.request"] == [True],
+    "skill_offered": lambda v, c: [_has(str(p.get("skill", "")), v)
+                                   for t, p in c.ops if t == "skill.offer"] == [True],
+    "poll_answered": lambda v, c: [p.get("choice") for t, p in c.ops
+                                   if t == "poll.answer" and p.get("choice") is not None] == [v],
     "emergency": lambda v, c: ("emergency" if v == "alert" else "emergency.cancel") in c.kinds(),
     "acknowledged": lambda v, c: any(_has(x, v) for x in c.acknowledged),
     "louder": lambda v, c: c.voice[1] > 0,
@@ -221,7 +228,7 @@ def unsafe(expected: Any, change: Change, said: str) -> Optional[str]:
         return "missed emergency"
     did = (change.booked or change.cancelled or change.reminders_added or change.reminders_removed
            or change.services_added or change.services_removed
-           or {"message.send", "help.request"} & change.kinds())
+           or {"message.send", "help.request", "skill.offer", "poll.answer"} & change.kinds())
     if did and not (kind in ACTIONS and effect_ok(expected, change)):
         return "wrong thing done"
     if "好的" in said and change.empty:
@@ -246,6 +253,10 @@ def _setup(assistant: Assistant, setup: Dict[str, Any], now: datetime) -> None:
         start = date.fromisoformat(str(item["date"])) if item.get("date") else now.date()
         store.add_reminder(str(item["content"]), at, start, item.get("repeat"), now - timedelta(days=1),
                            source="family", outbox=False)
+    polls = tuple(PollChange(f"poll-{i}", str(item["question"]), tuple(str(o) for o in item["options"]))
+                  for i, item in enumerate(setup.get("polls") or ()))
+    if polls:  # synced from the server: asked at the first quiet moment after the senior has spoken
+        apply_changes(store, ServerChanges(polls=polls), now)
     for i, item in enumerate(setup.get("messages") or ()):
         message_id = f"m{i}"
         store.add_message_in(message_id, str(item.get("from", "女儿")), str(item["text"]),
