@@ -63,6 +63,12 @@ class Actor:
         return "volunteer" in self.roles and bool(self.home_community)
 
     @property
+    def is_young(self) -> bool:
+        """Holds the young-participant role (青年参与者): sees only the 新动向 of the elders whose family
+        allowed it."""
+        return "young" in self.roles and self.kind is not ActorKind.DEVICE
+
+    @property
     def volunteer_community(self) -> str:
         """The volunteer's community id; Forbidden for anyone else."""
         if not self.is_volunteer:

@@ -39,6 +39,7 @@ from .web import staff_household as web_staff_household
 from .web import staff_polls as web_staff_polls
 from .web import staff_series as web_staff_series
 from .web import volunteer as web_volunteer
+from .web import young as web_young
 from .web.render import render_error
 
 _LOGGER = logging.getLogger(__name__)
@@ -160,6 +161,7 @@ def create_app(
         web_staff_household,
         web_staff_help,
         web_staff_polls,
+        web_young,
         web_volunteer,
         web_api_docs,
     ):

@@ -774,3 +774,16 @@ class SkillOffer(Base):
     created_at: Mapped[datetime]
     """When the elder offered, by the speaker's clock."""
     received_at: Mapped[datetime]
+
+
+class YoungLink(Base):
+    """青年参与者 (issue 16): a young participant the elder's family allowed to see the elder's 新动向."""
+
+    __tablename__ = "young_links"
+    __table_args__ = (sa.UniqueConstraint("user_id", "household_id", name="uq_young_link"),)
+    id: Mapped[str] = _id_column()
+    user_id: Mapped[str] = _fk("users.id")
+    household_id: Mapped[str] = _fk("households.id")
+    allowed_by: Mapped[Optional[str]] = _fk("users.id", nullable=True, ondelete="SET NULL")
+    """The family member who allowed it."""
+    created_at: Mapped[datetime]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..actors import Actor, get_household
 from ..api import deps
 from ..api.routing import ReleasingRoute
-from ..domain import family_account, happenings, help_requests, presence, reminders, service_requests
+from ..domain import family_account, happenings, help_requests, presence, reminders, service_requests, young
 from ..domain.households import list_households
 from ..domain.reminders import OccurrenceState
 from ..errors import CommunityError, Forbidden
@@ -188,6 +188,7 @@ def people_page(
         "family/people.html",
         {
             "viewers": family_account.viewers(session, who, household.id),
+            "young_people": young.allowed(session, who, household.id),
             "devices": [(d, presence.device_status(d, at)) for d in speakers],
             "tab": "people",
         },

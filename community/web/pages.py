@@ -51,7 +51,9 @@ def landing(who: Actor) -> str:
     """Where a login lands: by its first role (a volunteer-only login on its /volunteer page)."""
     if who.is_staff:
         return "/staff"
-    return "/family" if who.is_family else "/volunteer"
+    if who.is_family:
+        return "/family"
+    return "/volunteer" if who.is_volunteer or not who.is_young else "/young"
 
 
 @router.get("/home")

@@ -13,8 +13,20 @@ import uuid
 from datetime import timedelta
 from typing import Any, Dict
 
+import sqlalchemy as sa
 from community_world import World
-from test_volunteers import ask_for_help, csrf_of, op, sync
+from test_volunteers import VOLUNTEER_PASSWORD, ask_for_help, csrf_of, op, sync
+
+from community.domain.young import create_young
+from community.models import User
+
+
+def make_young(world: World, key: str, name: str, phone: str, community: str = "staff1") -> str:
+    """A young participant's login made as staff would; world.client(key) logs in as it."""
+    with world.database.write() as session:
+        user = create_young(session, world.staff_actor(community), name, phone, VOLUNTEER_PASSWORD)
+        world.ids[key] = user.id
+    return world.ids[key]
 
 
 def _said(world: World, hours: float = 0) -> str:
@@ -122,3 +134,43 @@ def test_the_family_see_their_elders_happenings_and_no_one_elses(world: World) -
     assert set(items) == {"help", "message"}
     assert family.get(f"/family/h/{world.ids['b']}/news").status_code in (403, 404)
     assert world.client("fam_c").get(f"/family/h/{world.ids['a']}/news").status_code in (403, 404)
+
+
+def test_a_young_participant_sees_only_the_elders_the_family_allowed(world: World) -> None:
+    a = world.device("a")
+    ask_for_help(world, a)
+    staff = world.client("staff1")
+    fields = {"csrf_token": csrf_of(staff), "name": "阿明", "phone": "13700137000",
+              "password": VOLUNTEER_PASSWORD}
+    made = staff.post("/staff/young", data=fields, follow_redirects=False)
+    assert made.status_code == 303 and "阿明" in staff.get("/staff/young").text
+    with world.database.reader() as session:
+        world.ids["young"] = str(session.scalar(sa.select(User.id).where(User.username == "13700137000")))
+    young = world.client("young")
+    first = young.get("/young")
+    assert first.status_code == 200 and "还没有老人的家属让您查看新动向" in first.text
+    assert young.get(f"/young/h/{world.ids['a']}").status_code == 404  # not allowed yet
+    assert young.get(f"/family/h/{world.ids['a']}/news").status_code == 403  # no family page at all
+
+    family = world.client("fam_a")
+    unknown = family.post(f"/family/h/{world.ids['a']}/young", data={"csrf_token": csrf_of(family),
+                                                                    "phone": "13999999999"})
+    assert "社区里没有这个手机号的青年参与者" in unknown.text
+    allowed = family.post(f"/family/h/{world.ids['a']}/young", data={"csrf_token": csrf_of(family),
+                                                                    "phone": "13700137000"})
+    assert allowed.status_code == 200 and "阿明（13700137000）" in allowed.text
+    other = world.client("fam_c")
+    refused = other.post(f"/family/h/{world.ids['a']}/young", data={"csrf_token": csrf_of(other),
+                                                                   "phone": "13700137000"})
+    assert refused.status_code == 404  # not their elder
+
+    home = young.get("/young").text
+    assert f"/young/h/{world.ids['a']}" in home and f"/young/h/{world.ids['b']}" not in home
+    news = young.get(f"/young/h/{world.ids['a']}")
+    assert news.status_code == 200 and "请志愿者帮忙：帮我换个灯泡" in news.text
+    assert young.get(f"/young/h/{world.ids['b']}").status_code == 404
+
+    taken_back = family.post(f"/family/h/{world.ids['a']}/young/{world.ids['young']}/remove",
+                             data={"csrf_token": csrf_of(family)})
+    assert taken_back.status_code == 200
+    assert young.get(f"/young/h/{world.ids['a']}").status_code == 404

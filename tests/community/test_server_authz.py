@@ -195,8 +195,8 @@ def test_pages_are_scoped_too(world: World) -> None:
 
 
 # ---------------------------------------------------------------------- every route × every role (issue 16)
-ROLES = ("anonymous", "family", "staff", "volunteer", "device")
-PAGE_OWNERS = {"/family": "family", "/staff": "staff", "/volunteer": "volunteer"}
+ROLES = ("anonymous", "family", "staff", "volunteer", "young", "device")
+PAGE_OWNERS = {"/family": "family", "/staff": "staff", "/volunteer": "volunteer", "/young": "young"}
 """Page areas and the one role that may open them (staff see all help requests and every volunteer's
 ledger on their own /staff pages; docs/server.md, "Roles")."""
 PUBLIC_API = ("/api/v1/auth/login", "/api/v1/devices/pair", "/api/v1/openapi.json")
@@ -236,7 +236,7 @@ def _area(path: str) -> str:
 
 def _expected(role: str, area: str, path: str) -> str:
     """'login' (sent to log in / 401), 'forbidden' (403), or 'allowed' (anything but 401/403/5xx)."""
-    if area in ("family", "staff", "volunteer"):
+    if area in ("family", "staff", "volunteer", "young"):
         if role in ("anonymous", "device"):
             return "login"
         return "allowed" if role == area else "forbidden"
@@ -247,7 +247,7 @@ def _expected(role: str, area: str, path: str) -> str:
             return "open" if role == "device" else "login"
         if role == "anonymous":
             return "login"
-        if role == "volunteer" and path not in VOLUNTEER_API:
+        if role in ("volunteer", "young") and path not in VOLUNTEER_API:
             return "forbidden"
     return "open"
 
@@ -256,14 +256,18 @@ def test_every_route_for_every_role(world: World) -> None:
     """Each route the app serves, old and new, tried by each role: a volunteer opens none of the family or
     staff pages and no JSON API beyond who it is; family and staff open no volunteer page; nobody gets a
     5xx; a logged-out caller (or a speaker, which has no web session) is sent to log in."""
+    from test_polls_skills import make_young
     from test_volunteers import make_volunteer
 
     make_volunteer(world, "volunteer", "小李", "13800138000")
-    logins = {"anonymous": None, "family": "fam_a", "staff": "staff1", "volunteer": "volunteer"}
+    make_young(world, "young", "阿明", "13700137000")
+    logins = {"anonymous": None, "family": "fam_a", "staff": "staff1", "volunteer": "volunteer",
+              "young": "young"}
     clients = {role: world.client(user) for role, user in logins.items()}
     clients["device"] = world.device("a")
     routes = _routes(world.app)
     assert ("GET", "/volunteer") in routes and ("POST", "/staff/volunteers/{user_id}/adjust") in routes
+    assert ("GET", "/young/h/{household_id}") in routes and ("POST", "/staff/polls") in routes
     checked = 0
     for method, template in routes:
         if template in ("/api/v1/device/sync",) and method == "POST":
