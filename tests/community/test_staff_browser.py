@@ -401,3 +401,32 @@ def test_api_docs_show_the_api_without_a_cdn(site, browser) -> None:
     assert refused == []  # nothing blocked by the page's own Content-Security-Policy
     assert httpx.get(f"{server.url}/api/v1/openapi.json", timeout=10).status_code == 200
     context.close()
+
+
+def test_phone_voice_poll_results_come_in_without_reloading(site, browser) -> None:
+    """Issue 16: a poll made on the phone; the speaker's answer shows on the open page by itself."""
+    server, database, ids = site
+    context, page = _page(browser, PHONE, server.url, "worker")
+    page.click("nav >> text=活动调查")
+    _fits(page, 390)
+    page.fill("input[name=question]", "重阳节想吃什么？")
+    page.fill("input[name=option1]", "寿桃")
+    page.fill("input[name=option2]", "盆菜")
+    page.click("button:has-text('发出调查')")
+    page.wait_for_selector("#poll-results")
+    assert "已发出" in page.inner_text("#notice")
+    _fits(page, 390)
+    with database.reader() as session:
+        poll_id = session.scalar(sa.text("SELECT id FROM polls WHERE question = '重阳节想吃什么？'"))
+    said = datetime.now(ZONE).replace(tzinfo=None).isoformat(timespec="seconds")
+    op = {"op_id": str(uuid.uuid4()), "type": "poll.answer",
+          "payload": {"poll_id": poll_id, "choice": 2, "heard": "盘菜啦 热闹啲", "at": said}}
+    bearer = {"Authorization": f"Bearer {ids['token']}"}
+    answer = httpx.post(f"{server.url}/api/v1/device/sync", headers=bearer,
+                        json={"cursor": None, "ops": [op]}, timeout=10, trust_env=False)
+    assert answer.json()["results"][0]["status"] == "applied", answer.text
+    page.locator("#poll-answers", has_text="盘菜啦 热闹啲").wait_for(timeout=20_000)  # no reload
+    rows = page.eval_on_selector_all("#poll-counts tr.option", "rs => rs.map(r => r.innerText.trim())")
+    assert any(r.startswith("2. 盆菜") and r.endswith("1") for r in rows), rows
+    assert int(page.get_attribute("#poll-results", "data-refreshed") or 0) >= 1  # not a reload
+    context.close()
