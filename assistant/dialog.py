@@ -20,6 +20,7 @@ from intents.poll import ANY as ANY_OPTION
 from intents.poll import NONE as NO_OPTION
 from intents.poll import read_choice
 from intents.schema import Activity, Catalog, IntentId, Parse
+from intents.skill import corrected_skill
 from intents.templates import load_lexicon
 
 from . import say
@@ -721,26 +722,9 @@ class Dialog:
         if ask.kind in (MORE, SUGGEST):
             self._open = None
             return self._reparse(fragment)
-        if ask.intent is IntentId.MESSAGE_SEND and set(parse.slots) == {"to"}:
-            # '不对，是给我儿子留': the same words, to someone else — read back again
-            self._open = None
-            slots = {k: v for k, v in ask.slots.items() if k != "confirmed"}
-            slots["to"] = parse.slots["to"]
-            return self._run(ask.intent, Parse(parse.text, ask.intent, slots, 1.0))
-        if ask.intent is IntentId.REMINDER_CREATE and set(parse.slots) == {"to"} and ask.slots.get("content"):
-            # '唔系个仔 系个女' to 打电话给儿子: the family member inside the reminder's words changes
-            content = _FAMILY_IN.sub(str(parse.slots["to"]), str(ask.slots["content"]), count=1)
-            if content != ask.slots["content"]:
-                self._open = None
-                slots = {k: v for k, v in ask.slots.items() if k != "confirmed"}
-                return self._run(ask.intent, Parse(content, ask.intent, dict(slots, content=content), 1.0))
-        if ask.intent is IntentId.MESSAGE_SEND:
-            content = _new_message(self._heard)
-            if content:
-                # '唔系 我话叫佢今晚买啲苹果返嚟': the message itself said again, as heard — read back
-                self._open = None
-                slots = {k: v for k, v in ask.slots.items() if k != "confirmed"}
-                return self._run(ask.intent, Parse(content, ask.intent, dict(slots, content=content), 1.0))
+        said_again = self._words_again(ask, parse)
+        if said_again is not None:
+            return said_again
         found = {k: v for k, v in parse.slots.items() if v not in (None, "", [])}
         if not found:
             found = self._fragment_slots(ask, fragment)
@@ -775,6 +759,37 @@ class Dialog:
         # A day corrected is read back with its date: '后天3月14号'.
         slots = dict(settle_answer(pending, found, fragment, today), corrected=names_day(fragment))
         return self._run(intent, Parse(fragment, intent, slots, 1.0))
+
+    def _words_again(self, ask: Ask, parse: Parse) -> Optional[Reply]:
+        """A correction that says the request's words again: who a message or a reminder is for, the
+        message itself, the skill offered; read back again (None: not such a correction)."""
+        if ask.intent is IntentId.MESSAGE_SEND and set(parse.slots) == {"to"}:
+            # '不对，是给我儿子留': the same words, to someone else — read back again
+            self._open = None
+            slots = {k: v for k, v in ask.slots.items() if k != "confirmed"}
+            slots["to"] = parse.slots["to"]
+            return self._run(ask.intent, Parse(parse.text, ask.intent, slots, 1.0))
+        if ask.intent is IntentId.REMINDER_CREATE and set(parse.slots) == {"to"} and ask.slots.get("content"):
+            # '唔系个仔 系个女' to 打电话给儿子: the family member inside the reminder's words changes
+            content = _FAMILY_IN.sub(str(parse.slots["to"]), str(ask.slots["content"]), count=1)
+            if content != ask.slots["content"]:
+                self._open = None
+                slots = {k: v for k, v in ask.slots.items() if k != "confirmed"}
+                return self._run(ask.intent, Parse(content, ask.intent, dict(slots, content=content), 1.0))
+        if ask.intent is IntentId.MESSAGE_SEND:
+            content = _new_message(self._heard)
+            if content:
+                # '唔系 我话叫佢今晚买啲苹果返嚟': the message itself said again, as heard — read back
+                self._open = None
+                slots = {k: v for k, v in ask.slots.items() if k != "confirmed"}
+                return self._run(ask.intent, Parse(content, ask.intent, dict(slots, content=content), 1.0))
+        if ask.intent is IntentId.SKILL_OFFER and corrected_skill(self._heard):
+            # '唔系交谊舞 系民族舞啊': another skill — read back again
+            self._open = None
+            slots = dict(ask.slots, skill=corrected_skill(self._heard))
+            return self._run(ask.intent, Parse(self._heard, ask.intent, {k: v for k, v in slots.items()
+                                                                          if k != "confirmed"}, 1.0))
+        return None
 
     def _other_at(self, act: Activity, slots: Dict[str, Any]) -> Optional[Activity]:
         """The one other activity at the corrected clock time on the corrected day, when the title read

@@ -14,7 +14,7 @@ from intents.cues import match_cues
 from intents.demo import demo_catalog
 from intents.emergency import assess, vetoed
 from intents.index import CatalogIndex, Entity, index_for
-from intents.lexical import fold
+from intents.lexical import fold, simplified
 from intents.normalize import normalize, pauses, strip_particles
 from intents.numerals import convert
 from intents.pinyin import spelled
@@ -315,6 +315,8 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None, expecting
         alone = _request_after_story(text, now, catalog) or alone
     if alone.intent is IntentId.REMINDER_CREATE and "time" in alone.slots and not held:
         alone = _reason_after(text, alone, now, catalog)
+    if alone.intent in _COMMAND_PHRASED and not held:
+        alone = _command_phrase(text, alone, now, catalog)
     if expecting is None:
         return alone
     if expecting == POLL_EXPECTED:
@@ -341,6 +343,28 @@ def _poll_answer(text: str, alone: Parse, options: str) -> Parse:
 
 
 _REMIND_WORD = re.compile(r"提醒|叫我|喊我|闹我|记住|记得")
+_COMMAND_PHRASED = (IntentId.REMINDER_CANCEL, IntentId.DIALOG_CORRECT)
+_CANCEL_REMINDER = re.compile(r"(?:提醒|闹钟).{0,8}(?:取消|唔要|不要|删|关)"
+                              r"|(?:取消|唔要|不要|删|关).{0,8}(?:提醒|闹钟)")
+
+
+def _command_phrase(text: str, whole: Parse, now: datetime, catalog: Optional[Catalog]) -> Parse:
+    """A story, then the command after a pause: the command's phrase gives the slots. 医生话个胃好返啦
+    把食药嗰个提醒取消咗佢 cancels the 吃药 reminder (not 胃好); 唔系 我七点食饭 你七点半提醒我啦 corrects the
+    time to 七点半 (the time with the command, not the reason's)."""
+    chunks = [c for c in pauses(text).split(text) if c.strip()]
+    if len(chunks) < 2 or sum(len(c) >= 3 for c in chunks) < len(chunks) - 1:
+        return whole  # one phrase, or a recogniser's word-by-word spacing
+    wanted = _CANCEL_REMINDER if whole.intent is IntentId.REMINDER_CANCEL else _REMIND_WORD
+    said = [c for c in chunks[1:] if wanted.search(c) and (whole.intent is IntentId.REMINDER_CANCEL
+                                                          or _CLOCK_SAID.search(c))]
+    if not said:
+        return whole
+    phrase = said[-1] if whole.intent is IntentId.REMINDER_CANCEL else "不对，" + said[-1]
+    found = _parse(phrase, now, catalog)
+    if found.intent is not whole.intent or not found.slots:
+        return whole
+    return Parse(text=whole.text, intent=whole.intent, slots=found.slots, confidence=whole.confidence)
 _CLOCK_SAID = re.compile(r"[0-9零一二两三四五六七八九十]+\s*(?:点|時|时)")
 
 
@@ -418,7 +442,7 @@ def _parse(text: str, now: datetime, catalog: Optional[Catalog]) -> Parse:
     if danger.severity is not None:
         return Parse(text=canon, intent=IntentId.EMERGENCY_HELP, slots={"severity": danger.severity},
                      confidence=1.0 if danger.severity == "high" else 0.8)
-    offered = read_offer(text)
+    offered = read_offer(simplified(text))
     if offered is not None:  # 我会写毛笔字，可以教大家 (技能教学)
         return Parse(text=canon, intent=IntentId.SKILL_OFFER, slots={"skill": offered} if offered else {},
                      confidence=0.85)

@@ -33,8 +33,13 @@ _QUESTION = re.compile(r"[吗？?]|(.)(?:唔|不)\1|几远|几钱|几多钱|点�
                        r"|什么|乜|咩|边度|哪里|系咪|是不是")
 _CORRECTED = re.compile(r"(?:(?:唔系|不是|唔啱|不对|错咗|错了|讲错)[，啊呀喔唔系不是]*)+")
 _CLAUSE = re.compile(r"[，,。.！!；;\s]+")
-_REFUSING = re.compile(r"太|去过|唔得|不得|不行|唔去|不去|唔要|不要|唔系|不是|冇时间|没时间|唔得闲"
-                       r"|生日|返工|上班|唔中意|不喜欢|唔钟意|我要|要去|有事|起唔到|起不|睇唔到|唔想|不想")
+_REFUSING = re.compile(r"太(?:远|早|迟|晚|夜|贵|热|冻|冷|累|辛苦|挤|难|长|短|多人|嘈|甜|咸|油|腻|硬)"
+                       r"|去过|唔得|不得|不行|唔去|不去|唔要|不要|唔好|不好|唔系|不是|冇时间|没时间|唔得闲"
+                       r"|生日|返工|上班|唔中意|不喜欢|唔钟意|我要|要去|有事|起唔到|起不|睇唔到|唔想|不想"
+                       r"|唔郁|行唔|去唔到|唔掂|唔方便|不方便|唔惯|不惯|食唔|吃不|怕")
+"""A clause that turns its option down: 白云山太远喇 / 三点我要瞓晏觉 / 自助餐就唔好啦."""
+_CHOSEN_END = re.compile(r"(?:啦|吧|啰|喇|嘞|呀|啊|喔|先|好|得)$")
+"""A clause that ends as a choice does (盆菜啦): a reason after it does not turn it down."""
 _NUMBERS = {"一": 1, "1": 1, "头": 1, "二": 2, "两": 2, "2": 2, "三": 3, "3": 3, "四": 4, "4": 4}
 _ORDINAL = re.compile(r"第\s*([一二两三四1-4])|([一二两三四1-4])\s*(?:号|个|项|种|嗰个|那个)"
                       r"|头(?:一)?(?:个|嗰个)|^([一二两三四1-4])(?:啦|吧|呀|啊)?$")
@@ -58,14 +63,21 @@ def read_choice(text: str, options: Sequence[str]) -> Optional[Choice]:
             return again
     chosen: List[int] = []
     refused: List[int] = []
+    last: List[int] = []
     for clause in filter(None, _CLAUSE.split(heard)):
         named = [index for index, _ in _options_named(clause, fold_words(clause), options)]
         if not named:
+            if last and _REFUSING.search(clause):  # 年廿八要煮饭拜神 冇时间: the reason goes on
+                refused += last
+                chosen = [i for i in chosen if i not in last]
+            last = []
             continue
         if _REFUSING.search(clause) or _QUESTION.search(clause):
             refused += named  # 白云山太远喇 / 三点我要瞓晏觉 / 陈家祠远唔远
+            last = []
         else:
             chosen += [i for i in named if i not in chosen]
+            last = [] if _CHOSEN_END.search(clause) else named
     left = [i for i in chosen if i not in refused]
     if len(left) == 1:
         return left[0] + 1

@@ -39,7 +39,7 @@ _LEARNER = re.compile(r"(?:^|我|我都|我好|我几|我真系)(?:想|要|去)�
                       r"|教我|教下我|教吓我|教一下我"
                       r"|边个(?:可以|能|会)?教|谁(?:可以|能|会)?教|有冇人(?:可以|能|会)?教"
                       r"|有没有人(?:可以|能|会)?教|请人教|搵人教|找人教|老师教|边个老师"
-                      r"|教得好唔好|教咩|教什么|教乜|教训|请教|教堂|教会|宗教|教授话|老师话")
+                      r"|教得好唔好|边个班教|教训|请教|教堂|教会|宗教|教授话|老师话")
 _AFTER = re.compile(r"(?:教|传授|分享|带)(?:下|吓|一下|返|番|埋)?(?P<rest>[^，。！!？?我]{2,24})")
 _ABLE = re.compile(r"(?:会|识得|识|懂得|懂|擅长|精通|拿手|学过|做过|练过|玩过)"
                    r"(?!可以|可唔可以|想|都想|好想|愿意|乐意|得闲|教)"
@@ -106,3 +106,18 @@ def _tidy(skill: str) -> str:
     if len(skill) < 2 or _NOT_A_SKILL.match(skill) or re.fullmatch(f"{_WHO}+", skill):
         return ""
     return skill
+
+
+_NEW_SKILL = (re.compile(r"(?:唔系|不是)[^，。]{0,12}?[，\s]*(?:系|是)(?P<new>[^，。\s]{2,12})"),
+              re.compile(r"(?:我系话|我是说|我话|我讲)(?P<new>[^，。\s]{2,12}?)(?=[，\s]*(?:唔系|不是|$))"))
+
+
+def corrected_skill(text: str) -> str:
+    """The skill said in a correction of a read-back: '唔系交谊舞 系民族舞啊' → 民族舞,
+    '唔系 我话太极扇 唔系太极拳' → 太极扇 ('' when none is said)."""
+    heard = "，".join(phrases(text))
+    for pattern in _NEW_SKILL:
+        found = pattern.search(heard)
+        if found:
+            return _tidy(found.group("new"))
+    return ""
