@@ -124,8 +124,12 @@ _LEADING_ACK = re.compile(r"^\s*(?:明白|知道|收到|听到)(?:了|啦|喇|�
                           r"[\s,，。.!！]+\S")
 _LEADING_THANKS = re.compile(r"^\s*(?:多谢|谢谢|唔该)(?:晒|你|你啊|晒你)?[\s,，。.!！]+\S")
 _LEADING_GREETING = re.compile(r"^\s*(?:早晨|早上好|你好|您好|早啊|早安)(?:啊|呀|喔|小巢)?[\s,，。.!！]+\S")
+_THOUGHT_THEN_YES = re.compile(r"^\s*(?:问咗|问了|问过|谂好|谂清楚|想好|想清楚|睇过|看过|考虑过|谂过)"
+                               r"(?:喇|啦|了|咗)?[\s,，。]+(?:系|是|对|好|得|可以|要)(?:啊|呀|啦|喇|嘅|的)?[。！!]*$")
+"""谂好喇 对 / 问咗喇 系啊: a yes said after the thinking it took."""
 _LEADING_ANSWERS = ((_LEADING_YES, IntentId.DIALOG_YES), (_LEADING_THANKS, IntentId.DIALOG_THANKS),
-                    (_LEADING_ACK, IntentId.REMINDER_ACK), (_LEADING_GREETING, IntentId.DIALOG_GREETING))
+                    (_LEADING_ACK, IntentId.REMINDER_ACK), (_LEADING_GREETING, IntentId.DIALOG_GREETING),
+                    (_THOUGHT_THEN_YES, IntentId.DIALOG_YES))
 """An answer that starts the utterance and then goes on about something else."""
 """An answer said first, then a remark (系啊，那天我孙子生日 / 多谢你，我会着多件衫): the answer counts,
 when the remark itself asks for nothing."""
@@ -314,9 +318,11 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None, expecting
     if alone.intent is IntentId.UNKNOWN and not held:
         alone = _request_after_story(text, now, catalog) or alone
     if alone.intent is IntentId.REMINDER_CREATE and "time" in alone.slots and not held:
-        alone = _reason_after(text, alone, now, catalog)
+        alone = _story_before(text, _reason_after(text, alone, now, catalog), now, catalog)
     if alone.intent in _COMMAND_PHRASED and not held:
         alone = _command_phrase(text, alone, now, catalog)
+    if alone.intent is not IntentId.EMERGENCY_HELP and not held:
+        alone = _self_corrected(text, alone, now, catalog) or alone
     if expecting is None:
         return alone
     if expecting == POLL_EXPECTED:
@@ -343,6 +349,36 @@ def _poll_answer(text: str, alone: Parse, options: str) -> Parse:
 
 
 _REMIND_WORD = re.compile(r"提醒|叫我|喊我|闹我|记住|记得")
+_MIDWAY_NO = re.compile(r"[\s，,。！!？?]+(?:哎|啊|呀|哦|噢|哎呀)?(?:唔系|不是|唔啱|不对)+(?:啊|呀)?"
+                        r"(?:[\s，,。！!？?]+|$)")
+"""帮我报今晚嘅广场舞 哎唔系唔系 …: the senior takes back what they just said, in the same breath."""
+_NO_OR_TAKE_BACK = (IntentId.DIALOG_NO, IntentId.EMERGENCY_CANCEL)
+_NOT_WANTED_LEAD = re.compile(r"^\s*(?:唔使|不用|唔好|不要|唔要)")
+
+
+def _self_corrected(text: str, whole: Parse, now: datetime, catalog: Optional[Catalog]) -> Optional[Parse]:
+    """A request taken back midway by a lone 唔系: what follows is what is meant — a new request (报听日朝早
+    嘅太极拳啦), or a correction of the first one's values (改做九点 朝早九点啦 → 09:00)."""
+    marks = [m for m in _MIDWAY_NO.finditer(text) if m.start() >= 3 and m.end() < len(text)]
+    if not marks:
+        return None
+    head, tail = text[:marks[-1].start()], text[marks[-1].end():]
+    later = parse(tail, now, catalog)
+    if later.intent in (IntentId.UNKNOWN, IntentId.DIALOG_NO) or _NOT_WANTED_LEAD.match(tail):
+        later = _request_after_story(tail, now, catalog) or later  # 唔好区消住 我想睇下听日有咩先
+    if later.intent in _REQUESTS_AFTER_STORY or later.intent in _NO_OR_TAKE_BACK:
+        return Parse(text=whole.text, intent=later.intent, slots=later.slots, confidence=later.confidence)
+    first = parse(head, now, catalog)
+    fixed = _parse("不对，" + tail, now, catalog)
+    if first.intent not in _REQUESTS_AFTER_STORY or fixed.intent is not IntentId.DIALOG_CORRECT \
+            or not fixed.slots:
+        return None
+    slots = dict(first.slots)
+    if "time" in fixed.slots and "date" not in fixed.slots and "date" in slots:
+        fixed = Parse(fixed.text, fixed.intent, {k: v for k, v in fixed.slots.items() if k != "part_of_day"}
+                      if "part_of_day" not in first.slots else fixed.slots, fixed.confidence)
+    slots.update(fixed.slots)
+    return Parse(text=whole.text, intent=first.intent, slots=slots, confidence=min(first.confidence, 0.9))
 _COMMAND_PHRASED = (IntentId.REMINDER_CANCEL, IntentId.DIALOG_CORRECT)
 _CANCEL_REMINDER = re.compile(r"(?:提醒|闹钟).{0,8}(?:取消|唔要|不要|删|关)"
                               r"|(?:取消|唔要|不要|删|关).{0,8}(?:提醒|闹钟)")
@@ -383,6 +419,22 @@ def _reason_after(text: str, whole: Parse, now: datetime, catalog: Optional[Cata
     alone = _parse(head, now, catalog)
     if alone.intent is IntentId.REMINDER_CREATE and alone.slots.get("time") and alone.slots.get("content"):
         return alone
+    return whole
+
+
+def _story_before(text: str, whole: Parse, now: datetime, catalog: Optional[Catalog]) -> Parse:
+    """听日朝早十点去睇医生 你今晚八点提醒我准备好病历: a story with its own time, then the command with
+    its time and words — the command's phrase is the reminder (20:00, not the story's morning)."""
+    chunks = [c for c in pauses(text).split(text) if c]
+    if len(chunks) < 2 or sum(len(chunk) >= 3 for chunk in chunks) < len(chunks) - 1:
+        return whole
+    last = chunks[-1]
+    if not (_REMIND_WORD.search(last) and _CLOCK_SAID.search(last)) \
+            or not any(_CLOCK_SAID.search(c) for c in chunks[:-1]):
+        return whole
+    alone = _parse(last, now, catalog)
+    if alone.intent is IntentId.REMINDER_CREATE and alone.slots.get("time") and alone.slots.get("content"):
+        return Parse(text=whole.text, intent=whole.intent, slots=alone.slots, confidence=whole.confidence)
     return whole
 
 
@@ -574,6 +626,10 @@ _NO_CONTENT = frozenset(("个", "的", "那", "这", "几句", "两句", "几句
 def _fill_missing(intent: IntentId, slots: Dict[str, Any], a: Analysis, text: str) -> None:
     """The service or the content that the slot rules missed, from the words around the time words;
     what a volunteer should do (text: as the recogniser wrote it, with the senior's pauses)."""
+    if slots.get("to") == "老伴":
+        spoken = re.search(r"老公|老婆", simplified(text))
+        if spoken:  # the contract's "as spoken": 同我老婆讲 goes to 老婆 (the lexical layer reads 老伴)
+            slots["to"] = spoken.group()
     if intent is IntentId.HELP_REQUEST:
         _help_content(slots, text, a)
     if intent is IntentId.SERVICE_BOOK and "service" not in slots:
@@ -1059,8 +1115,10 @@ _NEGATED_REMIND = re.compile(r"(?:不用|不要|别|不需要)(?:再)?" + _REMIN
 _LEAD_TRIM = re.compile(r"^(?:嗯|呃|啊|那个|就是|把|将|你|的|要|去要|该|得|说|一下|下|我|就|帮我|麻烦你|麻烦"
                         r"|请"
                         r"|给我)+")
-_MESSAGE_LEAD = re.compile(r"^(?:嗯|呃|啊|那个|就是|说|讲|话(?=..))+")
+_MESSAGE_LEAD = re.compile(r"^(?:嗯|呃|啊|那个|就是|说|讲|话(?=..)|声(?!音)(?=..)|一声(?=..)|句(?=..))+")
+"""同孙女讲声生日快乐: 讲声 is "say", the message is 生日快乐."""
 _TAIL_TRIM = re.compile(r"(?:的|了|啊|呀|吧|啦|喔|咯|嘛|呢|哦|好不好|可以吗|好吗|行吗|得不得|谢谢|唔该|由|从"
+                        r"|(?<=..)就得|(?<=..)就可以|(?<=..)就行|(?<=..)就好"
                         r"|我怕不记得|我怕忘了|我不记得|我惊不记得|我会忘|我成日不记得|不要(?:给|让|畀)(?=我不记得|我忘)"
                         r"|你?(?:到时|到时候)?(?:帮我|同我|给我)?(?:记住|记得|提醒我|提醒下我|提醒一下我|叫我)?"
                         r"(?:啊|呀|啦)?)+$")
@@ -1304,7 +1362,7 @@ def _content_slot(intent: IntentId, found: Any, spans: List[Tuple[int, int]], so
 
 
 _COMMAND_LAST = re.compile(r"^(?:你|麻烦你)?(?:到时|到时候)?(?:帮我|同我)?"
-                           r"(?:提醒(?:下|一下)?我|记(?:住|低)|叫我)(?:啦|啊|呀|喇|吖|吧)?[。！!]*$")
+                           r"(?:提醒(?:下|一下)?(?:我)?|记(?:住|低)|叫我)(?:啦|啊|呀|喇|吖|吧)?[。！!]*$")
 _DOCTOR_SAID = re.compile(r"^.*?(?:医生|护士|佢|他|她|女儿|儿子|老伴)(?:说|话|讲|叫)(?:我)?(?:.*要)?")
 _STORY_WORDS = re.compile(r"记性|不记得|成日|老是|总是|越来越")
 
@@ -1337,9 +1395,11 @@ def _said_before_command(text: str, content: str) -> str:
         return content
     before = normalize(chunks[-1 - commands]).heard
     story = _DOCTOR_SAID.match(content) or _STORY_WORDS.search(content)
-    if content and not story or not content and not _DOCTOR_SAID.match(before):
+    if content and not story:
         return content  # 听日朝早要去抽血 唔好食早餐 你提醒我: the whole is the thing, no story to skip
+    # …我自己礼拜四朝早十点要去社康拎药 你帮我提醒下: no content found elsewhere — the phrase before it
     piece = _trimmed(IntentId.REMINDER_CREATE, _without_time_words(convert(_DOCTOR_SAID.sub("", before))))
+    piece = re.sub(r"^我?(?:自己)?(?:要|想)?", "", piece)
     return piece if len(piece) >= 2 else content
 
 
@@ -1366,7 +1426,7 @@ def _cut_at_pause(text: str, canon: str, content: str, any_reason: bool = False)
     return content
 
 
-_STORY_START = re.compile(r"我|个|晚上|早上|下午|中午|上午|今晚|昨晚|医生|他|她|佢|因为|怕|惊"
+_STORY_START = re.compile(r"我|个|晚上|早上|下午|中午|上午|今晚|昨晚|医生|他|她|佢|因为|怕|惊|礼拜|星期|周末"
                           r"|老伴|阿|孙|女儿|儿子|成日|平时|不然|唔系|不是|新年|过年|同班|同埋|所以|差点|又|老是|总是")
 """How the story after a pause starts (个孙朝早要返学, 医生话…); not 要去医院排队挂号: what it is for."""
 
