@@ -47,6 +47,7 @@ from ..models import (
     ServiceRequest,
     ServiceStatus,
     User,
+    VolunteerPoints,
 )
 from . import polls, skills
 from .reminders import effective_since
@@ -340,12 +341,19 @@ def personal(item: Dict[str, Any], household_id: str) -> Dict[str, Any]:
 
 
 def points(session: Session, scope: DeviceScope) -> int:
+    """The household's points, and the elder's own volunteer points when the elder volunteers (issue 16:
+    '我有多少积分' is answered with what they earned helping others too)."""
     total = session.scalar(
         select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
             PointsEntry.household_id == scope.household_id
         )
     )
-    return int(total or 0)
+    own = session.scalar(
+        select(func.coalesce(func.sum(VolunteerPoints.delta), 0))
+        .join(User, User.id == VolunteerPoints.user_id)
+        .where(User.household_id == scope.household_id)
+    )
+    return int(total or 0) + int(own or 0)
 
 
 def who_of(session: Session, user_id: Optional[str], household_id: str) -> Tuple[str, str]:

@@ -20,8 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..actors import Actor, get_household
+from ..changes import record_change
 from ..errors import Forbidden, InvalidInput, NotFound
-from ..models import HelpRequest, Role, User, UserRole, VolunteerPoints
+from ..models import Entity, HelpRequest, Role, User, UserRole, VolunteerPoints
 from . import accounts, checks
 
 _LOGGER = logging.getLogger(__name__)
@@ -151,7 +152,16 @@ def adjust(
     )
     session.add(entry)
     session.flush()
+    _tell_own_speaker(session, entry.community_id, volunteer.household_id, entry.id, now)
     return entry
+
+
+def _tell_own_speaker(session: Session, community_id: str, household_id: Optional[str], entry_id: str,
+                      now: datetime) -> None:
+    """An elder who volunteers hears their own points on their speaker ('我有多少积分'): a points change
+    for their household."""
+    if household_id:
+        record_change(session, community_id, household_id, Entity.POINTS, entry_id, now)
 
 
 def award_for_help(
@@ -179,4 +189,6 @@ def award_for_help(
             )
     except IntegrityError:  # another transaction gave them first
         return False
+    helper = session.get(User, item.volunteer_id)
+    _tell_own_speaker(session, item.community_id, helper.household_id if helper else None, item.id, now)
     return True

@@ -174,3 +174,20 @@ def test_a_young_participant_sees_only_the_elders_the_family_allowed(world: Worl
                              data={"csrf_token": csrf_of(family)})
     assert taken_back.status_code == 200
     assert young.get(f"/young/h/{world.ids['a']}").status_code == 404
+
+
+def test_an_elder_who_volunteers_hears_their_own_points(world: World) -> None:
+    """Issue 16 point 2: '我有多少积分' on the elder-volunteer's own speaker counts what they earned
+    helping (staff's adjustment here), and the speaker is told when it changes."""
+    from community.domain.volunteers import adjust, create_volunteer
+
+    a = world.device("a")
+    first = sync(a)
+    before = first["changes"]["points"]
+    with world.database.write() as session:
+        helper = create_volunteer(session, world.staff_actor(), "王阿姨", "13600136000", VOLUNTEER_PASSWORD,
+                                  household_id=world.ids["a"])
+        adjust(session, world.staff_actor(), helper.id, 15, "帮邻居买菜", world.clock.now())
+    changed = sync(a, first["cursor"])["changes"]["points"]
+    assert changed == before + 15
+    assert sync(world.device("b"))["changes"]["points"] == 0  # another household: not theirs
