@@ -1232,6 +1232,11 @@ class Dialog:
         """Whether a reminder is ringing (said and not acknowledged yet)."""
         return self._ringing()
 
+    def alert_recent(self) -> bool:
+        """Whether a call for help was raised in the last CANCEL_WINDOW (nothing unasked is said then)."""
+        alert = self._alert
+        return alert is not None and self._clock.now() - alert.at <= CANCEL_WINDOW
+
     def _acknowledge(self) -> Reply:
         acknowledge_open(self._store, self._clock.now())
         return self.reply(phrase("reminder.ack"))
@@ -1241,6 +1246,9 @@ class Dialog:
         """severity high (or a second danger while asking) → alert now; check → ask first."""
         severity = str(parse.slots.get("severity") or "high")
         question = self._open
+        if question is not None and question.ask.kind is POLL:  # a poll is not asked over a danger
+            self._store.answer_poll(str(question.ask.slots["poll_id"]), None, self._heard, self._clock.now())
+            self._open = question = None
         asking = question is not None and question.ask.kind is HELP
         if severity == "check" and not asking:
             self._aside = None

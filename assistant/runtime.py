@@ -348,6 +348,8 @@ class Assistant(Link):
         if mono - max(heard, said or heard) < POLL_AFTER_SECONDS or self._news.holding \
                 or in_quiet_hours(now, self.settings.dialog):
             return []
+        if dialog.alert_recent():
+            return []  # no poll in the minutes after a call for help
         polls = self.store.polls_to_ask()
         if not polls or dialog.ringing():
             return []

@@ -79,7 +79,18 @@ def test_no_answer_or_another_request_leaves_the_poll_asked_and_unanswered(make_
     _asked_after_a_chat(w2)
     reply = w2.say("我跌咗 起唔到身")  # an emergency always comes first
     assert "社区想问问您" not in reply
-    assert "emergency" in w2.op_types()
+    ops = w2.ops()
+    assert "emergency" in [op.type for op in ops]
+    assert [op.payload["choice"] for op in ops if op.type == "poll.answer"] == [None]  # the poll is left
+    assert "记下了" not in w2.say("第一个")  # no longer a poll answer
+
+
+def test_no_poll_in_the_minutes_after_a_call_for_help(make_world) -> None:
+    w = make_world()
+    w.say("我跌咗 起唔到身")
+    _poll(w)
+    w.say("而家几点")
+    assert "社区想问问您" not in "".join(w.advance(seconds=30))
 
 
 def test_a_closed_poll_is_not_asked(make_world) -> None:
