@@ -353,6 +353,8 @@ _MIDWAY_NO = re.compile(r"[\s，,。！!？?]+(?:哎|啊|呀|哦|噢|哎呀)?(?:
                         r"(?:[\s，,。！!？?]+|$)")
 """帮我报今晚嘅广场舞 哎唔系唔系 …: the senior takes back what they just said, in the same breath."""
 _NO_OR_TAKE_BACK = (IntentId.DIALOG_NO, IntentId.EMERGENCY_CANCEL)
+_ACTS_ON_TITLES = (IntentId.ACTIVITY_BOOK, IntentId.BOOKING_CANCEL)
+_ASKING = re.compile(r"吗|几点|几时|边度|哪里|哪儿|有冇|有没有|有咩|有什么|什么|乜|咩|点样|怎样|呢|[？?]")
 _NOT_WANTED_LEAD = re.compile(r"^\s*(?:唔使|不用|唔好|不要|唔要)")
 
 
@@ -366,9 +368,15 @@ def _self_corrected(text: str, whole: Parse, now: datetime, catalog: Optional[Ca
     later = parse(tail, now, catalog)
     if later.intent in (IntentId.UNKNOWN, IntentId.DIALOG_NO) or _NOT_WANTED_LEAD.match(tail):
         later = _request_after_story(tail, now, catalog) or later  # 唔好区消住 我想睇下听日有咩先
+    first = parse(head, now, catalog)
+    if later.intent is IntentId.ACTIVITY_QUERY and first.intent in _ACTS_ON_TITLES \
+            and not _ASKING.search(tail) and later.slots:
+        # 后日朝早报太极拳 唔系唔系 八段锦啊: a bare title after the 唔系 replaces the first one's title
+        slots = {k: v for k, v in first.slots.items() if k not in ("activity_id", "category")}
+        slots.update(later.slots)
+        return Parse(text=whole.text, intent=first.intent, slots=slots, confidence=min(first.confidence, 0.9))
     if later.intent in _REQUESTS_AFTER_STORY or later.intent in _NO_OR_TAKE_BACK:
         return Parse(text=whole.text, intent=later.intent, slots=later.slots, confidence=later.confidence)
-    first = parse(head, now, catalog)
     fixed = _parse("不对，" + tail, now, catalog)
     if first.intent not in _REQUESTS_AFTER_STORY or fixed.intent is not IntentId.DIALOG_CORRECT \
             or not fixed.slots:

@@ -72,5 +72,6 @@ def test_a_reminder_cancel_finds_the_reminder_by_its_words_and_reads_it_back(mak
 
 def test_a_misheard_action_word_is_asked_about_never_done(make_world):
     w = make_world()
-    assert w.say("帮我抱名啦") == "我没听懂，您是想报名活动吗？"
+    asked = w.say("帮我抱名啦")  # 抱名 is no word: read as 报名 (lexical layer), and only asked about
+    assert asked == "您想报名哪个活动？"
     assert w.store.bookings() == []
