@@ -448,6 +448,9 @@ class Dialog:
         if question is not None and question.ask.kind in (CONFIRM, RESUME) \
                 and intent is not IntentId.DIALOG_CORRECT \
                 and (_DECLINED_FIRST.match(parse.text) or _DECLINED_FIRST.match(self._heard.strip())):
+            instead = self._instead(question)
+            if instead is not None:
+                return instead
             intent = IntentId.DIALOG_NO  # 算啦，唔使喇，个女话佢会买返嚟: a no, whatever follows it
         if question is not None and intent in _KEEP_QUESTION:
             return _CONTROL[intent](self)
@@ -574,6 +577,20 @@ class Dialog:
             return self.reply(phrase("poll.skipped"))
         self._store.answer_poll(poll_id, None, self._heard, now)  # another request: served instead
         return None
+
+    def _instead(self, question: _Open) -> Optional[Reply]:
+        """唔要 我想报听朝个太极 to a read-back: no to it, and a new request of the same kind after the no —
+        declined, and the new one served (read back in its turn)."""
+        heard = self._heard.strip()
+        declined = _DECLINED_FIRST.match(heard)
+        rest = heard[declined.end():].strip(" ，,。") if declined else ""
+        if len(rest) < 4:
+            return None
+        later = self._parser(rest, self._clock.now(), self._catalog())
+        if later.intent is not question.ask.intent or not later.slots:
+            return None
+        self._open = None
+        return self._join(self.reply(phrase("dialog.declined")), self._fresh(later, later.intent))
 
     def _answer_yes_no(self, question: _Open, parse: Parse, intent: IntentId,
                        expired: bool) -> Optional[Reply]:
