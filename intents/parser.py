@@ -316,7 +316,7 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None, expecting
         if rest.intent in _REQUESTS_AFTER_NO and rest.slots:
             alone = rest  # 唔使叫人 我想叫人送饭 听日中午十二点: no help needed, and a meal
     if alone.intent is IntentId.UNKNOWN and not held:
-        alone = _request_after_story(text, now, catalog) or alone
+        alone = _request_after_story(text, now, catalog) or _ack_at_end(text, now, catalog) or alone
     if alone.intent is IntentId.REMINDER_CREATE and "time" in alone.slots and not held:
         alone = _story_before(text, _reason_after(text, alone, now, catalog), now, catalog)
     if alone.intent in _COMMAND_PHRASED and not held:
@@ -387,6 +387,23 @@ def _self_corrected(text: str, whole: Parse, now: datetime, catalog: Optional[Ca
                       if "part_of_day" not in first.slots else fixed.slots, fixed.confidence)
     slots.update(fixed.slots)
     return Parse(text=whole.text, intent=first.intent, slots=slots, confidence=min(first.confidence, 0.9))
+_ACK_LAST = re.compile(r"(?:食|吃|饮|喝|搽|涂|滴)(?:咗|了|过)(?:啦|喇|了)?$|(?:知道|收到|明白)(?:啦|喇|了)?$")
+_UNSURE = re.compile(r"未|吗|冇|没|唔|不|定|好似|好像")
+
+
+def _ack_at_end(text: str, now: datetime, catalog: Optional[Catalog]) -> Optional[Parse]:
+    """我谂谂 我好似食咗 嗯 系 食咗: after the thinking, the last phrase says it is done — an acknowledgement
+    (never when the last phrase doubts it: 好似食咗, 食咗未)."""
+    chunks = [c for c in pauses(text).split(text) if c.strip(" 嗯呃啊")]
+    if len(chunks) < 2:
+        return None
+    last = normalize(chunks[-1]).core
+    if not _ACK_LAST.search(last) or _UNSURE.search(last):
+        return None
+    found = _parse(chunks[-1], now, catalog)
+    return found if found.intent is IntentId.REMINDER_ACK else None
+
+
 _COMMAND_PHRASED = (IntentId.REMINDER_CANCEL, IntentId.DIALOG_CORRECT)
 _CANCEL_REMINDER = re.compile(r"(?:提醒|闹钟).{0,8}(?:取消|唔要|不要|删|关)"
                               r"|(?:取消|唔要|不要|删|关).{0,8}(?:提醒|闹钟)")
