@@ -70,3 +70,16 @@ def test_a_yes_acknowledges_a_ringing_reminder_too(world):
     world.advance(minutes=10)
     assert world.say("好的") == "好的。"
     assert [op.type for op in world.ops()] == ["reminder.fired", "reminder.acknowledged"]
+
+
+def test_a_yes_said_last_after_hesitating_acknowledges_and_a_doubt_does_not(make_world):
+    w = make_world()
+    _due_at_ten_past(w, "吃降糖药")
+    w.advance(minutes=10)
+    assert "好" in w.say("我谂谂 我好似食咗 嗯 系 食咗")
+    assert w.advance(minutes=30) == []  # acknowledged: no re-prompt
+    w2 = make_world()
+    _due_at_ten_past(w2, "吃降糖药")
+    w2.advance(minutes=10)
+    w2.say("我唔记得 食咗未")  # a doubt acknowledges nothing
+    assert any("再提醒您一次" in t for t in w2.advance(minutes=5))

@@ -75,3 +75,12 @@ def test_a_misheard_action_word_is_asked_about_never_done(make_world):
     asked = w.say("帮我抱名啦")  # 抱名 is no word: read as 报名 (lexical layer), and only asked about
     assert asked == "您想报名哪个活动？"
     assert w.store.bookings() == []
+
+
+def test_a_no_then_a_new_sign_up_declines_and_reads_the_new_one_back(make_world):
+    w = make_world()  # Monday 10:00
+    assert "剪纸班" in w.say("报名后日嘅剪纸班")
+    reply = w.say("唔要 我想报听朝个太极拳")
+    assert "太极拳" in reply and reply.endswith("？") and w.store.bookings() == []
+    w.say("系")
+    assert [b.activity_id for b in w.store.bookings()] == ["taiji-1201"]
