@@ -96,6 +96,9 @@ class Assistant(Link):
         self._synced: Optional[bool] = None
         """Whether the latest sync round succeeded (None: none finished yet)."""
         self._synced_once = False
+        self._polls_looked: Optional[float] = None
+        """heard_at of the utterance after which the store held no poll to ask (looked once, not every
+        tick; a sync clears it)."""
         self._dialog = Dialog(store, clock, settings, self.catalog, parser, link=self)
         self._scheduler = Scheduler(store, clock, settings.dialog)
         self._news = News(store, settings.dialog, self._dialog.reply)
@@ -348,9 +351,10 @@ class Assistant(Link):
         if mono - max(heard, said or heard) < POLL_AFTER_SECONDS or self._news.holding \
                 or in_quiet_hours(now, self.settings.dialog):
             return []
-        if dialog.alert_recent():
-            return []  # no poll in the minutes after a call for help
+        if dialog.alert_recent() or self._polls_looked == heard:
+            return []  # no poll after a call for help; none found since the senior last spoke or synced
         polls = self.store.polls_to_ask()
+        self._polls_looked = heard if not polls else None
         if not polls or dialog.ringing():
             return []
         poll_id, poll = polls[0]
@@ -403,6 +407,7 @@ class Assistant(Link):
         self._synced = event.ok
         if event.ok:
             self._synced_once = True
+            self._polls_looked = None  # the sync may have brought a poll
         if event.ok and event.server_time is not None:
             offset = abs((event.server_time - self.clock.now()).total_seconds())
             mark = getattr(self.clock, "mark_trusted", None)

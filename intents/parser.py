@@ -404,6 +404,15 @@ def _ack_at_end(text: str, now: datetime, catalog: Optional[Catalog]) -> Optiona
     return found if found.intent is IntentId.REMINDER_ACK else None
 
 
+def _paused_chunks(text: str) -> List[str]:
+    """The phrases between the senior's pauses, or [] when there are none to go by: one phrase, or a
+    recogniser's word-by-word spacing (then nearly every chunk is short)."""
+    chunks = [c for c in pauses(text).split(text) if c.strip()]
+    if len(chunks) < 2 or sum(len(chunk) >= 3 for chunk in chunks) < len(chunks) - 1:
+        return []
+    return chunks
+
+
 _COMMAND_PHRASED = (IntentId.REMINDER_CANCEL, IntentId.DIALOG_CORRECT)
 _CANCEL_REMINDER = re.compile(r"(?:提醒|闹钟).{0,8}(?:取消|唔要|不要|删|关)"
                               r"|(?:取消|唔要|不要|删|关).{0,8}(?:提醒|闹钟)")
@@ -413,8 +422,8 @@ def _command_phrase(text: str, whole: Parse, now: datetime, catalog: Optional[Ca
     """A story, then the command after a pause: the command's phrase gives the slots. 医生话个胃好返啦
     把食药嗰个提醒取消咗佢 cancels the 吃药 reminder (not 胃好); 唔系 我七点食饭 你七点半提醒我啦 corrects the
     time to 七点半 (the time with the command, not the reason's)."""
-    chunks = [c for c in pauses(text).split(text) if c.strip()]
-    if len(chunks) < 2 or sum(len(c) >= 3 for c in chunks) < len(chunks) - 1:
+    chunks = _paused_chunks(text)
+    if not chunks:
         return whole  # one phrase, or a recogniser's word-by-word spacing
     wanted = _CANCEL_REMINDER if whole.intent is IntentId.REMINDER_CANCEL else _REMIND_WORD
     said = [c for c in chunks[1:] if wanted.search(c) and (whole.intent is IntentId.REMINDER_CANCEL
@@ -432,8 +441,8 @@ _CLOCK_SAID = re.compile(r"[0-9零一二两三四五六七八九十]+\s*(?:点|�
 def _reason_after(text: str, whole: Parse, now: datetime, catalog: Optional[Catalog]) -> Parse:
     """七点半提醒我出门 因为八点要去社区广场打太极: the reminder is the phrase with the command; a reason
     after the pause has its own time, which is not the reminder's (07:30, not 08:00)."""
-    chunks = [c for c in pauses(text).split(text) if c]
-    if len(chunks) < 2 or sum(len(chunk) >= 3 for chunk in chunks) < len(chunks) - 1:
+    chunks = _paused_chunks(text)
+    if not chunks:
         return whole
     first = next((k for k, chunk in enumerate(chunks) if _REMIND_WORD.search(chunk)), None)
     if first is None or not any(_CLOCK_SAID.search(chunk) for chunk in chunks[first + 1:]):
@@ -450,8 +459,8 @@ def _reason_after(text: str, whole: Parse, now: datetime, catalog: Optional[Cata
 def _story_before(text: str, whole: Parse, now: datetime, catalog: Optional[Catalog]) -> Parse:
     """听日朝早十点去睇医生 你今晚八点提醒我准备好病历: a story with its own time, then the command with
     its time and words — the command's phrase is the reminder (20:00, not the story's morning)."""
-    chunks = [c for c in pauses(text).split(text) if c]
-    if len(chunks) < 2 or sum(len(chunk) >= 3 for chunk in chunks) < len(chunks) - 1:
+    chunks = _paused_chunks(text)
+    if not chunks:
         return whole
     last = chunks[-1]
     if not (_REMIND_WORD.search(last) and _CLOCK_SAID.search(last)) \
@@ -1437,8 +1446,8 @@ def _cut_at_pause(text: str, canon: str, content: str, any_reason: bool = False)
     phrases (凌晨五点提醒我煲粥 个孙朝早要返学 → 煲粥): what follows the pause is the reason, not the thing.
     Word-by-word spacing (提醒 我 吃药) is not a pause: then every phrase is short. What follows the pause
     of a cancel is always its reason (唔使再提醒我饮水喇 饮到成晚去厕所 → 喝水), whatever its first word."""
-    chunks = [c for c in pauses(text).split(text) if c]
-    if len(chunks) < 2 or sum(len(chunk) >= 3 for chunk in chunks) < len(chunks) - 1:
+    chunks = _paused_chunks(text)
+    if not chunks:
         return content
     start = canon.find(content)
     if start < 0:

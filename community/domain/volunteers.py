@@ -70,10 +70,13 @@ def create_volunteer(
 
 
 def _volunteers_query(community_id: str):  # type: ignore[no-untyped-def]
-    further = select(UserRole.user_id).where(UserRole.role == Role.VOLUNTEER)
-    return select(User).where(
-        User.community_id == community_id, or_(User.role == Role.VOLUNTEER, User.id.in_(further))
-    )
+    return holders(community_id, Role.VOLUNTEER)
+
+
+def holders(community_id: str, role: Role):  # type: ignore[no-untyped-def]
+    """The community's logins holding `role`, as their first role or a further one."""
+    further = select(UserRole.user_id).where(UserRole.role == role)
+    return select(User).where(User.community_id == community_id, or_(User.role == role, User.id.in_(further)))
 
 
 def list_volunteers(session: Session, actor: Actor) -> List[Volunteer]:

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import List, Tuple
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..actors import Actor, ActorKind, get_household
 from ..errors import Forbidden, InvalidInput, NotFound
-from ..models import Household, Role, User, UserRole, YoungLink
+from ..models import Household, Role, User, YoungLink
 from . import accounts
-from .volunteers import _check_phone
+from .volunteers import _check_phone, holders
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -44,9 +44,7 @@ def create_young(session: Session, actor: Actor, name: str, phone: str, password
 
 
 def _young_query(community_id: str):  # type: ignore[no-untyped-def]
-    further = select(UserRole.user_id).where(UserRole.role == Role.YOUNG)
-    return select(User).where(User.community_id == community_id,
-                              or_(User.role == Role.YOUNG, User.id.in_(further)))
+    return holders(community_id, Role.YOUNG)
 
 
 def list_young(session: Session, actor: Actor) -> List[Young]:
