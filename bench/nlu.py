@@ -20,7 +20,7 @@ import time
 import zlib
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import yaml
 
@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from intents import Catalog, parse  # noqa: E402
 from intents.index import index_for  # noqa: E402
+from intents.lexical import fold  # noqa: E402
 from intents.normalize import clean  # noqa: E402
 from intents.numerals import convert  # noqa: E402
 from intents.parser import POLL_EXPECTED  # noqa: E402
@@ -254,15 +255,29 @@ def _accent_variants(syl: str) -> List[str]:
     return out
 
 
+def _spoken_as(text: str, said: List[str]) -> Set[int]:
+    """Positions of text whose words the label's free text holds in the lexical layer's Mandarin (食 of
+    食钙片 → 吃钙片, 饮 of 饮水 → 喝水): the label carries over only if they stay as said."""
+    out: Set[int] = set()
+    for start in range(len(text)):
+        for size in (1, 2, 3):
+            folded = fold(clean(text[start:start + size]))
+            if folded and any(folded in words for words in said if words):
+                out.update(range(start, start + size))
+    return out
+
+
 def _noisy(text: str, slots: Dict[str, Any], rng: random.Random, table: Any) -> Tuple[str, List[str]]:
     reading, by_sound = table
-    keep = set(str(slots.get("content", ""))) | set(str(slots.get("to", ""))) | _PROTECT
+    said = [str(slots.get(name, "")) for name in ("content", "to", "skill")]
+    keep = set("".join(said)) | _PROTECT
+    spoken = _spoken_as(text, said)
     chars = list(text)
     ops: List[str] = []
     choices = ["homophone", "accent", "filler", "numeral"]
     rng.shuffle(choices)
     for op in choices[: rng.choice((1, 2))]:
-        spots = [i for i, c in enumerate(chars) if c not in keep and c in reading]
+        spots = [i for i, c in enumerate(chars) if c not in keep and i not in spoken and c in reading]
         if op in ("homophone", "accent") and spots:
             rng.shuffle(spots)
             for i in spots:

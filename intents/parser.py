@@ -17,7 +17,7 @@ from intents.index import CatalogIndex, Entity, index_for
 from intents.lexical import fold, simplified
 from intents.normalize import normalize, pauses, strip_particles
 from intents.numerals import convert
-from intents.pinyin import spelled
+from intents.pinyin import keys, spelled
 from intents.poll import NONE as NONE_CHOSEN
 from intents.poll import read_choice
 from intents.schema import Catalog, IntentId, Parse
@@ -80,7 +80,7 @@ _ASKED_HELPER = re.compile(r"(?:有没有人|找个?人|请个?人|志愿者|义
 _CANCELLED_AT_END = re.compile(r"(?:那个|这个|的|个)(?:取消|删掉|删了|删除|不要|去掉)(?:了|掉|它|他)?$")
 _STILL_OPEN = re.compile(r"(?:还|仲)(?:能|可以|可不可以)?报(?:得)?吗|报不报得|报唔报得"
                          r"|(?:还|仲)有(?:没有)?位")
-_BOOK_ASKED = re.compile(r"(?:帮我|同我|给我|就|都)报|报埋|报名吧|报啦|帮我留")
+_BOOK_ASKED = re.compile(r"(?:帮我|同我|给我|就|都)报|报埋|报名吧|报啦|报名我|帮我留")
 """仲有冇位，帮我报名: the question, then the sign-up asked for."""
 _OVER_YET = re.compile(r"(?:散|完|结束|开始)了?(?:未|没有|吗)")
 _SOMEONE_ELSE_GREETED = re.compile(r"小朋友|乖孙|孙仔|宝宝|靓女|靓仔")
@@ -488,12 +488,58 @@ def _request_after_story(text: str, now: datetime, catalog: Optional[Catalog]) -
         if _TOLD_TAIL.match(tail):
             continue  # 医生话…叫我唔好出街: what someone told the senior, not a request
         found = _parse(tail, now, catalog)
+        if len(tail) < 5 and found.intent in _ACTS_ON_TITLES:
+            found = _object_before(text[:start], found, now, catalog)  # 仲报唔报得 报埋我啦
+            if "activity_id" not in found.slots:
+                continue
         wanted = found.intent in _CONTROLS_AFTER_STORY \
-            or (found.intent in _REQUESTS_AFTER_STORY and len(tail) >= 5)
+            or (found.intent in _REQUESTS_AFTER_STORY and (len(tail) >= 5 or "activity_id" in found.slots))
         if wanted and found.confidence >= _AFTER_STORY_CONFIDENCE:
             _, whole = analyse(text, now, catalog)
             # the whole must allow it: 个头发好长啦 想搵人嚟剪下 is a haircut, not a volunteer's hand
-            return found if whole is None or _supported(found.intent, whole) else None
+            if whole is not None and not _supported(found.intent, whole):
+                return None
+            return _object_before(text[:start], found, now, catalog)
+    return _request_before_reason(text, marks, now, catalog)
+
+
+_BARE_NONE = re.compile(r"^\s*(?:冇|没有?|无)")
+"""冇啊，我一个人喺屋企: "none" answers a question about the senior, it declines nothing."""
+_TAKEN_BACK = re.compile(r"唔要|不要|唔使|不用|算了|算啦|算数|唔系|不是|唔啱|不对|取消|唔报|不报|冇|没有?|等")
+
+
+def _object_before(head: str, found: Parse, now: datetime, catalog: Optional[Catalog]) -> Parse:
+    """今朝个太极仲报唔报得 报埋我啦: a sign-up or cancel that names nothing takes the activity the phrase
+    before it asked about."""
+    if found.intent not in _ACTS_ON_TITLES or "activity_id" in found.slots:
+        return found
+    asked = _parse(head, now, catalog)
+    if asked.intent is not IntentId.ACTIVITY_QUERY or "activity_id" not in asked.slots:
+        return found
+    slots = {**asked.slots, **found.slots}
+    return Parse(text=found.text, intent=found.intent, slots=slots, confidence=found.confidence)
+
+
+def _request_before_reason(text: str, marks: "re.Pattern[str]", now: datetime,
+                           catalog: Optional[Catalog]) -> Optional[Parse]:
+    """帮我约听日下昼个手机课堂 我个女买咗部新手机畀我: the request first, then why, after a pause. The first
+    phrase (or two) must be a confident request by itself, and nothing after it may take it back."""
+    bounds = [m.start() for m in marks.finditer(text) if 0 < m.start()][:2]
+    for end in bounds:
+        head, rest = text[:end], text[end:]
+        found = _parse(head, now, catalog)
+        if found.intent is IntentId.DIALOG_NO and not _BARE_NONE.match(head):
+            why = _parse(rest, now, catalog)  # 都系唔好啦 太远: no, and why (a learned guess of danger in
+            if why.intent is IntentId.UNKNOWN or (  # 我条腰唔得 is no danger the whole's words hold)
+                    why.intent is IntentId.EMERGENCY_HELP and why.confidence < 0.8):
+                return found
+        if len(head) < 5 or _TAKEN_BACK.search(rest) or _ASKING.search(rest):
+            continue
+        named = found.slots.keys() & {"activity_id", "service"}  # 约听日下昼个手机课堂: what is named
+        if found.intent in _REQUESTS_AFTER_STORY \
+                and found.confidence >= (MIN_CONFIDENCE if named else _AFTER_STORY_CONFIDENCE) \
+                and found.intent not in (IntentId.ACTIVITY_QUERY, IntentId.BOOKING_LIST):
+            return found
     return None
 
 
@@ -630,7 +676,7 @@ _BOUGHT = re.compile(r"(?:买了|买咗|订了|寄来|送来|有)(?:一|两|几)
                      r"[^\s，,。太好都很又些啲的我]{1,3}?)(?=[\s，,。]|太|好|都|很|又|些|啲|的|我|$)")
 _WENT = re.compile(r"(?:要|想|得)去([^，,。\s有冇没]{2,8}?)(?=[，,。\s]|有没有|没人|$)")
 _BROKEN = re.compile(r"(?:个|只|部|张|度|条)?([^\s，,。个只部张度条的]{2,5}?)(?:一路|一直|成日|又|都|经常)?"
-                     r"(?:坏了|坏咗|烂了|甩了|漏水|塞了|唔着|不着|烧了|烧咗|坏晒)")
+                     r"(?:坏了|坏咗|烂了|甩了|漏水|滴水|漏气|塞了|唔着|不着|不亮|唔亮|烧了|烧咗|坏晒)")
 
 
 def _help_until_pause(text: str, content: str) -> str:
@@ -650,7 +696,7 @@ def _help_until_pause(text: str, content: str) -> str:
 
 _HELP_ASK = re.compile(r"(?:人|志愿者|义工|后生仔|年轻人|帮手)(?:可以|能|得闲|有空|可不可以|能不能|可唔可以)?"
                        r"(?:来|过来)?(?:帮下我|帮一下我|帮我|帮手|帮忙|帮下)?(?=.{2,})")
-_VAGUE_HELP = re.compile(r"^(整|搞|弄|修|帮|看|执|处理|换|装)(?:下|一下|吓|整|搞|好)?$")
+_VAGUE_HELP = re.compile(r"^(整|搞|弄|修|帮|看|执|处理|换|装)(?:下|一下|吓|整|搞|好)?(?:个|只|部|条|度)?$")
 """叫个人嚟整下: what to fix is not said in these words: the speaker asks."""
 _HELP_LEAD = re.compile(r"^(?:帮下我|帮一下我|帮我|帮一下|帮手|帮忙|帮下|帮|下|来|过来|我|一下)+")
 _NO_CONTENT = frozenset(("个", "的", "那", "这", "几句", "两句", "几句话", "两句话", "一下", "说话",
@@ -670,10 +716,19 @@ def _fill_missing(intent: IntentId, slots: Dict[str, Any], a: Analysis, text: st
         service = _service_across_time(a)
         if service:
             slots["service"] = service
+    if intent is IntentId.REMINDER_CANCEL and slots.get("content"):
+        slots["content"] = re.sub(r"(?:的|个|那个|这个)+$", "", str(slots["content"])) or slots["content"]
+    if intent is IntentId.BOOKING_CANCEL and not slots.keys() & {"service", "activity_id", "category"} \
+            and _MEAL_CANCELLED.search(a.heard):
+        slots["service"] = "meal"  # 我个女话带饭嚟 唔使啦 取消个饭
     if intent in _CONTENT_FALLBACK and "content" not in slots:
         content = _content_fallback(intent, a)
         if content:
             slots["content"] = content
+
+
+_MEAL_CANCELLED = re.compile(r"(?:取消|退|唔要|不要|不用)(?:个|份|嗰个|那个|的)?(?:饭|餐)"
+                             r"|(?:个|份)(?:饭|餐)(?:取消|唔要|不要|不用)")
 
 
 def _service_across_time(a: Analysis) -> Optional[str]:
@@ -1160,14 +1215,21 @@ _TAIL_TRIM = re.compile(r"(?:的|了|啊|呀|吧|啦|喔|咯|嘛|呢|哦|好不�
 
 def _command_repaired(intent: IntentId, a: Analysis) -> str:
     """The words as heard, with the command word put back where only its repaired form is a command
-    (你九点半题醒我出门: 题醒 → 提醒); the content around it stays as heard. Only when the repair kept
-    every position (same length), so the spans agree."""
+    (你九点半题醒我出门: 题醒 → 提醒); the content around it stays as heard. The heard words put back
+    are those that sound exactly like the command (same folded pinyin), wherever they are."""
     command = _COMMAND.get(intent)
     heard = a.heard
-    if command is None or command.search(heard) or len(a.canon) != len(heard):
+    if command is None or command.search(heard):
         return heard
+    sounds = keys(heard)
     for found in command.finditer(a.canon):
-        heard = heard[:found.start()] + found.group() + heard[found.end():]
+        word = found.group()
+        size = len(word)
+        want = keys(word)
+        for start in range(len(heard) - size + 1):
+            if sounds[start:start + size] == want:
+                heard = heard[:start] + word + heard[start + size:]
+                break
     return heard
 
 
@@ -1364,6 +1426,8 @@ def _slots(intent: IntentId, allowed: Tuple[str, ...], canon: str, now: datetime
     return slots
 
 
+_BARE_NONE = re.compile(r"^\s*(?:冇|没有?|无)")
+"""冇啊，我一个人喺屋企: "none" answers a question about the senior, it declines nothing."""
 _TAKEN_BACK = re.compile(r"不是|不对|讲错|说错|错了|不过|但是|那就|这么就")
 
 

@@ -73,7 +73,7 @@ def read_offer(text: str) -> Optional[str]:
     fixed = list(_CORRECTED.finditer(heard))
     if fixed:  # 我可以教人写 唔系 我系话教人剪纸: what comes after the correction
         heard = heard[fixed[-1].end():] or heard
-    able = _able(heard)
+    able = _able(heard, offered.start())
     taught = _taught(heard)
     if taught and able and able in taught:
         return taught[taught.index(able):]
@@ -90,13 +90,16 @@ def _taught(heard: str) -> str:
     return ""
 
 
-def _able(heard: str) -> str:
-    """What they say they can do; of two sayings, the later (我唔系好识讲嘢 不过象棋残局我识)."""
+def _able(heard: str, offer: int) -> str:
+    """What they say they can do; of two sayings, the later (我唔系好识讲嘢 不过象棋残局我识), and one
+    said before the offer over one after it (我识剪纸 想教下啲街坊 等佢哋过年都识剪窗花: what the
+    learners will be able to do is not the skill)."""
     found = [(m.start(), _tidy(m.group("skill"))) for pattern in (_ABLE, _ABLE_BEFORE, _OTHERS_LEARN)
              for m in pattern.finditer(heard)]
     found = sorted((start, skill) for start, skill in found if skill)
-    if found:
-        return found[-1][1]
+    before = [item for item in found if item[0] <= offer]
+    if before or found:
+        return (before or found)[-1][1]
     years = _YEARS.search(heard)
     return _tidy(years.group("skill")) if years else ""
 
@@ -109,7 +112,7 @@ def _tidy(skill: str) -> str:
 
 
 _NEW_SKILL = (re.compile(r"(?:唔系|不是)[^，。]{0,12}?[，\s]*(?:系|是)(?P<new>[^，。\s]{2,12})"),
-              re.compile(r"(?:我系话|我是说|我话|我讲)(?P<new>[^，。\s]{2,12}?)(?=[，\s]*(?:唔系|不是|$))"))
+              re.compile(r"(?:我系话|我是说|我话|我讲)(?P<new>[^，。\s]{2,12}?)(?=[，\s]|唔系|不是|$)"))
 
 
 def corrected_skill(text: str) -> str:

@@ -177,6 +177,10 @@ question the speaker asks."""
 def _h_holiday(match: Match[str], now: datetime, out: Dict[str, object]) -> None:
     month, day = _HOLIDAYS[match.group("h")]
     found = _month_day(now.date(), month, day)
+    shift = match.group("shift")
+    if found is not None and shift:  # 元旦前一日 is the 31st of December
+        found += timedelta(days=-1 if shift == "前" else 1)
+        found = found if found >= now.date() else None
     if found is not None:
         out["date"] = found
 
@@ -336,9 +340,10 @@ _RULES: List[Tuple[Pattern[str], _Handler]] = [
     (re.compile(rf"(?:{_NOT_A_BIT}下个?|这个?|本)?{_WEEK}?末"), _h_weekend),
     (re.compile(rf"(?:{_NOT_A_BIT}下个?|这个?|本)(?:{_WEEK})"), _h_week),
     (re.compile(rf"{_WEEK}(?P<d>{_WD})"), _h_bare_wd),
+    (re.compile(r"(?P<h>元旦|劳动节|国庆|圣诞|平安夜)(?:节|日|嗰日|那天|当日|当天)?"
+                r"(?:(?P<shift>[前后])(?:一|1)(?:日|天))?"), _h_holiday),
     (re.compile(r"(?:(?P<m>\d{1,2})月)?(?P<d>\d{1,2})(?:号|日)"), _h_month_day),
     (re.compile(r"大后天|后天|明天|今天|今日|今儿|明日|明儿|今晚|明晚|今早|明早"), _h_day_word),
-    (re.compile(r"(?P<h>元旦|劳动节|国庆|圣诞|平安夜)(?:节|日|嗰日|那天|当日|当天)?"), _h_holiday),
     (re.compile(_CLOCK_RE), _h_clock),
     (re.compile(_PART_RE), _h_part),
 ]

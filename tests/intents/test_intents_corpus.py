@@ -133,3 +133,16 @@ def test_examples_parse_back(spec: Any) -> None:
 def test_public_api() -> None:
     assert set(intents.__all__) >= {"parse", "grammar_phrases", "demo_catalog", "IntentId", "Parse",
                                     "Activity", "Catalog", "IntentsError"}
+
+
+def test_every_whole_answer_is_heard_in_all_its_wordings() -> None:
+    """Whole answers (没事了, 我讲电视啫) are matched from a table of their expansions, which stops at
+    _WHOLE_LIMIT: a sentence with more wordings would silently lose some (不是啊我说电视剧 once did)."""
+    from intents.parser import _WHOLE_LIMIT
+    from intents.templates import expand, parse_sentence
+
+    too_many = [(spec.intent.value, sentence) for spec in load_intents() if spec.whole
+                for sentence in spec.sentences
+                if len(expand(parse_sentence(sentence, DATA_DIR), _WHOLE_LIMIT + 1)) > _WHOLE_LIMIT]
+    assert too_many == []
+    assert parse("不是啊，我讲紧电视剧啫", datetime(2025, 3, 5, 9, 0)).intent is IntentId.EMERGENCY_CANCEL
