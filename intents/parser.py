@@ -317,7 +317,7 @@ def parse(text: str, now: datetime, catalog: Optional[Catalog] = None, expecting
             alone = rest  # 唔使叫人 我想叫人送饭 听日中午十二点: no help needed, and a meal
     if alone.intent is IntentId.UNKNOWN and not held:
         alone = _request_after_story(text, now, catalog) or _ack_at_end(text, now, catalog) or alone
-    if alone.intent is IntentId.REMINDER_CREATE and "time" in alone.slots and not held:
+    if alone.intent is IntentId.REMINDER_CREATE and alone.slots.keys() & {"time", "date"} and not held:
         alone = _story_before(text, _reason_after(text, alone, now, catalog), now, catalog)
     if alone.intent in _COMMAND_PHRASED and not held:
         alone = _command_phrase(text, alone, now, catalog)
@@ -338,9 +338,12 @@ POLL_EXPECTED = "poll.answer/choice"
 def _poll_answer(text: str, alone: Parse, options: str) -> Parse:
     """Which option of the poll just asked; a call for help, or a request that chooses nothing, stays
     what it is (唔要 alone is no choice: NONE)."""
-    if alone.intent is IntentId.EMERGENCY_HELP:
+    learned = alone.slots.get("severity") == "check" and alone.confidence < 0.8
+    if alone.intent is IntentId.EMERGENCY_HELP and not learned:
         return alone
     choice = read_choice(text, [o for o in options.split("|") if o])
+    if alone.intent is IntentId.EMERGENCY_HELP and choice is None:
+        return alone  # 我唔去喇 对脚唔得: the scorer's guess of danger asks only when no option was chosen
     if choice is None and alone.intent is IntentId.DIALOG_NO:
         choice = NONE_CHOSEN
     if choice is None:
@@ -349,8 +352,8 @@ def _poll_answer(text: str, alone: Parse, options: str) -> Parse:
 
 
 _REMIND_WORD = re.compile(r"提醒|叫我|喊我|闹我|记住|记得")
-_MIDWAY_NO = re.compile(r"[\s，,。！!？?]+(?:哎|啊|呀|哦|噢|哎呀)?(?:唔系|不是|唔啱|不对)+(?:啊|呀)?"
-                        r"(?:[\s，,。！!？?]+|$)")
+_MIDWAY_NO = re.compile(r"[\s，,。！!？?…]+(?:哎|啊|呀|哦|噢|哎呀)?(?:唔系|不是|唔啱|不对)+(?:啊|呀)?"
+                        r"(?:[\s，,。！!？?…]+|$)")
 """帮我报今晚嘅广场舞 哎唔系唔系 …: the senior takes back what they just said, in the same breath."""
 _NO_OR_TAKE_BACK = (IntentId.DIALOG_NO, IntentId.EMERGENCY_CANCEL)
 _ACTS_ON_TITLES = (IntentId.ACTIVITY_BOOK, IntentId.BOOKING_CANCEL)
@@ -361,7 +364,7 @@ _NOT_WANTED_LEAD = re.compile(r"^\s*(?:唔使|不用|唔好|不要|唔要)")
 def _self_corrected(text: str, whole: Parse, now: datetime, catalog: Optional[Catalog]) -> Optional[Parse]:
     """A request taken back midway by a lone 唔系: what follows is what is meant — a new request (报听日朝早
     嘅太极拳啦), or a correction of the first one's values (改做九点 朝早九点啦 → 09:00)."""
-    marks = [m for m in _MIDWAY_NO.finditer(text) if m.start() >= 3 and m.end() < len(text)]
+    marks = [m for m in _MIDWAY_NO.finditer(text) if m.start() >= 2 and m.end() < len(text)]
     if not marks:
         return None
     head, tail = text[:marks[-1].start()], text[marks[-1].end():]
@@ -378,6 +381,9 @@ def _self_corrected(text: str, whole: Parse, now: datetime, catalog: Optional[Ca
     if later.intent in _REQUESTS_AFTER_STORY or later.intent in _NO_OR_TAKE_BACK:
         return Parse(text=whole.text, intent=later.intent, slots=later.slots, confidence=later.confidence)
     fixed = _parse("不对，" + tail, now, catalog)
+    if first.intent is IntentId.UNKNOWN and fixed.intent is IntentId.DIALOG_CORRECT and fixed.slots \
+            and len(head.strip()) <= 6:
+        return fixed  # 三点…唔系，四点: a value taken back for another, the answer is the second
     if first.intent not in _REQUESTS_AFTER_STORY or fixed.intent is not IntentId.DIALOG_CORRECT \
             or not fixed.slots:
         return None
@@ -435,6 +441,9 @@ def _command_phrase(text: str, whole: Parse, now: datetime, catalog: Optional[Ca
     if found.intent is not whole.intent or not found.slots:
         return whole
     return Parse(text=whole.text, intent=whole.intent, slots=found.slots, confidence=whole.confidence)
+_WHEN_SAID = re.compile(r"[0-9零一二两三四五六七八九十]+\s*(?:点|時|时)|今日|今天|听日|明天|后日|后天"
+                        r"|琴日|昨天|(?:礼拜|星期|周)[一二三四五六日天]|[0-9一二三四五六七八九十]+\s*号")
+"""A clock time or a day said: the story's, or the command's."""
 _CLOCK_SAID = re.compile(r"[0-9零一二两三四五六七八九十]+\s*(?:点|時|时)")
 
 
@@ -463,11 +472,15 @@ def _story_before(text: str, whole: Parse, now: datetime, catalog: Optional[Cata
     if not chunks:
         return whole
     last = chunks[-1]
-    if not (_REMIND_WORD.search(last) and _CLOCK_SAID.search(last)) \
-            or not any(_CLOCK_SAID.search(c) for c in chunks[:-1]):
+    if not (_REMIND_WORD.search(last) and _WHEN_SAID.search(last)) \
+            or not any(_WHEN_SAID.search(c) for c in chunks[:-1]):
         return whole
+    story = _without_time_words(normalize("".join(chunks[:-1])).core)
+    if len(story) < 4:
+        return whole  # 礼拜一到礼拜五 每日下昼三点提醒我饮杯水: time words before the command are no story
     alone = _parse(last, now, catalog)
-    if alone.intent is IntentId.REMINDER_CREATE and alone.slots.get("time") and alone.slots.get("content"):
+    if alone.intent is IntentId.REMINDER_CREATE and alone.slots.keys() & {"time", "date"} \
+            and alone.slots.get("content"):
         return Parse(text=whole.text, intent=whole.intent, slots=alone.slots, confidence=whole.confidence)
     return whole
 
@@ -478,7 +491,7 @@ def _request_after_story(text: str, now: datetime, catalog: Optional[Catalog]) -
     a confident request wins; never an emergency or a bare answer (those are read on the whole)."""
     marks = pauses(text)
     chunks = [c for c in marks.split(text) if c]
-    if sum(len(chunk) >= 3 for chunk in chunks) < len(chunks) - 1:
+    if not _WRITTEN_PAUSE.search(text) and sum(len(chunk) >= 3 for chunk in chunks) < len(chunks) - 1:
         return None  # 区消 明天 的 茶 话会: a recogniser's word-by-word spacing, not the senior's pauses
     bounds = [m.end() for m in marks.finditer(text) if m.end() < len(text)][-_TAILS_TRIED:]
     for start in bounds:
@@ -503,6 +516,11 @@ def _request_after_story(text: str, now: datetime, catalog: Optional[Catalog]) -
     return _request_before_reason(text, marks, now, catalog)
 
 
+_THANKED = re.compile(r"谢|唔该|劳烦")
+"""好嘢 今晚联欢会 我好期待啊: a cheer is no thanks to the speaker."""
+_WRITTEN_PAUSE = re.compile(r"[。！!？?；;，,]")
+_SAID_BEFORE_TALK = (IntentId.DIALOG_NO, IntentId.DIALOG_GREETING, IntentId.DIALOG_THANKS)
+"""都系唔好啦 太远 / 小巢早晨，今日咁早就起身喇: the answer or greeting, then talk that asks nothing."""
 _BARE_NONE = re.compile(r"^\s*(?:冇|没有?|无)")
 """冇啊，我一个人喺屋企: "none" answers a question about the senior, it declines nothing."""
 _TAKEN_BACK = re.compile(r"唔要|不要|唔使|不用|算了|算啦|算数|唔系|不是|唔啱|不对|取消|唔报|不报|冇|没有?|等")
@@ -528,9 +546,10 @@ def _request_before_reason(text: str, marks: "re.Pattern[str]", now: datetime,
     for end in bounds:
         head, rest = text[:end], text[end:]
         found = _parse(head, now, catalog)
-        if found.intent is IntentId.DIALOG_NO and not _BARE_NONE.match(head):
+        if found.intent in _SAID_BEFORE_TALK and not _BARE_NONE.match(head) \
+                and (found.intent is not IntentId.DIALOG_THANKS or _THANKED.search(head)):
             why = _parse(rest, now, catalog)  # 都系唔好啦 太远: no, and why (a learned guess of danger in
-            if why.intent is IntentId.UNKNOWN or (  # 我条腰唔得 is no danger the whole's words hold)
+            if why.intent in (IntentId.UNKNOWN, found.intent) or (  # 我条腰唔得: no danger the words hold)
                     why.intent is IntentId.EMERGENCY_HELP and why.confidence < 0.8):
                 return found
         if len(head) < 5 or _TAKEN_BACK.search(rest) or _ASKING.search(rest):
@@ -1426,6 +1445,11 @@ def _slots(intent: IntentId, allowed: Tuple[str, ...], canon: str, now: datetime
     return slots
 
 
+_THANKED = re.compile(r"谢|唔该|劳烦")
+"""好嘢 今晚联欢会 我好期待啊: a cheer is no thanks to the speaker."""
+_WRITTEN_PAUSE = re.compile(r"[。！!？?；;，,]")
+_SAID_BEFORE_TALK = (IntentId.DIALOG_NO, IntentId.DIALOG_GREETING, IntentId.DIALOG_THANKS)
+"""都系唔好啦 太远 / 小巢早晨，今日咁早就起身喇: the answer or greeting, then talk that asks nothing."""
 _BARE_NONE = re.compile(r"^\s*(?:冇|没有?|无)")
 """冇啊，我一个人喺屋企: "none" answers a question about the senior, it declines nothing."""
 _TAKEN_BACK = re.compile(r"不是|不对|讲错|说错|错了|不过|但是|那就|这么就")
