@@ -584,6 +584,7 @@ class Dialog:
         heard = self._heard.strip()
         declined = _DECLINED_FIRST.match(heard)
         rest = heard[declined.end():].strip(" ，,。") if declined else ""
+        rest = _REFUSED_AGAIN.sub("", rest)  # 算啦 唔剪喇 我想约…: the no said twice
         if len(rest) < 4 or question.ask.intent not in _BOOKED_AGAIN or not _WANT_INSTEAD.match(rest):
             return None  # 算啦 等佢打电话返嚟我自己同佢讲: a reason, not a new request
         later = self._parser(rest, self._clock.now(), self._catalog())
@@ -1478,6 +1479,7 @@ _VOLUNTEER = re.compile(r"志愿者|义工|后生仔|年轻人|帮手")
 _PLEASE = re.compile(r"唔该|唔該|麻烦你|拜托")
 """Words that, said alone to a read-back, ask for it to be done."""
 _BOOKED_AGAIN = (IntentId.ACTIVITY_BOOK, IntentId.SERVICE_BOOK)
+_REFUSED_AGAIN = re.compile(r"^(?:唔|不)[^\s，,。]{1,3}?(?:喇|啦|了|咯)[\s，,。]+")
 _WANT_INSTEAD = re.compile(r"(?:我|我哋)?(?:想|要|改|换)(?:报|约|订|去|做|成)|(?:帮我)?(?:报|改报|换成|改成)")
 """唔要 我想报听朝个太极: what the senior wants instead, in so many words."""
 _BY_KIND: Dict[Any, Callable[[Dialog, _Open, IntentId], Optional[Reply]]] = {

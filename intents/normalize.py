@@ -118,16 +118,17 @@ def strip_particles(text: str) -> str:
     return _TRAILING.sub("", text)
 
 
-_PUNCTUATION = re.compile(r"[。！!？?；;，,]+\s*")
-_PAUSE = re.compile(r"[。！!？?；;，,]+\s*|\s+")
-_WIDE_GAP = re.compile(r"[。！!？?；;，,]+\s*|\s{2,}")
+_WRITTEN = re.compile(r"[。！!？?；;，,]")
+_PUNCTUATION = re.compile(r"[。！!？?；;，,…]+\s*")
+_PAUSE = re.compile(r"[。！!？?；;，,…]+\s*|\s+")
+_WIDE_GAP = re.compile(r"[。！!？?；;，,…]+\s*|\s{2,}")
 
 
 def pauses(text: str) -> "re.Pattern[str]":
     """What marks the senior's pauses: punctuation when the recogniser wrote any; else, when it spaced
     word by word and left wider gaps too (我十点 要去覆诊  你九点半 提醒我), only the wider gaps;
     else every space."""
-    if _PUNCTUATION.search(text):
+    if _WRITTEN.search(text):  # an ellipsis (嗯…等阵…) is a pause either way, not a sign of punctuation
         return _PUNCTUATION
     return _WIDE_GAP if re.search(r"\S\s\S", text) and re.search(r"\s{2,}", text) else _PAUSE
 

@@ -107,7 +107,7 @@ _CLEAR_CANCEL = re.compile(r"取消|退|不去了|不参加了|不报了|去不�
 something the senior did not say an action word for (the dialog reads it back anyway)."""
 _CORRECTION = re.compile(
     r"^(?:哦|噢|啊|哎|唉|嗯)?(?:(?:不好意思|对不起|对不住)?我?(?:说错|搞错|弄错)了?)?"
-    r"(?:(?:不对|不是|错了|搞错了|说错了|弄错了)(?:啊|呀|了|啦|喔|的)?)+"
+    r"(?:又|都|还是)?(?:(?:不对|不是|错了|搞错了|说错了|弄错了)(?:啊|呀|了|啦|喔|的)?)+"
     r"(?:我是说|我说的是|我说|我的意思是|应该是|是|改成|改为|换成|要)?"
     r"|^(?:哦|噢|嗯)?(?:我是说|我说的是|我的意思是|应该是|改成|改为|换成)"
     r"|^(?:不好意思|对不起|对不住)?我?(?:说错|搞错|弄错)了?(?:我是说|我说的是|我想报的是|我要的是|应该是|是)")
@@ -523,7 +523,9 @@ _SAID_BEFORE_TALK = (IntentId.DIALOG_NO, IntentId.DIALOG_GREETING, IntentId.DIAL
 """都系唔好啦 太远 / 小巢早晨，今日咁早就起身喇: the answer or greeting, then talk that asks nothing."""
 _BARE_NONE = re.compile(r"^\s*(?:冇|没有?|无)")
 """冇啊，我一个人喺屋企: "none" answers a question about the senior, it declines nothing."""
-_TAKEN_BACK = re.compile(r"唔要|不要|唔使|不用|算了|算啦|算数|唔系|不是|唔啱|不对|取消|唔报|不报|冇|没有?|等")
+_UNSAID_AFTER = re.compile(r"唔要|不要|唔使|不用|算了|算啦|算数|唔系|不是|唔啱|不对|取消|唔报|不报"
+                           r"|冇|没有?|等")
+"""What, after a request, would take it back: then the request before it is not read alone."""
 
 
 def _object_before(head: str, found: Parse, now: datetime, catalog: Optional[Catalog]) -> Parse:
@@ -552,7 +554,7 @@ def _request_before_reason(text: str, marks: "re.Pattern[str]", now: datetime,
             if why.intent in (IntentId.UNKNOWN, found.intent) or (  # 我条腰唔得: no danger the words hold)
                     why.intent is IntentId.EMERGENCY_HELP and why.confidence < 0.8):
                 return found
-        if len(head) < 5 or _TAKEN_BACK.search(rest) or _ASKING.search(rest):
+        if len(head) < 5 or _UNSAID_AFTER.search(rest) or _ASKING.search(rest):
             continue
         named = found.slots.keys() & {"activity_id", "service"}  # 约听日下昼个手机课堂: what is named
         if found.intent in _REQUESTS_AFTER_STORY \
@@ -1445,13 +1447,6 @@ def _slots(intent: IntentId, allowed: Tuple[str, ...], canon: str, now: datetime
     return slots
 
 
-_THANKED = re.compile(r"谢|唔该|劳烦")
-"""好嘢 今晚联欢会 我好期待啊: a cheer is no thanks to the speaker."""
-_WRITTEN_PAUSE = re.compile(r"[。！!？?；;，,]")
-_SAID_BEFORE_TALK = (IntentId.DIALOG_NO, IntentId.DIALOG_GREETING, IntentId.DIALOG_THANKS)
-"""都系唔好啦 太远 / 小巢早晨，今日咁早就起身喇: the answer or greeting, then talk that asks nothing."""
-_BARE_NONE = re.compile(r"^\s*(?:冇|没有?|无)")
-"""冇啊，我一个人喺屋企: "none" answers a question about the senior, it declines nothing."""
 _TAKEN_BACK = re.compile(r"不是|不对|讲错|说错|错了|不过|但是|那就|这么就")
 
 

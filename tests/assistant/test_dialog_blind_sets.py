@@ -42,6 +42,7 @@ def _runner() -> Any:
     ("dialog_as.yaml", 0.98),
     ("dialog_av.yaml", 0.99),
     ("dialog_ay.yaml", 0.98),
+    ("dialog_az.yaml", 0.98),
 ])
 def test_blind_dialog_set_has_no_unsafe_turn_and_keeps_its_figure(name: str, share: float) -> None:
     runner = _runner()
@@ -55,5 +56,5 @@ def test_every_blind_dialog_set_is_guarded() -> None:
                "dialog_m.yaml", "dialog_n.yaml", "dialog_o.yaml", "dialog_q.yaml", "dialog_r.yaml",
                "dialog_t.yaml", "dialog_v.yaml", "dialog_y.yaml", "dialog_ab.yaml", "dialog_af.yaml",
                "dialog_aj.yaml", "dialog_am.yaml", "dialog_ao.yaml",
-               "dialog_aq.yaml", "dialog_as.yaml", "dialog_av.yaml", "dialog_ay.yaml"}
+               "dialog_aq.yaml", "dialog_as.yaml", "dialog_av.yaml", "dialog_ay.yaml", "dialog_az.yaml"}
     assert {p.name for p in DATA.glob("dialog_*.yaml")} == guarded

@@ -60,3 +60,23 @@ def test_a_value_taken_back_for_another_answers_with_the_second() -> None:
 def test_audiences_joined_and_a_skill_said_first() -> None:
     assert read_offer("我识剪纸，可以教下啲细路仔同街坊") == "剪纸"
     assert read_offer("我以前系裁缝，车衫改裤都识，可以教人。") == "车衫改裤"
+
+
+@pytest.mark.parametrize(("text", "severity"), [
+    ("我半边身冇晒知觉啊", "high"),  # set BA
+    ("厨房出晒烟啊", "high"),
+    ("心口有啲翳翳哋，唔知系咪琴晚冇瞓好", "check"),  # last night is a guess at the cause, not the past
+])
+def test_set_ba_dangers_in_everyday_words(text: str, severity: str) -> None:
+    got = parse(text, NOW, CATALOG)
+    assert (got.intent, got.slots.get("severity")) == (IntentId.EMERGENCY_HELP, severity)
+
+
+@pytest.mark.parametrize("text", ["个救火车嘅声响咗成朝，唔知边度出事", "隔篱屋只狗成日吠，吠到我都想叫救命"])
+def test_set_ba_near_misses_raise_nothing(text: str) -> None:
+    assert parse(text, NOW, CATALOG).intent is not IntentId.EMERGENCY_HELP
+
+
+def test_a_correction_said_again_is_still_a_correction() -> None:
+    got = parse("哎呀又唔系 下个礼拜三啊", datetime(2025, 3, 5, 8, 0), CATALOG)
+    assert (got.intent, got.slots) == (IntentId.DIALOG_CORRECT, {"date": "2025-03-12"})
