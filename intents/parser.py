@@ -523,6 +523,12 @@ _SAID_BEFORE_TALK = (IntentId.DIALOG_NO, IntentId.DIALOG_GREETING, IntentId.DIAL
 """都系唔好啦 太远 / 小巢早晨，今日咁早就起身喇: the answer or greeting, then talk that asks nothing."""
 _BARE_NONE = re.compile(r"^\s*(?:冇|没有?|无)")
 """冇啊，我一个人喺屋企: "none" answers a question about the senior, it declines nothing."""
+_ANSWER_HEAD_MAX = 8
+_ANSWER_HEAD = re.compile(r"早|你好|哈|喂|小巢|唔|不|算|谢|多谢|冇|没")
+"""A greeting, thanks or no said first (早晨 / 唔该 / 算啦 / 都系唔好啦) is short and has one of these."""
+_REQUEST_HEAD = re.compile(r"帮我|帮手|报|约|订|叫|提醒|取消|留言|预约|申请"
+                           r"|(?:同|跟|话畀|话给).{1,4}(?:讲|说|知)")
+"""A request said first has one of these."""
 _UNSAID_AFTER = re.compile(r"唔要|不要|唔使|不用|算了|算啦|算数|唔系|不是|唔啱|不对|取消|唔报|不报"
                            r"|冇|没有?|等")
 """What, after a request, would take it back: then the request before it is not read alone."""
@@ -547,6 +553,11 @@ def _request_before_reason(text: str, marks: "re.Pattern[str]", now: datetime,
     bounds = [m.start() for m in marks.finditer(text) if 0 < m.start()][:2]
     for end in bounds:
         head, rest = text[:end], text[end:]
+        answer_like = len(head.strip()) <= _ANSWER_HEAD_MAX and _ANSWER_HEAD.search(head)
+        asked = len(head) >= 5 and _REQUEST_HEAD.search(head) and not _UNSAID_AFTER.search(rest) \
+            and not _ASKING.search(rest)
+        if not (answer_like or asked):
+            continue  # a story's first sentence (我后生行船…): nothing to read alone, and no time spent on it
         found = _parse(head, now, catalog)
         if found.intent in _SAID_BEFORE_TALK and not _BARE_NONE.match(head) \
                 and (found.intent is not IntentId.DIALOG_THANKS or _THANKED.search(head)):
@@ -554,7 +565,7 @@ def _request_before_reason(text: str, marks: "re.Pattern[str]", now: datetime,
             if why.intent in (IntentId.UNKNOWN, found.intent) or (  # 我条腰唔得: no danger the words hold)
                     why.intent is IntentId.EMERGENCY_HELP and why.confidence < 0.8):
                 return found
-        if len(head) < 5 or _UNSAID_AFTER.search(rest) or _ASKING.search(rest):
+        if not asked:
             continue
         named = found.slots.keys() & {"activity_id", "service"}  # 约听日下昼个手机课堂: what is named
         if found.intent in _REQUESTS_AFTER_STORY \
