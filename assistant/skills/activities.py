@@ -327,6 +327,7 @@ def cancel(parse: Parse, store: Store, clock: Clock) -> Answer:
     pairs = [(b, a) for b, a in _open_bookings(store, now) if a.start >= now]
     if not pairs:
         return Answer(phrase("cancel.none"))
+    booked = pairs
     if slots.get("booking_id"):
         pairs = [(b, a) for b, a in pairs if b.id == slots["booking_id"]]
     else:
@@ -338,7 +339,7 @@ def cancel(parse: Parse, store: Store, clock: Clock) -> Answer:
         else:
             pairs = filtered
     if not pairs:
-        return Answer(phrase("cancel.not_found"))
+        return _booked_elsewhen(parse, booked, store, now) or Answer(phrase("cancel.not_found"))
     if len(pairs) > 1:
         keep = {k: v for k, v in slots.items() if k in ("date", "category")}
         if len(pairs) <= CHOICES:
@@ -352,6 +353,22 @@ def cancel(parse: Parse, store: Store, clock: Clock) -> Answer:
         return Answer(text, Ask(CONFIRM, IntentId.BOOKING_CANCEL, {"booking_id": booking.id}))
     store.cancel_booking(booking.id, now)
     return Answer(phrase("cancel.done", title=act.title))
+
+
+def _booked_elsewhen(parse: Parse, booked: List[Tuple[Booking, Activity]], store: Store,
+                     now: datetime) -> Optional[Answer]:
+    """'取消后日个太极' when the one 太极拳 booked is tomorrow's: say so and read that one back (a yes
+    cancels it; the senior hears the day it really is first)."""
+    day = slot_date(parse.slots) if parse.slots.get("date") else None
+    named = store.activity(str(parse.slots["activity_id"])) if parse.slots.get("activity_id") else None
+    title = named.title if named is not None else title_said(store, parse.text)
+    same = [(b, a) for b, a in booked if a.title == title]
+    if day is None or not title or len(same) != 1:
+        return None
+    booking, act = same[0]
+    text = phrase("cancel.other_day", when=say.day_name(day, now.date()), title=title,
+                  moment=say.moment(act.start, now))
+    return Answer(text, Ask(CONFIRM, IntentId.BOOKING_CANCEL, {"booking_id": booking.id}))
 
 
 def _filter_pairs(pairs: List[Tuple[Booking, Activity]], slots: Dict[str, Any],

@@ -155,3 +155,14 @@ def test_a_bare_position_answering_a_yes_no_question_is_asked_again(world):
     world.say("取消降压药的提醒")
     assert world.say("第一个") == "我没听清，请说对，或者不对。"
     assert world.ops() == []
+
+
+def test_a_cancel_for_the_wrong_day_reads_back_the_one_booked(world):
+    """Set AZ: 取消后日个太极 when the 太极拳 booked is tomorrow's — the senior hears which day it really is,
+    and only a yes cancels it."""
+    _book(world, "报名明天的太极拳")
+    assert world.say("取消后日个太极") == "后天您没有报太极拳。您报的是明天早上八点的太极拳，要取消这个吗？"
+    assert world.ops() == []
+    assert world.say("系") == "好的，太极拳已经取消了。"
+    [op] = world.ops()
+    assert op.type == "booking.cancel" and world.store.bookings() == []
