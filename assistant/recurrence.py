@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Iterator, Optional
 
 from .records import Reminder
@@ -51,5 +51,7 @@ def dues(reminder: Reminder, after: datetime, until: datetime) -> Iterator[datet
 
 
 def next_due(reminder: Reminder, after: datetime, horizon_days: int = 8) -> Optional[datetime]:
-    """The first due time strictly after `after`, or None (a one-shot already past)."""
-    return next(dues(reminder, after, after + timedelta(days=horizon_days)), None)
+    """The first due time strictly after `after`, or None (a one-shot already past). The look-ahead counts
+    from the reminder's first day when that is later (a reminder set for the 3rd of next month)."""
+    start = max(after, datetime.combine(reminder.start_date, time.min))
+    return next(dues(reminder, after, start + timedelta(days=horizon_days)), None)

@@ -124,11 +124,17 @@ _PAUSE = re.compile(r"[。！!？?；;，,…]+\s*|\s+")
 _WIDE_GAP = re.compile(r"[。！!？?；;，,…]+\s*|\s{2,}")
 
 
+def punctuated(text: str) -> bool:
+    """Whether the recogniser wrote punctuation (an ellipsis, 嗯…等阵…, is a pause either way, not a sign
+    of it)."""
+    return _WRITTEN.search(text) is not None
+
+
 def pauses(text: str) -> "re.Pattern[str]":
     """What marks the senior's pauses: punctuation when the recogniser wrote any; else, when it spaced
     word by word and left wider gaps too (我十点 要去覆诊  你九点半 提醒我), only the wider gaps;
     else every space."""
-    if _WRITTEN.search(text):  # an ellipsis (嗯…等阵…) is a pause either way, not a sign of punctuation
+    if punctuated(text):
         return _PUNCTUATION
     return _WIDE_GAP if re.search(r"\S\s\S", text) and re.search(r"\s{2,}", text) else _PAUSE
 

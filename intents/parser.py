@@ -15,7 +15,7 @@ from intents.demo import demo_catalog
 from intents.emergency import assess, vetoed
 from intents.index import CatalogIndex, Entity, index_for
 from intents.lexical import fold, simplified
-from intents.normalize import normalize, pauses, strip_particles
+from intents.normalize import normalize, pauses, punctuated, strip_particles
 from intents.numerals import convert
 from intents.pinyin import keys, spelled
 from intents.poll import NONE as NONE_CHOSEN
@@ -441,10 +441,10 @@ def _command_phrase(text: str, whole: Parse, now: datetime, catalog: Optional[Ca
     if found.intent is not whole.intent or not found.slots:
         return whole
     return Parse(text=whole.text, intent=whole.intent, slots=found.slots, confidence=whole.confidence)
-_WHEN_SAID = re.compile(r"[0-9零一二两三四五六七八九十]+\s*(?:点|時|时)|今日|今天|听日|明天|后日|后天"
-                        r"|琴日|昨天|(?:礼拜|星期|周)[一二三四五六日天]|[0-9一二三四五六七八九十]+\s*号")
-"""A clock time or a day said: the story's, or the command's."""
 _CLOCK_SAID = re.compile(r"[0-9零一二两三四五六七八九十]+\s*(?:点|時|时)")
+_WHEN_SAID = re.compile(_CLOCK_SAID.pattern + r"|今日|今天|听日|明天|后日|后天|琴日|昨天"
+                        r"|(?:礼拜|星期|周)[一二三四五六日天]|[0-9一二三四五六七八九十]+\s*号")
+"""A clock time or a day said: the story's, or the command's."""
 
 
 def _reason_after(text: str, whole: Parse, now: datetime, catalog: Optional[Catalog]) -> Parse:
@@ -491,7 +491,7 @@ def _request_after_story(text: str, now: datetime, catalog: Optional[Catalog]) -
     a confident request wins; never an emergency or a bare answer (those are read on the whole)."""
     marks = pauses(text)
     chunks = [c for c in marks.split(text) if c]
-    if not _WRITTEN_PAUSE.search(text) and sum(len(chunk) >= 3 for chunk in chunks) < len(chunks) - 1:
+    if not punctuated(text) and sum(len(chunk) >= 3 for chunk in chunks) < len(chunks) - 1:
         return None  # 区消 明天 的 茶 话会: a recogniser's word-by-word spacing, not the senior's pauses
     bounds = [m.end() for m in marks.finditer(text) if m.end() < len(text)][-_TAILS_TRIED:]
     for start in bounds:
@@ -518,7 +518,6 @@ def _request_after_story(text: str, now: datetime, catalog: Optional[Catalog]) -
 
 _THANKED = re.compile(r"谢|唔该|劳烦")
 """好嘢 今晚联欢会 我好期待啊: a cheer is no thanks to the speaker."""
-_WRITTEN_PAUSE = re.compile(r"[。！!？?；;，,]")
 _SAID_BEFORE_TALK = (IntentId.DIALOG_NO, IntentId.DIALOG_GREETING, IntentId.DIALOG_THANKS)
 """都系唔好啦 太远 / 小巢早晨，今日咁早就起身喇: the answer or greeting, then talk that asks nothing."""
 _BARE_NONE = re.compile(r"^\s*(?:冇|没有?|无)")

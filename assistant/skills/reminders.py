@@ -172,7 +172,7 @@ def create(parse: Parse, store: Store, clock: Clock) -> Answer:
     times = [time.fromisoformat(t) for t in slots.get("times") or [at.strftime("%H:%M")]]
     draft = Reminder(id="", content=str(slots["content"]), at=at, start_date=day, repeat=repeat,
                      active=True, created_at=now)
-    first = next_due(draft, now, horizon_days=max(8, (day - now.date()).days + 8))  # 3号 said on the 12th
+    first = next_due(draft, now)
     if repeat and first is not None and first.date() > day and len(times) == 1:
         # 每日朝早七点 said at 07:05: it starts tomorrow, its first occurrence — never one already past.
         day = first.date()
