@@ -139,7 +139,7 @@ def test_greetings_are_not_parts_of_day(text, part):
 
 
 def test_a_reminder_weeks_ahead_is_set_and_listed_with_its_date(world):
-    """Set AY: 20号 said on the 30th of November is the 20th of December — weeks ahead, never "already past"."""
+    """Set AY: 20号 said on 30 November is 20 December — weeks ahead, never "already past"."""
     assert world.say("20号提醒我交水费") == "几点提醒您？"
     assert world.say("朝早十点") == "12月20号 星期日 上午十点提醒您交水费，对吗？"
     assert world.say("系").startswith("好的，记住了")
